@@ -1,0 +1,110 @@
+import { Position } from './position';
+
+/** What a caller appends. `type` is a stable past-tense name, never derived from a class name. */
+export interface NewEvent<Type extends string = string, Data = unknown> {
+  readonly type: Type;
+  readonly data: Data;
+  readonly metadata: EventMetadata;
+  /** Optional idempotency id (a UUID); generated when absent. */
+  readonly id?: string;
+}
+
+export type ActorKind = 'admin' | 'client' | 'user' | 'system';
+
+/** The envelope every event carries (DESIGN §4). */
+export interface EventMetadata {
+  readonly actor: { readonly kind: ActorKind; readonly id: string };
+  readonly correlationId: string;
+  readonly causationId: string;
+  readonly companyId?: string;
+  readonly at: string;
+  readonly schemaVersion: number;
+  readonly ip?: string;
+  readonly userAgent?: string;
+}
+
+export interface RecordedEvent<Type extends string = string, Data = unknown> {
+  readonly id: string;
+  readonly stream: string;
+  /** 0-based revision within its stream. */
+  readonly revision: number;
+  readonly position: Position;
+  readonly type: Type;
+  readonly data: Data;
+  readonly metadata: EventMetadata;
+  /** When the store recorded it (server clock), ISO-8601. */
+  readonly recordedAt: string;
+}
+
+/**
+ * What the appender believes the stream looks like: absent (`no_stream`), anything (`any`),
+ * or exactly at a revision (the revision of its last event).
+ */
+export type ExpectedRevision = 'no_stream' | 'any' | number;
+
+export interface AppendResult {
+  /** Revision of the last event appended: the expected revision for the next append. */
+  readonly nextRevision: number;
+  /** Global position of the last event appended: what read-your-writes waits for. */
+  readonly position: Position;
+}
+
+/** Server-side narrowing of `$all` reads: by stream-name prefix and/or exact event type. */
+export interface AllFilter {
+  readonly streamPrefixes?: readonly string[];
+  readonly types?: readonly string[];
+}
+
+export interface ReadAllOptions {
+  /** Exclusive: events strictly after this position. Default: from the start. */
+  readonly after?: Position;
+  readonly filter?: AllFilter;
+  readonly limit: number;
+}
+
+export interface SubscribeOptions {
+  /** Exclusive, as for `readAll`. */
+  readonly after?: Position;
+  readonly filter?: AllFilter;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * A catch-up-then-live stream of events. Iterate it with `for await`; it ends when its signal
+ * aborts or `close()` is called. `caughtUp` turns true once every event that existed when the
+ * subscription started has been delivered.
+ */
+export interface Subscription extends AsyncIterable<RecordedEvent> {
+  readonly caughtUp: boolean;
+  close(): Promise<void>;
+}
+
+export class WrongExpectedRevisionError extends Error {
+  override readonly name = 'WrongExpectedRevisionError';
+  constructor(
+    readonly stream: string,
+    readonly expected: ExpectedRevision,
+    /** The stream's actual last revision, `'no_stream'` when it does not exist, undefined when unknown. */
+    readonly actual: number | 'no_stream' | undefined,
+  ) {
+    super(`stream ${stream}: expected revision ${expected}, actual ${actual ?? 'unknown'}`);
+  }
+}
+
+/**
+ * The event store port (DESIGN §2). The source of truth: append-only streams with optimistic
+ * concurrency, a global order, and subscriptions. Adapters: `SqliteEventStore` (embedded) and
+ * `EsdbEventStore` (EventStoreDB); both pass `test/contract/event-store.contract.ts`.
+ */
+export abstract class EventStore {
+  abstract append(stream: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
+  /** Every event of a stream in revision order; an empty array when the stream does not exist. */
+  abstract readStream(stream: string): Promise<RecordedEvent[]>;
+  abstract readAll(options: ReadAllOptions): Promise<RecordedEvent[]>;
+  abstract subscribe(options: SubscribeOptions): Subscription;
+  /** Position of the newest event, START when the store is empty. */
+  abstract headPosition(): Promise<Position>;
+  /** Throws when the store cannot be reached (readiness probe). */
+  abstract ping(): Promise<void>;
+  abstract close(): Promise<void>;
+}
