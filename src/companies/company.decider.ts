@@ -1,0 +1,83 @@
+import { Decider, DomainEvent } from '../platform/event-store/handle-command';
+import { DomainError } from '../platform/domain/domain-error';
+
+/** The Company aggregate: a tenant with a name and, optionally, a number of user licences. */
+
+export type CompanyEvent =
+  | DomainEvent<'CompanyRegistered', { companyId: string; name: string; userLicenses: number | null; registeredAt: string }>
+  | DomainEvent<'CompanyRenamed', { companyId: string; name: string; renamedAt: string }>
+  | DomainEvent<'CompanyUserLicensesChanged', { companyId: string; userLicenses: number | null; changedAt: string }>;
+
+export type CompanyCommand =
+  | { type: 'RegisterCompany'; companyId: string; name: string; userLicenses: number | null; now: string }
+  | { type: 'ChangeCompany'; companyId: string; name?: string; userLicenses?: number | null; now: string };
+
+export type CompanyState =
+  | { status: 'absent' }
+  | { status: 'registered'; companyId: string; name: string; userLicenses: number | null };
+
+export const companyStream = (companyId: string) => `company-${companyId}`;
+
+export const MAX_COMPANY_NAME_LENGTH = 200;
+export const MAX_USER_LICENSES = 1_000_000;
+
+function evolve(state: CompanyState, event: CompanyEvent): CompanyState {
+  switch (event.type) {
+    case 'CompanyRegistered':
+      return { status: 'registered', companyId: event.data.companyId, name: event.data.name, userLicenses: event.data.userLicenses };
+    case 'CompanyRenamed':
+      return state.status === 'registered' ? { ...state, name: event.data.name } : state;
+    case 'CompanyUserLicensesChanged':
+      return state.status === 'registered' ? { ...state, userLicenses: event.data.userLicenses } : state;
+  }
+}
+
+function decide(command: CompanyCommand, state: CompanyState): CompanyEvent[] {
+  switch (command.type) {
+    case 'RegisterCompany': {
+      if (state.status !== 'absent') throw new DomainError('conflict', 'company_exists', `company ${command.companyId} already exists`);
+      const name = validName(command.name);
+      const userLicenses = validLicenses(command.userLicenses);
+      return [{ type: 'CompanyRegistered', data: { companyId: command.companyId, name, userLicenses, registeredAt: command.now } }];
+    }
+    case 'ChangeCompany': {
+      if (state.status !== 'registered') throw new DomainError('not_found', 'company_not_found', `no company ${command.companyId}`);
+      // Only real changes become events: a PATCH that repeats current values leaves no trace.
+      const events: CompanyEvent[] = [];
+      if (command.name !== undefined && validName(command.name) !== state.name) {
+        events.push({ type: 'CompanyRenamed', data: { companyId: state.companyId, name: validName(command.name), renamedAt: command.now } });
+      }
+      if (command.userLicenses !== undefined && validLicenses(command.userLicenses) !== state.userLicenses) {
+        events.push({
+          type: 'CompanyUserLicensesChanged',
+          data: { companyId: state.companyId, userLicenses: command.userLicenses, changedAt: command.now },
+        });
+      }
+      return events;
+    }
+  }
+}
+
+/** Names are compared and stored trimmed; an all-blank name is no name. */
+function validName(name: string): string {
+  const trimmed = name.trim();
+  if (trimmed.length === 0 || trimmed.length > MAX_COMPANY_NAME_LENGTH) {
+    throw new DomainError('invalid', 'invalid_company_name', `a company name has 1 to ${MAX_COMPANY_NAME_LENGTH} characters`);
+  }
+  return trimmed;
+}
+
+/** `null` means no limit on active users. */
+function validLicenses(userLicenses: number | null): number | null {
+  if (userLicenses === null) return null;
+  if (!Number.isInteger(userLicenses) || userLicenses < 0 || userLicenses > MAX_USER_LICENSES) {
+    throw new DomainError('invalid', 'invalid_user_licenses', `userLicenses is a whole number from 0 to ${MAX_USER_LICENSES}, or null`);
+  }
+  return userLicenses;
+}
+
+export const companyDecider: Decider<CompanyCommand, CompanyEvent, CompanyState> = {
+  initialState: { status: 'absent' },
+  evolve,
+  decide,
+};

@@ -1,0 +1,267 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { EventStore, RecordedEvent } from '../event-store/event-store';
+import { formatPosition, isAtOrAfter, parsePosition, Position, START } from '../event-store/position';
+import { ReadStore } from '../read-store/read-store';
+import { Projection, projectionKey } from './projection';
+import { projectionWriter } from './projection-writer';
+
+export const CHECKPOINTS = 'projection_checkpoints';
+export const PARKED_EVENTS = 'projection_parked_events';
+
+export type ProjectionState = 'starting' | 'catching_up' | 'live' | 'standby' | 'stopped';
+
+export interface ProjectionStatus {
+  readonly name: string;
+  readonly version: number;
+  readonly state: ProjectionState;
+  readonly position: string;
+  /** From an event's recording to its read-model write, for the last event applied. */
+  readonly lastLagMs: number | null;
+  readonly parkedEvents: number;
+  readonly error?: string;
+}
+
+export interface RunnerOptions {
+  /** Identifies this process as lease owner. */
+  readonly instanceId?: string;
+  readonly leaseTtlMs?: number;
+  /** Attempts at a failing event of a non-critical projection before it is parked. */
+  readonly attempts?: number;
+  readonly onError?: (projection: string, event: RecordedEvent, error: unknown, parked: boolean) => void;
+}
+
+interface Tracked {
+  readonly projection: Projection;
+  state: ProjectionState;
+  position: Position;
+  lastLagMs: number | null;
+  parkedEvents: number;
+  error?: string;
+  /** Resolved and replaced whenever `position` moves. */
+  advanced: { promise: Promise<void>; resolve: () => void };
+}
+
+/**
+ * Runs each projection sequentially from its checkpoint (DESIGN §6): catch-up then live through one
+ * subscription, every event applied in a read-store transaction together with the checkpoint.
+ * One writer per projection across instances: the holder of its lease; the others stand by and
+ * follow the stored checkpoint so `waitForPosition` works on every instance.
+ */
+export class ProjectionRunner {
+  private readonly instanceId: string;
+  private readonly leaseTtlMs: number;
+  private readonly attempts: number;
+  private readonly tracked = new Map<string, Tracked>();
+  private readonly stopping = new AbortController();
+  private loops: Promise<void>[] = [];
+
+  constructor(
+    private readonly events: EventStore,
+    private readonly store: ReadStore,
+    projections: readonly Projection[],
+    private readonly options: RunnerOptions = {},
+  ) {
+    this.instanceId = options.instanceId ?? randomUUID();
+    this.leaseTtlMs = options.leaseTtlMs ?? 10_000;
+    this.attempts = options.attempts ?? 3;
+    for (const projection of projections) {
+      this.tracked.set(projection.name, {
+        projection,
+        state: 'starting',
+        position: START,
+        lastLagMs: null,
+        parkedEvents: 0,
+        advanced: deferred(),
+      });
+    }
+  }
+
+  async start(): Promise<void> {
+    for (const entry of this.tracked.values()) {
+      for (const [collection, indexes] of Object.entries(entry.projection.collections)) {
+        await this.store.ensureIndexes(`${collection}_v${entry.projection.version}`, indexes);
+      }
+      entry.position = await this.loadCheckpoint(entry.projection);
+    }
+    this.loops = [...this.tracked.values()].map((entry) => this.run(entry));
+  }
+
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    await Promise.all(this.loops);
+    for (const entry of this.tracked.values()) {
+      await this.store.releaseLease(projectionKey(entry.projection), this.instanceId).catch(() => undefined);
+    }
+  }
+
+  statuses(): ProjectionStatus[] {
+    return [...this.tracked.values()].map((entry) => ({
+      name: entry.projection.name,
+      version: entry.projection.version,
+      state: entry.state,
+      position: formatPosition(entry.position),
+      lastLagMs: entry.lastLagMs,
+      parkedEvents: entry.parkedEvents,
+      ...(entry.error ? { error: entry.error } : {}),
+    }));
+  }
+
+  /**
+   * Resolves true once the named projection has applied everything up to `position` (read your
+   * writes), false when `timeoutMs` passes first or the projection has stopped.
+   */
+  async waitForPosition(projectionName: string, position: Position, timeoutMs: number): Promise<boolean> {
+    const entry = this.tracked.get(projectionName);
+    if (!entry) throw new RangeError(`no projection named ${projectionName}`);
+    const deadline = Date.now() + timeoutMs;
+    while (!isAtOrAfter(entry.position, position)) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0 || entry.state === 'stopped' || this.stopping.signal.aborted) return false;
+      await Promise.race([entry.advanced.promise, sleep(Math.min(remaining, 1000))]);
+    }
+    return true;
+  }
+
+  private async run(entry: Tracked): Promise<void> {
+    const key = projectionKey(entry.projection);
+    const signal = this.stopping.signal;
+    while (!signal.aborted && !this.isStopped(entry)) {
+      if (!(await this.store.tryAcquireLease(key, this.instanceId, this.leaseTtlMs).catch(() => false))) {
+        entry.state = 'standby';
+        await this.followStoredCheckpoint(entry);
+        continue;
+      }
+      try {
+        await this.consume(entry);
+      } catch (error) {
+        if (signal.aborted) return;
+        entry.error = describe(error);
+        await sleep(500, undefined, { signal }).catch(() => undefined); // the store may be restarting
+      }
+    }
+  }
+
+  /** Holds the lease while applying events; returns when the lease is lost or the runner stops. */
+  private async consume(entry: Tracked): Promise<void> {
+    const key = projectionKey(entry.projection);
+    entry.position = await this.loadCheckpoint(entry.projection);
+    entry.state = 'catching_up';
+    const subscription = this.events.subscribe({
+      after: entry.position,
+      filter: { types: entry.projection.handles },
+      signal: this.stopping.signal,
+    });
+    let leaseLost = false;
+    const renewal = setInterval(async () => {
+      if (await this.store.tryAcquireLease(key, this.instanceId, this.leaseTtlMs).catch(() => false)) return;
+      leaseLost = true;
+      await subscription.close();
+    }, this.leaseTtlMs / 3);
+    // An idle subscription yields nothing, so "caught up" is also noticed between events.
+    const noticeLive = setInterval(() => this.markLiveWhenCaughtUp(entry, subscription.caughtUp), 50);
+    try {
+      for await (const event of subscription) {
+        if (leaseLost) break;
+        await this.applyWithRetries(entry, event);
+        if (this.isStopped(entry)) break;
+        this.markLiveWhenCaughtUp(entry, subscription.caughtUp);
+      }
+    } finally {
+      clearInterval(renewal);
+      clearInterval(noticeLive);
+      await subscription.close();
+    }
+  }
+
+  private markLiveWhenCaughtUp(entry: Tracked, caughtUp: boolean): void {
+    if (caughtUp && entry.state === 'catching_up') entry.state = 'live';
+  }
+
+  /** Read through a method: `state` changes across awaits, which the compiler's narrowing can't see. */
+  private isStopped(entry: Tracked): boolean {
+    return entry.state === 'stopped';
+  }
+
+  private async applyWithRetries(entry: Tracked, event: RecordedEvent): Promise<void> {
+    const { projection } = entry;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.store.transaction(async (tx) => {
+          await projection.apply(event, projectionWriter(projection, tx));
+          await tx.upsert(CHECKPOINTS, checkpointDocument(projection, event.position));
+        });
+        return this.advance(entry, event.position, Date.now() - Date.parse(event.recordedAt));
+      } catch (error) {
+        if (projection.critical || attempt >= this.attempts) {
+          this.options.onError?.(projection.name, event, error, !projection.critical);
+          if (projection.critical) {
+            entry.state = 'stopped';
+            entry.error = `stopped at ${event.type} ${event.stream}@${event.revision}: ${describe(error)}`;
+            entry.advanced.resolve();
+            return;
+          }
+          return this.park(entry, event, error);
+        }
+        await sleep(50 * attempt);
+      }
+    }
+  }
+
+  /** Sets a poison event aside (with the checkpoint moving past it) so the projection keeps going. */
+  private async park(entry: Tracked, event: RecordedEvent, error: unknown): Promise<void> {
+    await this.store.transaction(async (tx) => {
+      await tx.upsert(PARKED_EVENTS, {
+        id: `${projectionKey(entry.projection)}:${event.id}`,
+        projection: projectionKey(entry.projection),
+        eventId: event.id,
+        stream: event.stream,
+        revision: event.revision,
+        type: event.type,
+        position: formatPosition(event.position),
+        error: describe(error),
+        parkedAt: new Date().toISOString(),
+      });
+      await tx.upsert(CHECKPOINTS, checkpointDocument(entry.projection, event.position));
+    });
+    entry.parkedEvents += 1;
+    this.advance(entry, event.position, null);
+  }
+
+  private advance(entry: Tracked, position: Position, lagMs: number | null): void {
+    entry.position = position;
+    if (lagMs !== null) entry.lastLagMs = lagMs;
+    const { resolve } = entry.advanced;
+    entry.advanced = deferred();
+    resolve();
+  }
+
+  /** A standby instance mirrors the active writer's progress until it may take the lease. */
+  private async followStoredCheckpoint(entry: Tracked): Promise<void> {
+    const until = Date.now() + this.leaseTtlMs / 2;
+    while (Date.now() < until && !this.stopping.signal.aborted) {
+      const stored = await this.loadCheckpoint(entry.projection).catch(() => entry.position);
+      if (!isAtOrAfter(entry.position, stored)) this.advance(entry, stored, null);
+      await sleep(25, undefined, { signal: this.stopping.signal }).catch(() => undefined);
+    }
+  }
+
+  private async loadCheckpoint(projection: Projection): Promise<Position> {
+    const stored = await this.store.get<{ id: string; position: string }>(CHECKPOINTS, projectionKey(projection));
+    return stored ? parsePosition(stored.position) : START;
+  }
+}
+
+function checkpointDocument(projection: Projection, position: Position) {
+  return { id: projectionKey(projection), position: formatPosition(position), updatedAt: new Date().toISOString() };
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((done) => (resolve = done));
+  return { promise, resolve };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,86 @@
+import { isDeepStrictEqual } from 'node:util';
+import { EventStore } from '../event-store/event-store';
+import { isAtOrAfter, Position, START } from '../event-store/position';
+import { Document, ReadStore } from '../read-store/read-store';
+import { physicalCollection, Projection } from './projection';
+import { projectionWriter } from './projection-writer';
+
+const PAGE = 500;
+
+export interface RebuildResult {
+  readonly events: number;
+  readonly position: Position;
+}
+
+/**
+ * Replays the projection's events from the start into fresh collections beside the live ones
+ * (named with `suffix`), up to `upTo` when given, one transaction per page of events.
+ */
+export async function rebuildProjection(
+  events: EventStore,
+  store: ReadStore,
+  projection: Projection,
+  options: { suffix: string; upTo?: Position },
+): Promise<RebuildResult> {
+  for (const [collection, indexes] of Object.entries(projection.collections)) {
+    const target = physicalCollection(projection, collection, options.suffix);
+    await store.dropCollection(target);
+    await store.ensureIndexes(target, indexes);
+  }
+  let position = START;
+  let applied = 0;
+  for (;;) {
+    const page = (await events.readAll({ after: position, filter: { types: projection.handles }, limit: PAGE })).filter(
+      (event) => !options.upTo || isAtOrAfter(options.upTo, event.position),
+    );
+    if (page.length === 0) return { events: applied, position };
+    await store.transaction(async (tx) => {
+      const writer = projectionWriter(projection, tx, options.suffix);
+      for (const event of page) await projection.apply(event, writer);
+    });
+    applied += page.length;
+    position = page[page.length - 1].position;
+  }
+}
+
+export interface ReadModelDifference {
+  readonly collection: string;
+  readonly id: string;
+  readonly live: Document | null;
+  readonly rebuilt: Document | null;
+}
+
+/** Every document that differs between the live read model and a rebuilt one, walking both by id. */
+export async function compareReadModels(
+  store: ReadStore,
+  projection: Projection,
+  rebuiltSuffix: string,
+): Promise<ReadModelDifference[]> {
+  const differences: ReadModelDifference[] = [];
+  for (const collection of Object.keys(projection.collections)) {
+    const live = documents(store, physicalCollection(projection, collection));
+    const rebuilt = documents(store, physicalCollection(projection, collection, rebuiltSuffix));
+    let a = await live.next();
+    let b = await rebuilt.next();
+    while (!a.done || !b.done) {
+      const order = a.done ? 1 : b.done ? -1 : a.value.id < b.value.id ? -1 : a.value.id > b.value.id ? 1 : 0;
+      const liveDocument = order <= 0 && !a.done ? a.value : null;
+      const rebuiltDocument = order >= 0 && !b.done ? b.value : null;
+      if (!isDeepStrictEqual(liveDocument, rebuiltDocument)) {
+        differences.push({ collection, id: (liveDocument ?? rebuiltDocument)!.id, live: liveDocument, rebuilt: rebuiltDocument });
+      }
+      if (order <= 0) a = await live.next();
+      if (order >= 0) b = await rebuilt.next();
+    }
+  }
+  return differences;
+}
+
+async function* documents(store: ReadStore, collection: string): AsyncGenerator<Document> {
+  let cursor: string | undefined;
+  do {
+    const page = await store.find(collection, { limit: PAGE, cursor });
+    yield* page.items;
+    cursor = page.nextCursor;
+  } while (cursor);
+}
