@@ -1,0 +1,16 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { CompaniesModule } from './companies/companies.module';
+import { AppConfig } from './config/app-config';
+import { PlatformModule } from './platform/platform.module';
+import { projections } from './projections';
+
+@Module({})
+export class AppModule {
+  static create(config: AppConfig, adminKey: string): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [CqrsModule.forRoot(), PlatformModule.forRoot({ config, adminKey, projections }), CompaniesModule],
+    };
+  }
+}

@@ -1,0 +1,23 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Logger } from 'pino';
+import { AppModule } from './app.module';
+import { AppConfig } from './config/app-config';
+import { createFastifyAdapter } from './platform/http/fastify-adapter';
+import { ProblemDetailsFilter } from './platform/http/problem-details';
+import { createValidationPipe } from './platform/http/validation';
+import { NestPinoLogger } from './platform/logging/logger';
+
+/** The whole service as one Nest application, ready to `listen` (used by `main.ts` and the e2e tests). */
+export async function createApp(config: AppConfig, adminKey: string, logger: Logger): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.create(config, adminKey), createFastifyAdapter(logger), {
+    logger: new NestPinoLogger(logger),
+    bufferLogs: false,
+  });
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  // process.exit (not re-raising the signal) lets the async log destination flush its last lines.
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
+  return app;
+}

@@ -1,0 +1,32 @@
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { eventMetadata, RequestContext } from '../platform/auth/request-context';
+import { EventStore } from '../platform/event-store/event-store';
+import { handleCommand } from '../platform/event-store/handle-command';
+import { Position } from '../platform/event-store/position';
+import { companyDecider, companyStream } from './company.decider';
+
+export class ChangeCompany {
+  constructor(
+    readonly companyId: string,
+    readonly changes: { name?: string; userLicenses?: number | null },
+    readonly context: RequestContext,
+  ) {}
+}
+
+/** Renames and/or changes the licence count; `position` is absent when nothing changed. */
+@CommandHandler(ChangeCompany)
+export class ChangeCompanyHandler implements ICommandHandler<ChangeCompany, { position?: Position }> {
+  constructor(private readonly events: EventStore) {}
+
+  async execute({ companyId, changes, context }: ChangeCompany): Promise<{ position?: Position }> {
+    const now = new Date();
+    const { position } = await handleCommand(
+      this.events,
+      companyStream(companyId),
+      companyDecider,
+      { type: 'ChangeCompany', companyId, ...changes, now: now.toISOString() },
+      eventMetadata(context, now, companyId),
+    );
+    return { position };
+  }
+}

@@ -1,0 +1,45 @@
+import { RecordedEvent } from '../platform/event-store/event-store';
+import { applyOnce, physicalCollection, Projection, ProjectionWriter } from '../platform/projections/projection';
+import { CompanyEvent } from './company.decider';
+
+/** The companies read model: one document per company, as admins list and read them. */
+// A type alias, not an interface: documents must be assignable to Record<string, unknown>.
+export type CompanyView = {
+  readonly id: string;
+  readonly name: string;
+  readonly userLicenses: number | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  /** Revision of the company stream this document reflects (the idempotency guard). */
+  readonly revision: number;
+};
+
+export const companiesProjection: Projection = {
+  name: 'companies',
+  version: 1,
+  collections: { companies: [{ fields: ['createdAt', 'id'] }, { fields: ['name', 'id'] }] },
+  handles: ['CompanyRegistered', 'CompanyRenamed', 'CompanyUserLicensesChanged'],
+  critical: false,
+  async apply(recorded: RecordedEvent, writer: ProjectionWriter): Promise<void> {
+    const event = recorded as unknown as RecordedEvent & CompanyEvent;
+    const companyId = event.data.companyId;
+    await applyOnce<CompanyView>(writer, 'companies', companyId, recorded, (current) => {
+      switch (event.type) {
+        case 'CompanyRegistered':
+          return {
+            id: companyId,
+            name: event.data.name,
+            userLicenses: event.data.userLicenses,
+            createdAt: event.data.registeredAt,
+            updatedAt: event.data.registeredAt,
+          };
+        case 'CompanyRenamed':
+          return current && { ...current, name: event.data.name, updatedAt: event.data.renamedAt };
+        case 'CompanyUserLicensesChanged':
+          return current && { ...current, userLicenses: event.data.userLicenses, updatedAt: event.data.changedAt };
+      }
+    });
+  },
+};
+
+export const COMPANIES = physicalCollection(companiesProjection, 'companies');

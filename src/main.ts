@@ -1,0 +1,34 @@
+import { AppConfig, ConfigurationError } from './config/app-config';
+import { createApp } from './bootstrap';
+import { resolveAdminKey } from './platform/auth/admin-api-key';
+import { createLogger } from './platform/logging/logger';
+
+async function main(): Promise<void> {
+  const config = AppConfig.fromEnvironment(process.env);
+  const logger = createLogger(config.logLevel);
+  const adminKey = resolveAdminKey(config);
+  if (adminKey.generated) {
+    // Shown once, on the terminal only: the structured log may be shipped elsewhere.
+    process.stderr.write(
+      `\nGenerated an admin API key (kept in ${adminKey.file}, mode 0600). Use it as\n` +
+        `  Authorization: Bearer ${adminKey.key}\n\n`,
+    );
+  }
+  const app = await createApp(config, adminKey.key, logger);
+  await app.listen({ port: config.port, host: config.host });
+  logger.info(
+    {
+      url: await app.getUrl(),
+      eventStore: config.eventStoreConnectionString ? 'eventstoredb' : `sqlite:${config.eventStoreFile}`,
+      readStore: config.mongodbUri ? 'mongodb' : `sqlite:${config.readStoreFile}`,
+      adminKey: adminKey.file ? `file:${adminKey.file}` : 'ADMIN_API_KEY',
+    },
+    'airisk-identity listening',
+  );
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof ConfigurationError ? error.message : `failed to start: ${String((error as Error)?.stack ?? error)}`;
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+});

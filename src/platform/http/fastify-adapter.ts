@@ -1,0 +1,29 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import type { Logger } from 'pino';
+
+/** Larger bodies are refused with 413 before they are parsed: no admin or OAuth request comes near it. */
+export const BODY_LIMIT_BYTES = 100 * 1024;
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Fastify with the project's logger, request ids (a caller's well-formed `X-Request-Id` is kept so
+ * traces join up across services; anything else gets a fresh UUID) and a bounded body size.
+ */
+export function createFastifyAdapter(logger: Logger): FastifyAdapter {
+  const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: (request: IncomingMessage) => {
+      const incoming = request.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+  });
+  adapter.getInstance().addHook('onRequest', (request, reply, done) => {
+    reply.header('X-Request-Id', request.id);
+    done();
+  });
+  return adapter;
+}

@@ -1,0 +1,98 @@
+import { BeforeApplicationShutdown, DynamicModule, Global, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { AdminGuard, AdminKey } from './auth/admin.guard';
+import { EsdbEventStore } from './event-store/esdb-event-store';
+import { EventStore } from './event-store/event-store';
+import { SqliteEventStore } from './event-store/sqlite-event-store';
+import { HealthController } from './health/health.controller';
+import { Readiness } from './health/readiness';
+import { Projection } from './projections/projection';
+import { ProjectionRunner } from './projections/projection-runner';
+import { PROJECTIONS } from './projections/projections.token';
+import { ReadYourWrites } from './projections/read-your-writes';
+import { MongoReadStore } from './read-store/mongo-read-store';
+import { ReadStore } from './read-store/read-store';
+import { SqliteReadStore } from './read-store/sqlite-read-store';
+
+/**
+ * Starts the projections once the app is up and, on shutdown, stops them and closes the stores,
+ * in that order, after the HTTP server has drained (Nest closes it before shutdown hooks).
+ */
+class PlatformLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+  private readonly logger = new Logger('platform');
+
+  constructor(
+    private readonly runner: ProjectionRunner,
+    private readonly events: EventStore,
+    private readonly reads: ReadStore,
+    private readonly readiness: Readiness,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.runner.start();
+  }
+
+  beforeApplicationShutdown(signal?: string): void {
+    this.readiness.drain();
+    this.logger.log(`shutting down${signal ? ` on ${signal}` : ''}: draining requests`);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.runner.stop();
+    await Promise.all([this.events.close(), this.reads.close()]);
+    this.logger.log('projections stopped, stores closed');
+  }
+}
+
+/** Infrastructure for every context: stores (embedded or production, by configuration), projections, admin auth, health. */
+@Global()
+@Module({})
+export class PlatformModule {
+  static forRoot(options: { config: AppConfig; adminKey: string; projections: readonly Projection[] }): DynamicModule {
+    const logger = new Logger('projections');
+    return {
+      module: PlatformModule,
+      controllers: [HealthController],
+      providers: [
+        { provide: AppConfig, useValue: options.config },
+        { provide: AdminKey, useValue: new AdminKey(options.adminKey) },
+        { provide: PROJECTIONS, useValue: options.projections },
+        AdminGuard,
+        Readiness,
+        ReadYourWrites,
+        {
+          provide: EventStore,
+          inject: [AppConfig],
+          useFactory: (config: AppConfig): EventStore =>
+            config.eventStoreConnectionString
+              ? EsdbEventStore.connect(config.eventStoreConnectionString)
+              : new SqliteEventStore(config.eventStoreFile),
+        },
+        {
+          provide: ReadStore,
+          inject: [AppConfig],
+          useFactory: async (config: AppConfig): Promise<ReadStore> =>
+            config.mongodbUri ? MongoReadStore.connect(config.mongodbUri) : new SqliteReadStore(config.readStoreFile),
+        },
+        {
+          provide: ProjectionRunner,
+          inject: [EventStore, ReadStore, PROJECTIONS],
+          useFactory: (events: EventStore, reads: ReadStore, projections: readonly Projection[]) =>
+            new ProjectionRunner(events, reads, projections, {
+              onError: (name, event, error, parked) =>
+                logger.error(
+                  `${name} ${parked ? 'parked' : 'stopped at'} ${event.type} ${event.stream}@${event.revision}: ${String(error)}`,
+                ),
+            }),
+        },
+        {
+          provide: PlatformLifecycle,
+          inject: [ProjectionRunner, EventStore, ReadStore, Readiness],
+          useFactory: (runner: ProjectionRunner, events: EventStore, reads: ReadStore, readiness: Readiness) =>
+            new PlatformLifecycle(runner, events, reads, readiness),
+        },
+      ],
+      exports: [AppConfig, AdminKey, AdminGuard, EventStore, ReadStore, ProjectionRunner, ReadYourWrites],
+    };
+  }
+}
