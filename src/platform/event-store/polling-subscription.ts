@@ -44,8 +44,11 @@ export class PollingSubscription implements Subscription {
     while (!this.stop.signal.aborted) {
       const woken = new Promise<void>((resolve) => (this.wakeUp = resolve));
       const page = this.options.read(after, PAGE_SIZE);
-      for (const event of page) {
+      const last = page.length < PAGE_SIZE ? page.length - 1 : -1;
+      for (const [index, event] of page.entries()) {
         if (this.stop.signal.aborted) return;
+        // Caught up as the last existing event is handed over, so its consumer sees it at once.
+        if (index === last) this.live = true;
         yield event;
         after = event.position;
       }

@@ -1,0 +1,204 @@
+import { randomUUID } from 'node:crypto';
+import { companiesProjection, COMPANIES } from '../../companies/company.projection';
+import { temporaryDirectory } from '../../../test/support/temporary-directory';
+import { EventStore, NewEvent, RecordedEvent } from '../event-store/event-store';
+import { SqliteEventStore } from '../event-store/sqlite-event-store';
+import { Document, ReadStore, ReadStoreWriter } from '../read-store/read-store';
+import { SqliteReadStore } from '../read-store/sqlite-read-store';
+import { Projection, ProjectionWriter } from './projection';
+import { CHECKPOINTS, PARKED_EVENTS, ProjectionRunner } from './projection-runner';
+import { compareReadModels, rebuildProjection } from './rebuild';
+
+const metadata = () => ({
+  actor: { kind: 'system' as const, id: 'spec' },
+  correlationId: randomUUID(),
+  causationId: randomUUID(),
+  at: new Date().toISOString(),
+  schemaVersion: 1,
+});
+
+/** Deliberately not idempotent: it counts every application, so a duplicate or a loss shows. */
+const tally: Projection = {
+  name: 'tally',
+  version: 1,
+  collections: { tallies: [] },
+  handles: ['Counted'],
+  critical: true,
+  async apply(event: RecordedEvent, writer: ProjectionWriter) {
+    const current = await writer.get<Document & { count: number; seen: string[] }>('tallies', 'total');
+    await writer.upsert('tallies', {
+      id: 'total',
+      count: (current?.count ?? 0) + 1,
+      seen: [...(current?.seen ?? []), event.id],
+    });
+  },
+};
+
+/** A read store whose checkpoint write fails once: the process "dies" between model write and checkpoint. */
+function failingOnceAtCheckpoint(store: ReadStore): ReadStore {
+  let failed = false;
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      if (property !== 'transaction') return Reflect.get(target, property, receiver);
+      return <T>(work: (tx: ReadStoreWriter) => Promise<T>) =>
+        target.transaction((tx) =>
+          work({
+            ...tx,
+            get: tx.get.bind(tx),
+            patch: tx.patch.bind(tx),
+            delete: tx.delete.bind(tx),
+            upsert: async (collection, document) => {
+              if (collection === CHECKPOINTS && !failed) {
+                failed = true;
+                throw new Error('crash between read-model write and checkpoint');
+              }
+              return tx.upsert(collection, document);
+            },
+          }),
+        );
+    },
+  });
+}
+
+describe('ProjectionRunner', () => {
+  let events: EventStore;
+  let reads: ReadStore;
+  const runners: ProjectionRunner[] = [];
+  const runner = (store: ReadStore, projections: Projection[], options = {}) => {
+    const created = new ProjectionRunner(events, store, projections, { leaseTtlMs: 600, ...options });
+    runners.push(created);
+    return created;
+  };
+  const count = (n: number, stream = `tally-${randomUUID()}`): Promise<{ position: RecordedEvent['position'] }> =>
+    events.append(stream, Array.from({ length: n }, (): NewEvent => ({ type: 'Counted', data: {}, metadata: metadata() })), 'any');
+
+  beforeEach(() => {
+    const directory = temporaryDirectory();
+    events = new SqliteEventStore(`${directory}/events.sqlite`);
+    reads = new SqliteReadStore(`${directory}/read.sqlite`);
+  });
+  afterEach(async () => {
+    await Promise.all(runners.splice(0).map((r) => r.stop()));
+    await events.close();
+    await reads.close();
+  });
+
+  it('catches up from the start, then follows live appends; waitForPosition resolves once applied', async () => {
+    await count(3);
+    const running = runner(reads, [tally]);
+    await running.start();
+    const { position } = await count(2);
+    expect(await running.waitForPosition('tally', position, 5000)).toBe(true);
+    expect(await reads.get('tallies_v1', 'total')).toMatchObject({ count: 5 });
+    expect(running.statuses()[0]).toMatchObject({ name: 'tally', state: 'live', parkedEvents: 0 });
+  });
+
+  it('loses and duplicates nothing when it dies between the read-model write and the checkpoint', async () => {
+    await count(4);
+    const dying = runner(failingOnceAtCheckpoint(reads), [tally]);
+    await dying.start();
+    const { position } = await count(1);
+    expect(await dying.waitForPosition('tally', position, 500)).toBe(false); // critical: it stopped
+    expect(dying.statuses()[0]).toMatchObject({ state: 'stopped', error: expect.stringMatching(/crash between/) });
+    expect(await reads.get('tallies_v1', 'total')).toBeNull(); // the failed transaction left nothing
+    await dying.stop();
+
+    const restarted = runner(reads, [tally]);
+    await restarted.start();
+    expect(await restarted.waitForPosition('tally', position, 5000)).toBe(true);
+    const total = await reads.get<Document & { count: number; seen: string[] }>('tallies_v1', 'total');
+    expect(total?.count).toBe(5);
+    expect(new Set(total?.seen).size).toBe(5);
+  });
+
+  it('resumes from its checkpoint without applying anything twice', async () => {
+    const first = runner(reads, [tally]);
+    await first.start();
+    expect(await first.waitForPosition('tally', (await count(3)).position, 5000)).toBe(true);
+    await first.stop();
+    await count(2);
+    const second = runner(reads, [tally]);
+    await second.start();
+    expect(await second.waitForPosition('tally', (await count(1)).position, 5000)).toBe(true);
+    expect(await reads.get('tallies_v1', 'total')).toMatchObject({ count: 6 });
+  });
+
+  it('applies an event a second time without changing the read model (idempotent handlers)', async () => {
+    const stream = `company-${randomUUID()}`;
+    const companyId = stream.slice('company-'.length);
+    await events.append(stream, [{ type: 'CompanyRegistered', data: { companyId, name: 'A', userLicenses: null, registeredAt: 'T1' }, metadata: metadata() }], 'no_stream');
+    await events.append(stream, [{ type: 'CompanyRenamed', data: { companyId, name: 'B', renamedAt: 'T2' }, metadata: metadata() }], 0);
+    const [registered, renamed] = await events.readStream(stream);
+    const apply = (event: RecordedEvent) =>
+      reads.transaction((tx) => companiesProjection.apply(event, { ...tx, get: (c, id) => tx.get(`${c}_v1`, id), upsert: (c, d) => tx.upsert(`${c}_v1`, d), patch: (c, id, f) => tx.patch(`${c}_v1`, id, f), delete: (c, id) => tx.delete(`${c}_v1`, id) }));
+    await apply(registered);
+    await apply(renamed);
+    const once = await reads.get(COMPANIES, companyId);
+    await apply(renamed);
+    await apply(registered); // a replay of an older event must not roll the name back
+    expect(await reads.get(COMPANIES, companyId)).toEqual(once);
+    expect(once).toMatchObject({ name: 'B', revision: 1 });
+  });
+
+  it('rebuilds into fresh collections that equal the live read model, and spots a difference', async () => {
+    const running = runner(reads, [companiesProjection]);
+    await running.start();
+    let last;
+    for (let i = 0; i < 30; i++) {
+      const companyId = randomUUID();
+      last = await events.append(`company-${companyId}`, [
+        { type: 'CompanyRegistered', data: { companyId, name: `C${i}`, userLicenses: i, registeredAt: `T${i}` }, metadata: metadata() },
+        ...(i % 3 === 0 ? [{ type: 'CompanyRenamed', data: { companyId, name: `R${i}`, renamedAt: `U${i}` }, metadata: metadata() }] : []),
+      ], 'no_stream');
+    }
+    expect(await running.waitForPosition('companies', last!.position, 5000)).toBe(true);
+
+    const result = await rebuildProjection(events, reads, companiesProjection, { suffix: '_rebuild' });
+    expect(result.events).toBe(40);
+    expect(await compareReadModels(reads, companiesProjection, '_rebuild')).toEqual([]);
+
+    const victim = (await reads.find(COMPANIES, { limit: 1 })).items[0];
+    await reads.patch(COMPANIES, victim.id, { name: 'tampered' });
+    const differences = await compareReadModels(reads, companiesProjection, '_rebuild');
+    expect(differences).toEqual([expect.objectContaining({ collection: 'companies', id: victim.id, live: expect.objectContaining({ name: 'tampered' }) })]);
+  });
+
+  it('parks a failing event of a non-critical projection and keeps going', async () => {
+    const fragile: Projection = {
+      ...tally,
+      name: 'fragile',
+      critical: false,
+      async apply(event, writer) {
+        if ((event.data as { poison?: boolean }).poison) throw new Error('cannot handle this one');
+        return tally.apply(event, writer);
+      },
+    };
+    await count(1);
+    await events.append(`tally-${randomUUID()}`, [{ type: 'Counted', data: { poison: true }, metadata: metadata() }], 'no_stream');
+    const running = runner(reads, [fragile], { attempts: 2 });
+    await running.start();
+    expect(await running.waitForPosition('fragile', (await count(1)).position, 5000)).toBe(true);
+    expect(await reads.get('tallies_v1', 'total')).toMatchObject({ count: 2 });
+    expect(running.statuses()[0]).toMatchObject({ state: 'live', parkedEvents: 1 });
+    const parked = await reads.find(PARKED_EVENTS, { limit: 10 });
+    expect(parked.items).toEqual([expect.objectContaining({ projection: 'fragile_v1', type: 'Counted', error: 'cannot handle this one' })]);
+  });
+
+  it('lets one instance write a projection at a time; the other follows and takes over when it stops', async () => {
+    const a = runner(reads, [tally], { instanceId: 'a' });
+    const b = runner(reads, [tally], { instanceId: 'b' });
+    await a.start();
+    await b.start();
+    const { position } = await count(3);
+    expect(await a.waitForPosition('tally', position, 5000)).toBe(true);
+    expect(await b.waitForPosition('tally', position, 5000)).toBe(true);
+    const states = [a.statuses()[0].state, b.statuses()[0].state].sort();
+    expect(states).toEqual(['live', 'standby']);
+    const [active, standby] = a.statuses()[0].state === 'live' ? [a, b] : [b, a];
+    await active.stop();
+    const next = await count(2);
+    expect(await standby.waitForPosition('tally', next.position, 5000)).toBe(true);
+    expect(standby.statuses()[0].state).toBe('live');
+    expect(await reads.get('tallies_v1', 'total')).toMatchObject({ count: 5 });
+  });
+});

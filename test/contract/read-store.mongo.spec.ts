@@ -1,0 +1,7 @@
+import { MongoReadStore } from '../../src/platform/read-store/mongo-read-store';
+import { describeWithLiveServer } from '../support/live-server';
+import { readStoreContract } from './read-store.contract';
+
+describeWithLiveServer('MONGODB_URI', 'ReadStore contract: MongoDB', (uri) => {
+  readStoreContract(() => MongoReadStore.connect(uri));
+});

@@ -1,0 +1,41 @@
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createApp } from '../../src/bootstrap';
+import { AppConfig } from '../../src/config/app-config';
+import { createLogger } from '../../src/platform/logging/logger';
+import { temporaryDirectory } from './temporary-directory';
+
+export interface RunningApp {
+  readonly app: NestFastifyApplication;
+  readonly baseUrl: string;
+  readonly adminKey: string;
+  readonly dataDir: string;
+  /** fetch against the app, with the admin key unless `auth: false`. */
+  request(path: string, init?: RequestInit & { auth?: boolean | string }): Promise<Response>;
+  close(): Promise<void>;
+}
+
+/** The real service over HTTP on a free port, embedded stores in a fresh temp directory. */
+export async function startApp(environment: Record<string, string> = {}): Promise<RunningApp> {
+  const dataDir = environment.DATA_DIR ?? temporaryDirectory();
+  const adminKey = 'test-admin-key-'.padEnd(48, 'x');
+  const config = AppConfig.fromEnvironment({ DATA_DIR: dataDir, ADMIN_API_KEY: adminKey, PORT: '0', ...environment });
+  const app = await createApp(config, adminKey, createLogger('silent'));
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  return {
+    app,
+    baseUrl,
+    adminKey,
+    dataDir,
+    request: (path, { auth = true, headers, ...init } = {}) =>
+      fetch(`${baseUrl}${path}`, {
+        ...init,
+        headers: {
+          ...(init.body ? { 'content-type': 'application/json' } : {}),
+          ...(auth ? { authorization: `Bearer ${typeof auth === 'string' ? auth : adminKey}` } : {}),
+          ...(headers as Record<string, string>),
+        },
+      }),
+    close: () => app.close(),
+  };
+}
