@@ -64,6 +64,7 @@ export class SqliteEventStore extends EventStore {
   private readonly db: Database.Database;
   private readonly statements;
   private queue: PendingAppend[] = [];
+  private transactions = 0;
   private closed = false;
   private readonly subscriptions = new Set<PollingSubscription>();
   private readonly statementCache = new Map<string, Database.Statement<unknown[], EventRow>>();
@@ -98,6 +99,11 @@ export class SqliteEventStore extends EventStore {
     });
   }
 
+  /** Transactions committed so far: fewer than appends when group commit batches them. */
+  get committedTransactions(): number {
+    return this.transactions;
+  }
+
   private flush(): void {
     const batch = this.queue;
     this.queue = [];
@@ -114,6 +120,7 @@ export class SqliteEventStore extends EventStore {
           }
         }
       }).immediate();
+      this.transactions += 1;
     } catch (error) {
       for (const item of batch) item.reject(error);
       return;

@@ -1,0 +1,50 @@
+import { randomUUID } from 'node:crypto';
+import { temporaryDirectory } from '../../../test/support/temporary-directory';
+import { NewEvent, WrongExpectedRevisionError } from './event-store';
+import { SqliteEventStore } from './sqlite-event-store';
+
+const event = (n: number): NewEvent => ({
+  type: 'Happened',
+  data: { n },
+  metadata: { actor: { kind: 'system', id: 'spec' }, correlationId: randomUUID(), causationId: randomUUID(), at: '', schemaVersion: 1 },
+});
+
+describe('SqliteEventStore group commit', () => {
+  let store: SqliteEventStore;
+  beforeEach(() => (store = new SqliteEventStore(`${temporaryDirectory()}/events.sqlite`)));
+  afterEach(() => store.close());
+
+  it('writes appends that arrive in the same tick in one transaction', async () => {
+    const before = store.committedTransactions;
+    const results = await Promise.all(Array.from({ length: 100 }, (_, i) => store.append(`s-${i}`, [event(i)], 'no_stream')));
+    expect(store.committedTransactions - before).toBe(1);
+    const positions = results.map((r) => r.position.commit);
+    expect(new Set(positions).size).toBe(100);
+    expect([...positions].sort((a, b) => (a < b ? -1 : 1))).toEqual(positions); // in arrival order
+  });
+
+  it('still checks each append of a batch against its own expected revision', async () => {
+    await store.append('shared', [event(0)], 'no_stream');
+    const outcomes = await Promise.allSettled([
+      store.append('shared', [event(1)], 0),
+      store.append('other', [event(2)], 'no_stream'),
+      store.append('shared', [event(3)], 0),
+      store.append('shared', [event(4), event(5)], 1),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect((outcomes[2] as PromiseRejectedResult).reason).toBeInstanceOf(WrongExpectedRevisionError);
+    expect((await store.readStream('shared')).map((e) => (e.data as { n: number }).n)).toEqual([0, 1, 4, 5]);
+  });
+
+  it('rolls back only the refused append of a batch, even when it fails half-way', async () => {
+    const duplicateId = randomUUID();
+    await store.append('first', [{ ...event(0), id: duplicateId }], 'no_stream');
+    const outcomes = await Promise.allSettled([
+      store.append('second', [event(1), { ...event(2), id: duplicateId }], 'no_stream'),
+      store.append('third', [event(3)], 'no_stream'),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'fulfilled']);
+    expect(await store.readStream('second')).toEqual([]);
+    expect(await store.readStream('third')).toHaveLength(1);
+  });
+});
