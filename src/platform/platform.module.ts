@@ -1,18 +1,15 @@
 import { BeforeApplicationShutdown, DynamicModule, Global, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { AdminGuard, AdminKey } from './auth/admin.guard';
-import { EsdbEventStore } from './event-store/esdb-event-store';
 import { EventStore } from './event-store/event-store';
-import { SqliteEventStore } from './event-store/sqlite-event-store';
 import { HealthController } from './health/health.controller';
 import { Readiness } from './health/readiness';
 import { Projection } from './projections/projection';
 import { ProjectionRunner } from './projections/projection-runner';
 import { PROJECTIONS } from './projections/projections.token';
 import { ReadYourWrites } from './projections/read-your-writes';
-import { MongoReadStore } from './read-store/mongo-read-store';
 import { ReadStore } from './read-store/read-store';
-import { SqliteReadStore } from './read-store/sqlite-read-store';
+import { openEventStore, openReadStore } from './storage';
 
 /**
  * Starts the projections once the app is up and, on shutdown, stops them and closes the stores,
@@ -63,16 +60,12 @@ export class PlatformModule {
         {
           provide: EventStore,
           inject: [AppConfig],
-          useFactory: (config: AppConfig): EventStore =>
-            config.eventStoreConnectionString
-              ? EsdbEventStore.connect(config.eventStoreConnectionString)
-              : new SqliteEventStore(config.eventStoreFile),
+          useFactory: openEventStore,
         },
         {
           provide: ReadStore,
           inject: [AppConfig],
-          useFactory: async (config: AppConfig): Promise<ReadStore> =>
-            config.mongodbUri ? MongoReadStore.connect(config.mongodbUri) : new SqliteReadStore(config.readStoreFile),
+          useFactory: openReadStore,
         },
         {
           provide: ProjectionRunner,

@@ -24,7 +24,7 @@ describe('durability across kill -9', () => {
             headers,
             body: JSON.stringify({ name: `Burst ${w}-${i}` }),
           });
-          if (response.status === 201) answered.push((await response.json()).id);
+          if (response.status === 201) answered.push(((await response.json()) as { id: string }).id);
         } catch {
           cutOff++;
           return;

@@ -4,13 +4,17 @@ import { AppConfig } from '../../src/config/app-config';
 import { createLogger } from '../../src/platform/logging/logger';
 import { temporaryDirectory } from './temporary-directory';
 
+/** Test bodies are whatever JSON the service sent; assertions check their shape. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type JsonResponse = Omit<Response, 'json'> & { json(): Promise<any> };
+
 export interface RunningApp {
   readonly app: NestFastifyApplication;
   readonly baseUrl: string;
   readonly adminKey: string;
   readonly dataDir: string;
   /** fetch against the app, with the admin key unless `auth: false`. */
-  request(path: string, init?: RequestInit & { auth?: boolean | string }): Promise<Response>;
+  request(path: string, init?: RequestInit & { auth?: boolean | string }): Promise<JsonResponse>;
   close(): Promise<void>;
 }
 
