@@ -115,7 +115,11 @@ export class SqliteReadStore extends ReadStore {
       const table = this.table(collection);
       const current = getFrom(this.writer, table, id);
       if (!current) return false;
-      for (const field of Object.keys(fields)) assertFieldName(field);
+      // Top-level fields only, as in MongoDB's adapter, where a dotted name would set a nested path.
+      for (const field of Object.keys(fields)) {
+        assertFieldName(field);
+        if (field.includes('.') || field === 'id') throw new RangeError(`patch sets top-level fields other than id, not ${field}`);
+      }
       const next = { ...current, ...fields, id };
       this.writer.prepare(`UPDATE "${table}" SET body = ? WHERE id = ?`).run(JSON.stringify(next), id);
       return true;
