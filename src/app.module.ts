@@ -1,16 +1,26 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
+import { AgentsModule } from './agents/agents.module';
+import { ClientsModule } from './clients/clients.module';
 import { CompaniesModule } from './companies/companies.module';
 import { AppConfig } from './config/app-config';
 import { PlatformModule } from './platform/platform.module';
 import { projections } from './projections';
+import { UsersModule } from './users/users.module';
 
 @Module({})
 export class AppModule {
   static create(config: AppConfig, adminKey: string): DynamicModule {
     return {
       module: AppModule,
-      imports: [CqrsModule.forRoot(), PlatformModule.forRoot({ config, adminKey, projections }), CompaniesModule],
+      imports: [
+        CqrsModule.forRoot(),
+        PlatformModule.forRoot({ config, adminKey, projections }),
+        CompaniesModule,
+        ClientsModule,
+        AgentsModule,
+        UsersModule,
+      ],
     };
   }
 }

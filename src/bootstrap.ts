@@ -11,10 +11,14 @@ import { NestPinoLogger } from './platform/logging/logger';
 
 /** The whole service as one Nest application, ready to `listen` (used by `main.ts` and the e2e tests). */
 export async function createApp(config: AppConfig, adminKey: string, logger: Logger): Promise<NestFastifyApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.create(config, adminKey), createFastifyAdapter(logger), {
-    logger: new NestPinoLogger(logger),
-    bufferLogs: false,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.create(config, adminKey),
+    createFastifyAdapter(logger),
+    {
+      logger: new NestPinoLogger(logger),
+      bufferLogs: false,
+    },
+  );
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());
   // process.exit (not re-raising the signal) lets the async log destination flush its last lines.

@@ -28,7 +28,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  const message = error instanceof ConfigurationError ? error.message : `failed to start: ${String((error as Error)?.stack ?? error)}`;
+  const message =
+    error instanceof ConfigurationError
+      ? error.message
+      : `failed to start: ${String((error as Error)?.stack ?? error)}`;
   process.stderr.write(`${message}\n`);
   process.exit(1);
 });

@@ -1,5 +1,13 @@
+import { agentsProjection } from './agents/agent.projection';
+import { clientsProjection } from './clients/client.projection';
 import { companiesProjection } from './companies/company.projection';
 import { Projection } from './platform/projections/projection';
+import { usersProjection } from './users/user.projection';
 
 /** Every read model of the service: run by the projection runner, rebuilt by `npm run rebuild`. */
-export const projections: readonly Projection[] = [companiesProjection];
+export const projections: readonly Projection[] = [
+  companiesProjection,
+  clientsProjection,
+  agentsProjection,
+  usersProjection,
+];

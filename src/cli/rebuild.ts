@@ -24,9 +24,9 @@ async function main(): Promise<number> {
     options: { compare: { type: 'boolean' }, keep: { type: 'boolean' }, help: { type: 'boolean' } },
     allowPositionals: true,
   });
-  if (values.help) return print(USAGE), 0;
+  if (values.help) return (print(USAGE), 0);
   const unknown = positionals.filter((name) => !projections.some((p) => p.name === name));
-  if (unknown.length) return process.stderr.write(`unknown projection: ${unknown.join(', ')}\n${USAGE}`), 2;
+  if (unknown.length) return (process.stderr.write(`unknown projection: ${unknown.join(', ')}\n${USAGE}`), 2);
   const selected = positionals.length ? projections.filter((p) => positionals.includes(p.name)) : projections;
 
   const config = AppConfig.fromEnvironment(process.env);

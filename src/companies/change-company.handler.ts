@@ -10,6 +10,8 @@ export class ChangeCompany {
     readonly companyId: string,
     readonly changes: { name?: string; userLicenses?: number | null },
     readonly context: RequestContext,
+    /** From `If-Match`: the revision the admin last saw. */
+    readonly ifRevision?: number,
   ) {}
 }
 
@@ -18,7 +20,7 @@ export class ChangeCompany {
 export class ChangeCompanyHandler implements ICommandHandler<ChangeCompany, { position?: Position }> {
   constructor(private readonly events: EventStore) {}
 
-  async execute({ companyId, changes, context }: ChangeCompany): Promise<{ position?: Position }> {
+  async execute({ companyId, changes, context, ifRevision }: ChangeCompany): Promise<{ position?: Position }> {
     const now = new Date();
     const { position } = await handleCommand(
       this.events,
@@ -26,6 +28,7 @@ export class ChangeCompanyHandler implements ICommandHandler<ChangeCompany, { po
       companyDecider,
       { type: 'ChangeCompany', companyId, ...changes, now: now.toISOString() },
       eventMetadata(context, now, companyId),
+      ifRevision,
     );
     return { position };
   }

@@ -1,16 +1,36 @@
-import { Body, Controller, Get, HttpStatus, NotFoundException, Param, ParseUUIDPipe, Patch, Post, Query, Res, UseGuards } from '@nestjs/common';
-import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpStatus,
+  NotFoundException,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+  Query,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
 import type { FastifyReply } from 'fastify';
 import { AdminGuard } from '../platform/auth/admin.guard';
 import { Context, RequestContext } from '../platform/auth/request-context';
-import { Position } from '../platform/event-store/position';
+import { ifMatchRevision, setETag } from '../platform/http/etag';
 import { ProblemException } from '../platform/http/problem-details';
 import { ReadYourWrites } from '../platform/projections/read-your-writes';
-import { Page } from '../platform/read-store/read-store';
+import { Position } from '../platform/event-store/position';
+import { ReadModels } from '../platform/read-store/read-models';
 import { ChangeCompany } from './change-company.handler';
-import { ChangeCompanyBody, CompanyResponse, ListCompaniesQuery, RegisterCompanyBody, toCompanyResponse } from './company.dto';
-import { companiesProjection, CompanyView } from './company.projection';
-import { GetCompany, ListCompanies } from './company.queries';
+import {
+  ChangeCompanyBody,
+  CompanyResponse,
+  ListCompaniesQuery,
+  RegisterCompanyBody,
+  toCompanyResponse,
+} from './company.dto';
+import { COMPANIES, companiesProjection, CompanyView } from './company.projection';
 import { RegisterCompany } from './register-company.handler';
 
 const uuid = new ParseUUIDPipe({ version: '4' });
@@ -20,7 +40,7 @@ const uuid = new ParseUUIDPipe({ version: '4' });
 export class CompaniesController {
   constructor(
     private readonly commands: CommandBus,
-    private readonly queries: QueryBus,
+    private readonly readModels: ReadModels,
     private readonly readYourWrites: ReadYourWrites,
   ) {}
 
@@ -29,23 +49,30 @@ export class CompaniesController {
     @Body() body: RegisterCompanyBody,
     @Context() context: RequestContext,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<CompanyResponse | { id: string }> {
+  ) {
     const { companyId, position } = await this.commands.execute(
       new RegisterCompany(body.name, body.userLicenses ?? null, context),
     );
     reply.header('Location', `/api/admin/companies/${companyId}`);
-    return this.answerOnceVisible(companyId, position, reply, HttpStatus.CREATED);
+    return this.answer(reply, companyId, position, HttpStatus.CREATED);
   }
 
   @Get()
   async list(@Query() query: ListCompaniesQuery): Promise<{ items: CompanyResponse[]; nextCursor?: string }> {
-    const page: Page<CompanyView> = await this.queries.execute(new ListCompanies(query.limit ?? 50, query.cursor));
+    // Oldest first, so pages stay stable while companies are being added.
+    const page = await this.readModels.find<CompanyView>(COMPANIES, {
+      sortBy: 'createdAt',
+      limit: query.limit ?? 50,
+      cursor: query.cursor,
+    });
     return { items: page.items.map(toCompanyResponse), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
   }
 
   @Get(':id')
-  async get(@Param('id', uuid) id: string): Promise<CompanyResponse> {
-    return toCompanyResponse(await this.find(id));
+  async get(@Param('id', uuid) id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<CompanyResponse> {
+    const company = await this.find(id);
+    setETag(reply, company.revision);
+    return toCompanyResponse(company);
   }
 
   @Patch(':id')
@@ -53,27 +80,33 @@ export class CompaniesController {
     @Param('id', uuid) id: string,
     @Body() body: ChangeCompanyBody,
     @Context() context: RequestContext,
+    @Headers('if-match') ifMatch: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<CompanyResponse | { id: string }> {
+  ) {
     if (body.name === undefined && body.userLicenses === undefined) {
-      throw new ProblemException(HttpStatus.BAD_REQUEST, 'nothing to change: send name and/or userLicenses', 'empty_change');
+      throw new ProblemException(
+        HttpStatus.BAD_REQUEST,
+        'nothing to change: send name and/or userLicenses',
+        'empty_change',
+      );
     }
-    const { position } = await this.commands.execute(new ChangeCompany(id, body, context));
-    return this.answerOnceVisible(id, position, reply, HttpStatus.OK);
+    const { position } = await this.commands.execute(new ChangeCompany(id, body, context, ifMatchRevision(ifMatch)));
+    return this.answer(reply, id, position, HttpStatus.OK);
   }
 
-  /** 201/200 with the read model once it shows the write; 202 when the bounded wait runs out. */
-  private async answerOnceVisible(id: string, position: Position | undefined, reply: FastifyReply, status: number) {
-    if (!(await this.readYourWrites.visible(companiesProjection.name, position))) {
-      reply.status(HttpStatus.ACCEPTED);
-      return { id };
-    }
-    reply.status(status);
-    return toCompanyResponse(await this.find(id));
+  private answer(reply: FastifyReply, id: string, position: Position | undefined, status: number) {
+    return this.readYourWrites.answer(reply, {
+      projection: companiesProjection.name,
+      position,
+      status,
+      load: () => this.readModels.get<CompanyView>(COMPANIES, id),
+      present: toCompanyResponse,
+      accepted: { id },
+    });
   }
 
   private async find(id: string): Promise<CompanyView> {
-    const company: CompanyView | null = await this.queries.execute(new GetCompany(id));
+    const company = await this.readModels.get<CompanyView>(COMPANIES, id);
     if (!company) throw new NotFoundException(`no company ${id}`);
     return company;
   }

@@ -16,11 +16,19 @@ function given(...history: CompanyEvent[]) {
 describe('company decider', () => {
   it('registers a new company with its name trimmed', () => {
     const then = given().when({ type: 'RegisterCompany', companyId: 'c1', name: '  Acme ', userLicenses: null, now });
-    expect(then()).toEqual([{ type: 'CompanyRegistered', data: { companyId: 'c1', name: 'Acme', userLicenses: null, registeredAt: now } }]);
+    expect(then()).toEqual([
+      { type: 'CompanyRegistered', data: { companyId: 'c1', name: 'Acme', userLicenses: null, registeredAt: now } },
+    ]);
   });
 
   it('refuses to register a company twice', () => {
-    const then = given(registered).when({ type: 'RegisterCompany', companyId: 'c1', name: 'Other', userLicenses: null, now });
+    const then = given(registered).when({
+      type: 'RegisterCompany',
+      companyId: 'c1',
+      name: 'Other',
+      userLicenses: null,
+      now,
+    });
     expect(then).toThrow(expect.objectContaining({ kind: 'conflict', code: 'company_exists' }));
   });
 
@@ -36,7 +44,13 @@ describe('company decider', () => {
   });
 
   it('renames and changes licences as two facts', () => {
-    const then = given(registered).when({ type: 'ChangeCompany', companyId: 'c1', name: 'Acme Ltd', userLicenses: null, now });
+    const then = given(registered).when({
+      type: 'ChangeCompany',
+      companyId: 'c1',
+      name: 'Acme Ltd',
+      userLicenses: null,
+      now,
+    });
     expect(then()).toEqual([
       { type: 'CompanyRenamed', data: { companyId: 'c1', name: 'Acme Ltd', renamedAt: now } },
       { type: 'CompanyUserLicensesChanged', data: { companyId: 'c1', userLicenses: null, changedAt: now } },
@@ -44,12 +58,19 @@ describe('company decider', () => {
   });
 
   it('records nothing when a change repeats the current values', () => {
-    expect(given(registered).when({ type: 'ChangeCompany', companyId: 'c1', name: ' Acme', userLicenses: 10, now })()).toEqual([]);
+    expect(
+      given(registered).when({ type: 'ChangeCompany', companyId: 'c1', name: ' Acme', userLicenses: 10, now })(),
+    ).toEqual([]);
   });
 
   it('folds changes into state', () => {
-    const renamed: CompanyEvent = { type: 'CompanyRenamed', data: { companyId: 'c1', name: 'Acme Ltd', renamedAt: now } };
-    expect(given(registered, renamed).when({ type: 'ChangeCompany', companyId: 'c1', name: 'Acme Ltd', now })()).toEqual([]);
+    const renamed: CompanyEvent = {
+      type: 'CompanyRenamed',
+      data: { companyId: 'c1', name: 'Acme Ltd', renamedAt: now },
+    };
+    expect(
+      given(registered, renamed).when({ type: 'ChangeCompany', companyId: 'c1', name: 'Acme Ltd', now })(),
+    ).toEqual([]);
   });
 
   it('refuses to change a company that does not exist', () => {

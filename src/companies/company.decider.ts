@@ -4,17 +4,25 @@ import { DomainError } from '../platform/domain/domain-error';
 /** The Company aggregate: a tenant with a name and, optionally, a number of user licences. */
 
 export type CompanyEvent =
-  | DomainEvent<'CompanyRegistered', { companyId: string; name: string; userLicenses: number | null; registeredAt: string }>
+  | DomainEvent<
+      'CompanyRegistered',
+      { companyId: string; name: string; userLicenses: number | null; registeredAt: string }
+    >
   | DomainEvent<'CompanyRenamed', { companyId: string; name: string; renamedAt: string }>
-  | DomainEvent<'CompanyUserLicensesChanged', { companyId: string; userLicenses: number | null; changedAt: string }>;
+  | DomainEvent<'CompanyUserLicensesChanged', { companyId: string; userLicenses: number | null; changedAt: string }>
+  | DomainEvent<'CompanyUserSeatAssigned', { companyId: string; userId: string; assignedAt: string }>
+  | DomainEvent<'CompanyUserSeatReleased', { companyId: string; userId: string; releasedAt: string }>;
 
 export type CompanyCommand =
   | { type: 'RegisterCompany'; companyId: string; name: string; userLicenses: number | null; now: string }
-  | { type: 'ChangeCompany'; companyId: string; name?: string; userLicenses?: number | null; now: string };
+  | { type: 'ChangeCompany'; companyId: string; name?: string; userLicenses?: number | null; now: string }
+  /** A user becomes active (registered or reactivated): one licence seat more in use. */
+  | { type: 'AssignUserSeat'; companyId: string; userId: string; now: string }
+  | { type: 'ReleaseUserSeat'; companyId: string; userId: string; now: string };
 
 export type CompanyState =
   | { status: 'absent' }
-  | { status: 'registered'; companyId: string; name: string; userLicenses: number | null };
+  | { status: 'registered'; companyId: string; name: string; userLicenses: number | null; activeUsers: number };
 
 export const companyStream = (companyId: string) => `company-${companyId}`;
 
@@ -24,28 +32,48 @@ export const MAX_USER_LICENSES = 1_000_000;
 function evolve(state: CompanyState, event: CompanyEvent): CompanyState {
   switch (event.type) {
     case 'CompanyRegistered':
-      return { status: 'registered', companyId: event.data.companyId, name: event.data.name, userLicenses: event.data.userLicenses };
+      return {
+        status: 'registered',
+        companyId: event.data.companyId,
+        name: event.data.name,
+        userLicenses: event.data.userLicenses,
+        activeUsers: 0,
+      };
     case 'CompanyRenamed':
       return state.status === 'registered' ? { ...state, name: event.data.name } : state;
     case 'CompanyUserLicensesChanged':
       return state.status === 'registered' ? { ...state, userLicenses: event.data.userLicenses } : state;
+    case 'CompanyUserSeatAssigned':
+      return state.status === 'registered' ? { ...state, activeUsers: state.activeUsers + 1 } : state;
+    case 'CompanyUserSeatReleased':
+      return state.status === 'registered' ? { ...state, activeUsers: state.activeUsers - 1 } : state;
   }
 }
 
 function decide(command: CompanyCommand, state: CompanyState): CompanyEvent[] {
   switch (command.type) {
     case 'RegisterCompany': {
-      if (state.status !== 'absent') throw new DomainError('conflict', 'company_exists', `company ${command.companyId} already exists`);
+      if (state.status !== 'absent')
+        throw new DomainError('conflict', 'company_exists', `company ${command.companyId} already exists`);
       const name = validName(command.name);
       const userLicenses = validLicenses(command.userLicenses);
-      return [{ type: 'CompanyRegistered', data: { companyId: command.companyId, name, userLicenses, registeredAt: command.now } }];
+      return [
+        {
+          type: 'CompanyRegistered',
+          data: { companyId: command.companyId, name, userLicenses, registeredAt: command.now },
+        },
+      ];
     }
     case 'ChangeCompany': {
-      if (state.status !== 'registered') throw new DomainError('not_found', 'company_not_found', `no company ${command.companyId}`);
+      if (state.status !== 'registered')
+        throw new DomainError('not_found', 'company_not_found', `no company ${command.companyId}`);
       // Only real changes become events: a PATCH that repeats current values leaves no trace.
       const events: CompanyEvent[] = [];
       if (command.name !== undefined && validName(command.name) !== state.name) {
-        events.push({ type: 'CompanyRenamed', data: { companyId: state.companyId, name: validName(command.name), renamedAt: command.now } });
+        events.push({
+          type: 'CompanyRenamed',
+          data: { companyId: state.companyId, name: validName(command.name), renamedAt: command.now },
+        });
       }
       if (command.userLicenses !== undefined && validLicenses(command.userLicenses) !== state.userLicenses) {
         events.push({
@@ -55,6 +83,33 @@ function decide(command: CompanyCommand, state: CompanyState): CompanyEvent[] {
       }
       return events;
     }
+    case 'AssignUserSeat': {
+      if (state.status !== 'registered')
+        throw new DomainError('not_found', 'company_not_found', `no company ${command.companyId}`);
+      // The licence count bounds active users; lowering it below the current count blocks only new ones.
+      if (state.userLicenses !== null && state.activeUsers >= state.userLicenses) {
+        throw new DomainError(
+          'conflict',
+          'user_licenses_exhausted',
+          `company ${state.companyId} has ${state.userLicenses} user licences, all in use`,
+        );
+      }
+      return [
+        {
+          type: 'CompanyUserSeatAssigned',
+          data: { companyId: state.companyId, userId: command.userId, assignedAt: command.now },
+        },
+      ];
+    }
+    case 'ReleaseUserSeat': {
+      if (state.status !== 'registered' || state.activeUsers === 0) return [];
+      return [
+        {
+          type: 'CompanyUserSeatReleased',
+          data: { companyId: state.companyId, userId: command.userId, releasedAt: command.now },
+        },
+      ];
+    }
   }
 }
 
@@ -62,7 +117,11 @@ function decide(command: CompanyCommand, state: CompanyState): CompanyEvent[] {
 function validName(name: string): string {
   const trimmed = name.trim();
   if (trimmed.length === 0 || trimmed.length > MAX_COMPANY_NAME_LENGTH) {
-    throw new DomainError('invalid', 'invalid_company_name', `a company name has 1 to ${MAX_COMPANY_NAME_LENGTH} characters`);
+    throw new DomainError(
+      'invalid',
+      'invalid_company_name',
+      `a company name has 1 to ${MAX_COMPANY_NAME_LENGTH} characters`,
+    );
   }
   return trimmed;
 }
@@ -71,7 +130,11 @@ function validName(name: string): string {
 function validLicenses(userLicenses: number | null): number | null {
   if (userLicenses === null) return null;
   if (!Number.isInteger(userLicenses) || userLicenses < 0 || userLicenses > MAX_USER_LICENSES) {
-    throw new DomainError('invalid', 'invalid_user_licenses', `userLicenses is a whole number from 0 to ${MAX_USER_LICENSES}, or null`);
+    throw new DomainError(
+      'invalid',
+      'invalid_user_licenses',
+      `userLicenses is a whole number from 0 to ${MAX_USER_LICENSES}, or null`,
+    );
   }
   return userLicenses;
 }

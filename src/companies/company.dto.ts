@@ -4,28 +4,45 @@ import { MAX_COMPANY_NAME_LENGTH, MAX_USER_LICENSES } from './company.decider';
 import { CompanyView } from './company.projection';
 
 export class RegisterCompanyBody {
-  @IsString() @MinLength(1) @MaxLength(MAX_COMPANY_NAME_LENGTH)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(MAX_COMPANY_NAME_LENGTH)
   name!: string;
 
   /** Omitted or null: no limit on active users. */
-  @IsOptional() @IsInt() @Min(0) @Max(MAX_USER_LICENSES)
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_USER_LICENSES)
   userLicenses?: number | null;
 }
 
 export class ChangeCompanyBody {
-  @IsOptional() @IsString() @MinLength(1) @MaxLength(MAX_COMPANY_NAME_LENGTH)
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(MAX_COMPANY_NAME_LENGTH)
   name?: string;
 
   /** null removes the limit; absent leaves it as it is. */
-  @ValidateIf((_, value) => value !== null && value !== undefined) @IsInt() @Min(0) @Max(MAX_USER_LICENSES)
+  @ValidateIf((_, value) => value !== null && value !== undefined)
+  @IsInt()
+  @Min(0)
+  @Max(MAX_USER_LICENSES)
   userLicenses?: number | null;
 }
 
 export class ListCompaniesQuery {
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
   limit?: number;
 
-  @IsOptional() @IsString() @MaxLength(512)
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
   cursor?: string;
 }
 
@@ -34,10 +51,12 @@ export interface CompanyResponse {
   readonly id: string;
   readonly name: string;
   readonly userLicenses: number | null;
+  readonly activeUsers: number;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
 
 export function toCompanyResponse(view: CompanyView): CompanyResponse {
-  return { id: view.id, name: view.name, userLicenses: view.userLicenses, createdAt: view.createdAt, updatedAt: view.updatedAt };
+  const { id, name, userLicenses, activeUsers, createdAt, updatedAt } = view;
+  return { id, name, userLicenses, activeUsers, createdAt, updatedAt };
 }

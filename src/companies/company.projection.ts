@@ -8,6 +8,8 @@ export type CompanyView = {
   readonly id: string;
   readonly name: string;
   readonly userLicenses: number | null;
+  /** Users holding a licence seat: the active ones. */
+  readonly activeUsers: number;
   readonly createdAt: string;
   readonly updatedAt: string;
   /** Revision of the company stream this document reflects (the idempotency guard). */
@@ -18,7 +20,13 @@ export const companiesProjection: Projection = {
   name: 'companies',
   version: 1,
   collections: { companies: [{ fields: ['createdAt', 'id'] }, { fields: ['name', 'id'] }] },
-  handles: ['CompanyRegistered', 'CompanyRenamed', 'CompanyUserLicensesChanged'],
+  handles: [
+    'CompanyRegistered',
+    'CompanyRenamed',
+    'CompanyUserLicensesChanged',
+    'CompanyUserSeatAssigned',
+    'CompanyUserSeatReleased',
+  ],
   critical: false,
   async apply(recorded: RecordedEvent, writer: ProjectionWriter): Promise<void> {
     const event = recorded as unknown as RecordedEvent & CompanyEvent;
@@ -30,6 +38,7 @@ export const companiesProjection: Projection = {
             id: companyId,
             name: event.data.name,
             userLicenses: event.data.userLicenses,
+            activeUsers: 0,
             createdAt: event.data.registeredAt,
             updatedAt: event.data.registeredAt,
           };
@@ -37,6 +46,10 @@ export const companiesProjection: Projection = {
           return current && { ...current, name: event.data.name, updatedAt: event.data.renamedAt };
         case 'CompanyUserLicensesChanged':
           return current && { ...current, userLicenses: event.data.userLicenses, updatedAt: event.data.changedAt };
+        case 'CompanyUserSeatAssigned':
+          return current && { ...current, activeUsers: current.activeUsers + 1 };
+        case 'CompanyUserSeatReleased':
+          return current && { ...current, activeUsers: current.activeUsers - 1 };
       }
     });
   },

@@ -15,7 +15,10 @@ export class RegisterCompany {
 }
 
 @CommandHandler(RegisterCompany)
-export class RegisterCompanyHandler implements ICommandHandler<RegisterCompany, { companyId: string; position: Position }> {
+export class RegisterCompanyHandler implements ICommandHandler<
+  RegisterCompany,
+  { companyId: string; position: Position }
+> {
   constructor(private readonly events: EventStore) {}
 
   async execute({ name, userLicenses, context }: RegisterCompany): Promise<{ companyId: string; position: Position }> {

@@ -25,7 +25,12 @@ describe('AppConfig', () => {
 
   it('names every wrong variable at once', () => {
     const attempt = () =>
-      AppConfig.fromEnvironment({ PORT: 'eighty', LOG_LEVEL: 'loud', ADMIN_API_KEY: 'short', MONGODB_URI: 'postgres://x' });
+      AppConfig.fromEnvironment({
+        PORT: 'eighty',
+        LOG_LEVEL: 'loud',
+        ADMIN_API_KEY: 'short',
+        MONGODB_URI: 'postgres://x',
+      });
     expect(attempt).toThrow(ConfigurationError);
     expect(attempt).toThrow(/PORT must be a whole number/);
     expect(attempt).toThrow(/LOG_LEVEL must be one of/);
@@ -35,6 +40,8 @@ describe('AppConfig', () => {
 
   it('refuses production without an admin key, and treats an empty one as absent', () => {
     expect(() => AppConfig.fromEnvironment({ NODE_ENV: 'production' })).toThrow(/ADMIN_API_KEY is required/);
-    expect(() => AppConfig.fromEnvironment({ NODE_ENV: 'production', ADMIN_API_KEY: '' })).toThrow(/ADMIN_API_KEY is required/);
+    expect(() => AppConfig.fromEnvironment({ NODE_ENV: 'production', ADMIN_API_KEY: '' })).toThrow(
+      /ADMIN_API_KEY is required/,
+    );
   });
 });

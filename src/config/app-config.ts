@@ -1,40 +1,67 @@
 import { join, resolve } from 'node:path';
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, validateSync } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-const toInteger = ({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value);
+const toInteger = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
 
 /** The environment as the service reads it; each rule's message says how to fix the variable. */
 class Environment {
-  @IsOptional() @Transform(toInteger) @IsInt({ message: 'PORT must be a whole number' }) @Min(0) @Max(65535)
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt({ message: 'PORT must be a whole number' })
+  @Min(0)
+  @Max(65535)
   PORT?: number;
 
-  @IsOptional() @IsString() @MinLength(1, { message: 'HOST must not be empty' })
+  @IsOptional()
+  @IsString()
+  @MinLength(1, { message: 'HOST must not be empty' })
   HOST?: string;
 
-  @IsOptional() @IsString() @MinLength(1, { message: 'DATA_DIR must not be empty' })
+  @IsOptional()
+  @IsString()
+  @MinLength(1, { message: 'DATA_DIR must not be empty' })
   DATA_DIR?: string;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   @MinLength(32, { message: 'ADMIN_API_KEY must be at least 32 characters (e.g. openssl rand -base64url 32)' })
   @MaxLength(512)
   ADMIN_API_KEY?: string;
 
-  @IsOptional() @IsString() @Matches(/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover|kdb|kdb\+discover):\/\//, {
+  @IsOptional()
+  @IsString()
+  @Matches(/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover|kdb|kdb\+discover):\/\//, {
     message: 'EVENTSTORE_CONNECTION_STRING must be an esdb:// (or esdb+discover://) connection string',
   })
   EVENTSTORE_CONNECTION_STRING?: string;
 
-  @IsOptional() @IsString() @Matches(/^mongodb(\+srv)?:\/\//, { message: 'MONGODB_URI must be a mongodb:// or mongodb+srv:// URI' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^mongodb(\+srv)?:\/\//, { message: 'MONGODB_URI must be a mongodb:// or mongodb+srv:// URI' })
   MONGODB_URI?: string;
 
-  @IsOptional() @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
+  @IsOptional()
+  @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL?: LogLevel;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   NODE_ENV?: string;
 }
 
@@ -69,7 +96,9 @@ export class AppConfig {
   /** Fails fast, naming every variable that is wrong, before anything starts. */
   static fromEnvironment(variables: NodeJS.ProcessEnv): AppConfig {
     // Unset and empty mean the same: compose files pass `VAR=` for "not set".
-    const present = Object.fromEntries(Object.entries(variables).filter(([, value]) => value !== undefined && value !== ''));
+    const present = Object.fromEntries(
+      Object.entries(variables).filter(([, value]) => value !== undefined && value !== ''),
+    );
     const environment = plainToInstance(Environment, present);
     const problems = validateSync(environment, { forbidUnknownValues: false }).flatMap((error) =>
       Object.values(error.constraints ?? {}),

@@ -1,4 +1,12 @@
-import { BeforeApplicationShutdown, DynamicModule, Global, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  DynamicModule,
+  Global,
+  Logger,
+  Module,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { AdminGuard, AdminKey } from './auth/admin.guard';
 import { EventStore } from './event-store/event-store';
@@ -8,6 +16,8 @@ import { Projection } from './projections/projection';
 import { ProjectionRunner } from './projections/projection-runner';
 import { PROJECTIONS } from './projections/projections.token';
 import { ReadYourWrites } from './projections/read-your-writes';
+import { FindDocumentsHandler, GetDocumentHandler } from './read-store/document.queries';
+import { ReadModels } from './read-store/read-models';
 import { ReadStore } from './read-store/read-store';
 import { openEventStore, openReadStore } from './storage';
 
@@ -57,6 +67,9 @@ export class PlatformModule {
         AdminGuard,
         Readiness,
         ReadYourWrites,
+        ReadModels,
+        GetDocumentHandler,
+        FindDocumentsHandler,
         {
           provide: EventStore,
           inject: [AppConfig],
@@ -85,7 +98,7 @@ export class PlatformModule {
             new PlatformLifecycle(runner, events, reads, readiness),
         },
       ],
-      exports: [AppConfig, AdminKey, AdminGuard, EventStore, ReadStore, ProjectionRunner, ReadYourWrites],
+      exports: [AppConfig, AdminKey, AdminGuard, EventStore, ReadStore, ProjectionRunner, ReadYourWrites, ReadModels],
     };
   }
 }

@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { EventStore, NewEvent, RecordedEvent, WrongExpectedRevisionError } from '../../src/platform/event-store/event-store';
+import {
+  EventStore,
+  NewEvent,
+  RecordedEvent,
+  WrongExpectedRevisionError,
+} from '../../src/platform/event-store/event-store';
 import { comparePositions, isAtOrAfter, START } from '../../src/platform/event-store/position';
 
 /** One suite, every adapter: the behaviour the rest of the service relies on. */
@@ -30,7 +35,11 @@ export function eventStoreContract(open: () => Promise<EventStore>): void {
   describe('append and read a stream', () => {
     it('creates a stream with no_stream and reads it back in order', async () => {
       const name = stream('thing');
-      const result = await store.append(name, [event('ThingCreated', { n: 1 }), event('ThingChanged', { n: 2 })], 'no_stream');
+      const result = await store.append(
+        name,
+        [event('ThingCreated', { n: 1 }), event('ThingChanged', { n: 2 })],
+        'no_stream',
+      );
       expect(result.nextRevision).toBe(1);
       const events = await store.readStream(name);
       expect(events.map((e) => [e.type, e.revision, e.data])).toEqual([
@@ -120,10 +129,18 @@ export function eventStoreContract(open: () => Promise<EventStore>): void {
       expect(all.map((e) => (e.data as { i: number }).i)).toEqual([0, 1, 2, 3, 4, 5]);
       for (let i = 1; i < all.length; i++) expect(comparePositions(all[i].position, all[i - 1].position)).toBe(1);
 
-      const afterSecond = await store.readAll({ after: all[1].position, filter: { streamPrefixes: [prefix] }, limit: 2 });
+      const afterSecond = await store.readAll({
+        after: all[1].position,
+        filter: { streamPrefixes: [prefix] },
+        limit: 2,
+      });
       expect(afterSecond.map((e) => (e.data as { i: number }).i)).toEqual([2, 3]);
 
-      const byType = await store.readAll({ after: before, filter: { types: ['Third'], streamPrefixes: [prefix] }, limit: 10 });
+      const byType = await store.readAll({
+        after: before,
+        filter: { types: ['Third'], streamPrefixes: [prefix] },
+        limit: 10,
+      });
       expect(byType.map((e) => (e.data as { i: number }).i)).toEqual([0, 3]);
 
       const byStream = await store.readAll({ after: before, filter: { streamPrefixes: [streams[1]] }, limit: 10 });

@@ -38,7 +38,12 @@ export function readStoreContract(open: () => Promise<ReadStore>): void {
       const companyId = i % 3 === 0 ? 'other' : 'c1';
       // Repeated timestamps: ties must be broken by id, without losing or repeating an item.
       const createdAt = `2026-01-${String(10 + Math.floor(i / 2)).padStart(2, '0')}`;
-      await store.upsert(collection, { id: `u${String(i).padStart(2, '0')}`, companyId, createdAt, active: i % 2 === 0 });
+      await store.upsert(collection, {
+        id: `u${String(i).padStart(2, '0')}`,
+        companyId,
+        createdAt,
+        active: i % 2 === 0,
+      });
       if (companyId === 'c1') expected.push(`u${String(i).padStart(2, '0')}`);
     }
     for (const direction of ['asc', 'desc'] as const) {
@@ -46,7 +51,13 @@ export function readStoreContract(open: () => Promise<ReadStore>): void {
       let cursor: string | undefined;
       let pages = 0;
       do {
-        const page = await store.find(collection, { where: { companyId: 'c1' }, sortBy: 'createdAt', direction, limit: 4, cursor });
+        const page = await store.find(collection, {
+          where: { companyId: 'c1' },
+          sortBy: 'createdAt',
+          direction,
+          limit: 4,
+          cursor,
+        });
         seen.push(...page.items.map((item) => item.id));
         cursor = page.nextCursor;
         pages++;
@@ -73,7 +84,9 @@ export function readStoreContract(open: () => Promise<ReadStore>): void {
     const operator = { $ne: null } as unknown as string;
     await expect(store.find(collection, { where: { name: operator }, limit: 1 })).rejects.toThrow(TypeError);
     await expect(store.find(collection, { where: { $where: 'x' }, limit: 1 })).rejects.toThrow(RangeError);
-    await expect(store.find(collection, { limit: 1, cursor: 'not-a-cursor' })).rejects.toBeInstanceOf(InvalidCursorError);
+    await expect(store.find(collection, { limit: 1, cursor: 'not-a-cursor' })).rejects.toBeInstanceOf(
+      InvalidCursorError,
+    );
     await expect(store.get('Robert"; DROP TABLE x', 'a')).rejects.toThrow(RangeError);
   });
 

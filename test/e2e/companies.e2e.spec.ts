@@ -22,6 +22,7 @@ describe('admin companies over HTTP', () => {
       id: expect.stringMatching(/^[0-9a-f-]{36}$/),
       name: 'Acme Risk',
       userLicenses: 25,
+      activeUsers: 0,
       createdAt: expect.any(String),
       updatedAt: company.createdAt,
     });
@@ -57,7 +58,9 @@ describe('admin companies over HTTP', () => {
   });
 
   it('renames, changes licences, and records nothing for a no-op change', async () => {
-    const { id } = await (await service.request('/api/admin/companies', { method: 'POST', body: JSON.stringify({ name: 'Old' }) })).json();
+    const { id } = await (
+      await service.request('/api/admin/companies', { method: 'POST', body: JSON.stringify({ name: 'Old' }) })
+    ).json();
     const changed = await service.request(`/api/admin/companies/${id}`, {
       method: 'PATCH',
       body: JSON.stringify({ name: 'New', userLicenses: 3 }),
@@ -65,13 +68,24 @@ describe('admin companies over HTTP', () => {
     expect(changed.status).toBe(200);
     expect(await changed.json()).toMatchObject({ id, name: 'New', userLicenses: 3 });
     const before = await head();
-    const same = await service.request(`/api/admin/companies/${id}`, { method: 'PATCH', body: JSON.stringify({ name: 'New' }) });
+    const same = await service.request(`/api/admin/companies/${id}`, {
+      method: 'PATCH',
+      body: JSON.stringify({ name: 'New' }),
+    });
     expect(same.status).toBe(200);
     expect(await head()).toBe(before);
-    const cleared = await service.request(`/api/admin/companies/${id}`, { method: 'PATCH', body: JSON.stringify({ userLicenses: null }) });
+    const cleared = await service.request(`/api/admin/companies/${id}`, {
+      method: 'PATCH',
+      body: JSON.stringify({ userLicenses: null }),
+    });
     expect(await cleared.json()).toMatchObject({ name: 'New', userLicenses: null });
     const types = (await service.app.get(EventStore).readStream(`company-${id}`)).map((e) => e.type);
-    expect(types).toEqual(['CompanyRegistered', 'CompanyRenamed', 'CompanyUserLicensesChanged', 'CompanyUserLicensesChanged']);
+    expect(types).toEqual([
+      'CompanyRegistered',
+      'CompanyRenamed',
+      'CompanyUserLicensesChanged',
+      'CompanyUserLicensesChanged',
+    ]);
   });
 
   it('pages through companies with a cursor, each exactly once', async () => {
@@ -81,7 +95,9 @@ describe('admin companies over HTTP', () => {
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await (await service.request(`/api/admin/companies?limit=2${cursor ? `&cursor=${cursor}` : ''}`)).json();
+      const page = await (
+        await service.request(`/api/admin/companies?limit=2${cursor ? `&cursor=${cursor}` : ''}`)
+      ).json();
       expect(page.items.length).toBeLessThanOrEqual(2);
       seen.push(...page.items.map((c: { id: string }) => c.id));
       cursor = page.nextCursor;
@@ -106,12 +122,24 @@ describe('admin companies over HTTP', () => {
       ['no admin key', () => ({ method: 'POST', body: JSON.stringify({ name: 'X' }), auth: false }), 401],
       ['a wrong admin key', () => ({ method: 'POST', body: JSON.stringify({ name: 'X' }), auth: 'wrong-key' }), 401],
       ['an empty change', () => ({ method: 'PATCH', path: 'EXISTING', body: JSON.stringify({}) }), 400],
-      ['a change to an unknown company', () => ({ method: 'PATCH', path: crypto.randomUUID(), body: JSON.stringify({ name: 'X' }) }), 404],
-      ['a malformed company id', () => ({ method: 'PATCH', path: 'not-a-uuid', body: JSON.stringify({ name: 'X' }) }), 400],
+      [
+        'a change to an unknown company',
+        () => ({ method: 'PATCH', path: crypto.randomUUID(), body: JSON.stringify({ name: 'X' }) }),
+        404,
+      ],
+      [
+        'a malformed company id',
+        () => ({ method: 'PATCH', path: 'not-a-uuid', body: JSON.stringify({ name: 'X' }) }),
+        400,
+      ],
     ];
     let existing: string;
     beforeAll(async () => {
-      existing = (await (await service.request('/api/admin/companies', { method: 'POST', body: JSON.stringify({ name: 'Target' }) })).json()).id;
+      existing = (
+        await (
+          await service.request('/api/admin/companies', { method: 'POST', body: JSON.stringify({ name: 'Target' }) })
+        ).json()
+      ).id;
     });
 
     it.each(refusals)('refuses %s', async (_, build, status) => {
@@ -122,7 +150,11 @@ describe('admin companies over HTTP', () => {
       expect(response.status).toBe(status);
       expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
       const problem = await response.json();
-      expect(problem).toMatchObject({ status, title: expect.any(String), traceId: response.headers.get('x-request-id') });
+      expect(problem).toMatchObject({
+        status,
+        title: expect.any(String),
+        traceId: response.headers.get('x-request-id'),
+      });
       if (status === 401) expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/);
       expect(await head()).toBe(before);
     });
@@ -148,7 +180,9 @@ describe('admin companies over HTTP', () => {
       ready: true,
       eventStore: 'up',
       readStore: 'up',
-      projections: [expect.objectContaining({ name: 'companies', state: 'live' })],
+      projections: ['companies', 'clients', 'agents', 'users'].map((name) =>
+        expect.objectContaining({ name, state: 'live' }),
+      ),
     });
   });
 });

@@ -7,8 +7,19 @@ import { startApp } from '../support/running-app';
 const CLI = join(__dirname, '..', '..', 'dist', 'cli', 'rebuild.js');
 
 function rebuild(dataDir: string, ...args: string[]) {
-  const run = spawnSync(process.execPath, [CLI, ...args], { env: { ...process.env, DATA_DIR: dataDir }, encoding: 'utf8' });
-  return { status: run.status, lines: run.stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line)), stderr: run.stderr };
+  const run = spawnSync(process.execPath, [CLI, ...args], {
+    env: { ...process.env, DATA_DIR: dataDir },
+    encoding: 'utf8',
+  });
+  return {
+    status: run.status,
+    lines: run.stdout
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line)),
+    stderr: run.stderr,
+  };
 }
 
 describe('npm run rebuild', () => {
@@ -16,10 +27,16 @@ describe('npm run rebuild', () => {
     const service = await startApp();
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const response = await service.request('/api/admin/companies', { method: 'POST', body: JSON.stringify({ name: `R${i}` }) });
+      const response = await service.request('/api/admin/companies', {
+        method: 'POST',
+        body: JSON.stringify({ name: `R${i}` }),
+      });
       ids.push((await response.json()).id);
     }
-    await service.request(`/api/admin/companies/${ids[0]}`, { method: 'PATCH', body: JSON.stringify({ name: 'Renamed' }) });
+    await service.request(`/api/admin/companies/${ids[0]}`, {
+      method: 'PATCH',
+      body: JSON.stringify({ name: 'Renamed' }),
+    });
     await service.close();
 
     const clean = rebuild(service.dataDir, 'companies', '--compare');
@@ -34,7 +51,13 @@ describe('npm run rebuild', () => {
     expect(tampered.status).toBe(1);
     expect(tampered.lines[0]).toMatchObject({
       differences: 1,
-      firstDifferences: [expect.objectContaining({ id: ids[2], live: expect.objectContaining({ name: 'Tampered' }), rebuilt: expect.objectContaining({ name: 'R2' }) })],
+      firstDifferences: [
+        expect.objectContaining({
+          id: ids[2],
+          live: expect.objectContaining({ name: 'Tampered' }),
+          rebuilt: expect.objectContaining({ name: 'R2' }),
+        }),
+      ],
     });
   });
 

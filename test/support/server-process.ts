@@ -13,7 +13,8 @@ export interface ServerProcess {
 
 /** The built service (`npm run build`) as a separate OS process, as operators run it. */
 export async function startServerProcess(environment: Record<string, string>): Promise<ServerProcess> {
-  if (!existsSync(SERVER_ENTRY)) throw new Error(`${SERVER_ENTRY} is missing: run \`npm run build\` first (npm test does)`);
+  if (!existsSync(SERVER_ENTRY))
+    throw new Error(`${SERVER_ENTRY} is missing: run \`npm run build\` first (npm test does)`);
   const port = await freePort();
   let output = '';
   const child = spawn(process.execPath, [SERVER_ENTRY], {
@@ -26,7 +27,10 @@ export async function startServerProcess(environment: Record<string, string>): P
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output}`);
-    const ready = await fetch(`${baseUrl}/health/ready`).then((r) => r.ok, () => false);
+    const ready = await fetch(`${baseUrl}/health/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready) return { child, baseUrl, output: () => output };
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -1,13 +1,38 @@
 import {
-  ANY, BACKWARDS, END, EventStoreDBClient, FORWARDS, NO_STREAM, START as ESDB_START, StreamNotFoundError,
-  WrongExpectedVersionError, eventTypeFilter, excludeSystemEvents, jsonEvent, streamNameFilter,
-  type AllStreamRecordedEvent, type AllStreamSubscription, type AppendExpectedRevision, type Filter,
-  type JSONType, type ReadAllOptions as EsdbReadAllOptions, type ReadPosition,
+  ANY,
+  BACKWARDS,
+  END,
+  EventStoreDBClient,
+  FORWARDS,
+  NO_STREAM,
+  START as ESDB_START,
+  StreamNotFoundError,
+  WrongExpectedVersionError,
+  eventTypeFilter,
+  excludeSystemEvents,
+  jsonEvent,
+  streamNameFilter,
+  type AllStreamRecordedEvent,
+  type AllStreamSubscription,
+  type AppendExpectedRevision,
+  type Filter,
+  type JSONType,
+  type ReadAllOptions as EsdbReadAllOptions,
+  type ReadPosition,
   type RecordedEvent as EsdbRecordedEvent,
 } from '@eventstore/db-client';
 import {
-  AllFilter, AppendResult, EventMetadata, EventStore, ExpectedRevision, NewEvent, ReadAllOptions,
-  RecordedEvent, SubscribeOptions, Subscription, WrongExpectedRevisionError,
+  AllFilter,
+  AppendResult,
+  EventMetadata,
+  EventStore,
+  ExpectedRevision,
+  NewEvent,
+  ReadAllOptions,
+  RecordedEvent,
+  SubscribeOptions,
+  Subscription,
+  WrongExpectedRevisionError,
 } from './event-store';
 import { Position, START, comparePositions } from './position';
 
@@ -128,7 +153,11 @@ export class EsdbEventStore extends EventStore {
   }
 
   private async lastPositionOf(stream: string): Promise<Position> {
-    for await (const { event } of this.client.readStream(stream, { direction: BACKWARDS, fromRevision: END, maxCount: 1 })) {
+    for await (const { event } of this.client.readStream(stream, {
+      direction: BACKWARDS,
+      fromRevision: END,
+      maxCount: 1,
+    })) {
       if (event?.position) return event.position;
     }
     throw new Error(`EventStoreDB returned no position for the append to ${stream}`);

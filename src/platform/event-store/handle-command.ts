@@ -17,32 +17,63 @@ export interface Decider<Command, Event extends DomainEvent, State> {
 export interface CommandOutcome<Event, State> {
   /** The aggregate's state after the decision. */
   readonly state: State;
+  /** The stream's revision after the decision (-1: the stream does not exist): an `ETag`. */
+  readonly revision: number;
   /** What was appended; empty when the command changed nothing. */
   readonly events: readonly Event[];
   /** Where the last event landed: what read-your-writes waits for. Absent when nothing was appended. */
   readonly position?: Position;
 }
 
+/** The caller acted on a revision (`If-Match`) that is no longer the current one. */
+export class StaleRevisionError extends Error {
+  override readonly name = 'StaleRevisionError';
+  constructor(
+    readonly stream: string,
+    readonly expected: number,
+    readonly actual: number,
+  ) {
+    super(`${stream} is at revision ${actual}, not ${expected}`);
+  }
+}
+
+/** An aggregate's current state and the revision of its last event (-1 when it has none). */
+export async function loadAggregate<Command, Event extends DomainEvent, State>(
+  store: EventStore,
+  stream: string,
+  decider: Decider<Command, Event, State>,
+): Promise<{ state: State; revision: number }> {
+  const history = await store.readStream(stream);
+  const state = history.reduce(
+    (current, event) => decider.evolve(current, event as unknown as Event),
+    decider.initialState,
+  );
+  return { state, revision: history.length === 0 ? -1 : history[history.length - 1].revision };
+}
+
 /**
  * read stream → fold → decide → append at the exact revision read. A concurrent writer makes the
  * append fail with `WrongExpectedRevisionError` instead of silently interleaving (DESIGN §5).
+ * `ifRevision` (from `If-Match`) additionally requires the caller to have seen the current state.
+ * `metadata` may depend on the state read (e.g. the aggregate's company).
  */
 export async function handleCommand<Command, Event extends DomainEvent, State>(
   store: EventStore,
   stream: string,
   decider: Decider<Command, Event, State>,
   command: Command,
-  metadata: EventMetadata,
+  metadata: EventMetadata | ((state: State) => EventMetadata),
+  ifRevision?: number,
 ): Promise<CommandOutcome<Event, State>> {
-  const history = await store.readStream(stream);
-  const state = history.reduce((current, event) => decider.evolve(current, event as unknown as Event), decider.initialState);
+  const { state, revision } = await loadAggregate(store, stream, decider);
+  if (ifRevision !== undefined && ifRevision !== revision) throw new StaleRevisionError(stream, ifRevision, revision);
   const events = decider.decide(command, state);
-  if (events.length === 0) return { state, events };
-  const expected = history.length === 0 ? 'no_stream' : history[history.length - 1].revision;
-  const { position } = await store.append(
+  if (events.length === 0) return { state, revision, events };
+  const envelope = typeof metadata === 'function' ? metadata(state) : metadata;
+  const { position, nextRevision } = await store.append(
     stream,
-    events.map((event) => ({ type: event.type, data: event.data, metadata })),
-    expected,
+    events.map((event) => ({ type: event.type, data: event.data, metadata: envelope })),
+    revision === -1 ? 'no_stream' : revision,
   );
-  return { state: events.reduce(decider.evolve, state), events, position };
+  return { state: events.reduce(decider.evolve, state), revision: nextRevision, events, position };
 }

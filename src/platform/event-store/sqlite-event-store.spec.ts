@@ -6,7 +6,13 @@ import { SqliteEventStore } from './sqlite-event-store';
 const event = (n: number): NewEvent => ({
   type: 'Happened',
   data: { n },
-  metadata: { actor: { kind: 'system', id: 'spec' }, correlationId: randomUUID(), causationId: randomUUID(), at: '', schemaVersion: 1 },
+  metadata: {
+    actor: { kind: 'system', id: 'spec' },
+    correlationId: randomUUID(),
+    causationId: randomUUID(),
+    at: '',
+    schemaVersion: 1,
+  },
 });
 
 describe('SqliteEventStore group commit', () => {
@@ -16,7 +22,9 @@ describe('SqliteEventStore group commit', () => {
 
   it('writes appends that arrive in the same tick in one transaction', async () => {
     const before = store.committedTransactions;
-    const results = await Promise.all(Array.from({ length: 100 }, (_, i) => store.append(`s-${i}`, [event(i)], 'no_stream')));
+    const results = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => store.append(`s-${i}`, [event(i)], 'no_stream')),
+    );
     expect(store.committedTransactions - before).toBe(1);
     const positions = results.map((r) => r.position.commit);
     expect(new Set(positions).size).toBe(100);

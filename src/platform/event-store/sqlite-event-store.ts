@@ -110,16 +110,18 @@ export class SqliteEventStore extends EventStore {
     const outcomes: Array<{ ok: true; result: AppendResult } | { ok: false; error: unknown }> = [];
     const recordedAt = new Date().toISOString();
     try {
-      this.db.transaction(() => {
-        for (const item of batch) {
-          try {
-            // A nested better-sqlite3 transaction is a savepoint: a refused append rolls back alone.
-            outcomes.push({ ok: true, result: this.db.transaction(() => this.write(item, recordedAt))() });
-          } catch (error) {
-            outcomes.push({ ok: false, error });
+      this.db
+        .transaction(() => {
+          for (const item of batch) {
+            try {
+              // A nested better-sqlite3 transaction is a savepoint: a refused append rolls back alone.
+              outcomes.push({ ok: true, result: this.db.transaction(() => this.write(item, recordedAt))() });
+            } catch (error) {
+              outcomes.push({ ok: false, error });
+            }
           }
-        }
-      }).immediate();
+        })
+        .immediate();
       this.transactions += 1;
     } catch (error) {
       for (const item of batch) item.reject(error);

@@ -32,7 +32,10 @@ export class Readiness {
   }
 
   async report(): Promise<ReadinessReport> {
-    const [eventStore, readStore] = await Promise.all([probe(() => this.events.ping()), probe(() => this.reads.ping())]);
+    const [eventStore, readStore] = await Promise.all([
+      probe(() => this.events.ping()),
+      probe(() => this.reads.ping()),
+    ]);
     const projections = this.runner.statuses();
     const projectionsReady = projections.every((status) => status.state === 'live' || status.state === 'standby');
     return {

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import { DomainError } from '../domain/domain-error';
 import { WrongExpectedRevisionError } from '../event-store/event-store';
+import { StaleRevisionError } from '../event-store/handle-command';
 import { InvalidCursorError } from '../read-store/read-store';
 
 /** RFC 9457 problem details, with the request id as `traceId` (the AIRisk error shape). */
@@ -49,7 +50,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const problem = this.toProblem(exception, request);
     if (problem.status >= 500) {
-      this.logger.error(`${request.method} ${request.url.split('?')[0]} failed (${request.id}): ${describe(exception)}`);
+      this.logger.error(
+        `${request.method} ${request.url.split('?')[0]} failed (${request.id}): ${describe(exception)}`,
+      );
     }
     if (problem.status === HttpStatus.UNAUTHORIZED) reply.header('WWW-Authenticate', 'Bearer realm="airisk-identity"');
     void reply.status(problem.status).header('Content-Type', 'application/problem+json').send(problem);
@@ -67,11 +70,26 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         ...base,
       };
     }
+    if (exception instanceof StaleRevisionError) {
+      return {
+        ...problem(
+          HttpStatus.PRECONDITION_FAILED,
+          `If-Match names revision ${exception.expected}; the resource is at ${exception.actual}`,
+        ),
+        code: 'stale_revision',
+        ...base,
+      };
+    }
     if (exception instanceof InvalidCursorError) {
       return { ...problem(HttpStatus.BAD_REQUEST, exception.message), code: 'invalid_cursor', ...base };
     }
     if (exception instanceof ProblemException) {
-      return { ...problem(exception.getStatus(), exception.message), code: exception.code, errors: exception.errors, ...base };
+      return {
+        ...problem(exception.getStatus(), exception.message),
+        code: exception.code,
+        errors: exception.errors,
+        ...base,
+      };
     }
     if (exception instanceof HttpException) {
       return { ...problem(exception.getStatus(), httpExceptionDetail(exception)), ...base };

@@ -11,7 +11,10 @@ export function createLogger(level: LogLevel): Logger {
     level,
     base: { service: 'airisk-identity' },
     timestamp: pino.stdTimeFunctions.isoTime,
-    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization'], censor: '[redacted]' },
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization'],
+      censor: '[redacted]',
+    },
     serializers: {
       // The request line without its query string: OAuth query parameters may carry codes.
       req: (request: { method: string; url: string; id: string }) => ({

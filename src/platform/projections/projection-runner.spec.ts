@@ -70,7 +70,11 @@ describe('ProjectionRunner', () => {
     return created;
   };
   const count = (n: number, stream = `tally-${randomUUID()}`): Promise<{ position: RecordedEvent['position'] }> =>
-    events.append(stream, Array.from({ length: n }, (): NewEvent => ({ type: 'Counted', data: {}, metadata: metadata() })), 'any');
+    events.append(
+      stream,
+      Array.from({ length: n }, (): NewEvent => ({ type: 'Counted', data: {}, metadata: metadata() })),
+      'any',
+    );
 
   beforeEach(() => {
     const directory = temporaryDirectory();
@@ -126,11 +130,33 @@ describe('ProjectionRunner', () => {
   it('applies an event a second time without changing the read model (idempotent handlers)', async () => {
     const stream = `company-${randomUUID()}`;
     const companyId = stream.slice('company-'.length);
-    await events.append(stream, [{ type: 'CompanyRegistered', data: { companyId, name: 'A', userLicenses: null, registeredAt: 'T1' }, metadata: metadata() }], 'no_stream');
-    await events.append(stream, [{ type: 'CompanyRenamed', data: { companyId, name: 'B', renamedAt: 'T2' }, metadata: metadata() }], 0);
+    await events.append(
+      stream,
+      [
+        {
+          type: 'CompanyRegistered',
+          data: { companyId, name: 'A', userLicenses: null, registeredAt: 'T1' },
+          metadata: metadata(),
+        },
+      ],
+      'no_stream',
+    );
+    await events.append(
+      stream,
+      [{ type: 'CompanyRenamed', data: { companyId, name: 'B', renamedAt: 'T2' }, metadata: metadata() }],
+      0,
+    );
     const [registered, renamed] = await events.readStream(stream);
     const apply = (event: RecordedEvent) =>
-      reads.transaction((tx) => companiesProjection.apply(event, { ...tx, get: (c, id) => tx.get(`${c}_v1`, id), upsert: (c, d) => tx.upsert(`${c}_v1`, d), patch: (c, id, f) => tx.patch(`${c}_v1`, id, f), delete: (c, id) => tx.delete(`${c}_v1`, id) }));
+      reads.transaction((tx) =>
+        companiesProjection.apply(event, {
+          ...tx,
+          get: (c, id) => tx.get(`${c}_v1`, id),
+          upsert: (c, d) => tx.upsert(`${c}_v1`, d),
+          patch: (c, id, f) => tx.patch(`${c}_v1`, id, f),
+          delete: (c, id) => tx.delete(`${c}_v1`, id),
+        }),
+      );
     await apply(registered);
     await apply(renamed);
     const once = await reads.get(COMPANIES, companyId);
@@ -146,10 +172,20 @@ describe('ProjectionRunner', () => {
     let last;
     for (let i = 0; i < 30; i++) {
       const companyId = randomUUID();
-      last = await events.append(`company-${companyId}`, [
-        { type: 'CompanyRegistered', data: { companyId, name: `C${i}`, userLicenses: i, registeredAt: `T${i}` }, metadata: metadata() },
-        ...(i % 3 === 0 ? [{ type: 'CompanyRenamed', data: { companyId, name: `R${i}`, renamedAt: `U${i}` }, metadata: metadata() }] : []),
-      ], 'no_stream');
+      last = await events.append(
+        `company-${companyId}`,
+        [
+          {
+            type: 'CompanyRegistered',
+            data: { companyId, name: `C${i}`, userLicenses: i, registeredAt: `T${i}` },
+            metadata: metadata(),
+          },
+          ...(i % 3 === 0
+            ? [{ type: 'CompanyRenamed', data: { companyId, name: `R${i}`, renamedAt: `U${i}` }, metadata: metadata() }]
+            : []),
+        ],
+        'no_stream',
+      );
     }
     expect(await running.waitForPosition('companies', last!.position, 5000)).toBe(true);
 
@@ -160,7 +196,13 @@ describe('ProjectionRunner', () => {
     const victim = (await reads.find(COMPANIES, { limit: 1 })).items[0];
     await reads.patch(COMPANIES, victim.id, { name: 'tampered' });
     const differences = await compareReadModels(reads, companiesProjection, '_rebuild');
-    expect(differences).toEqual([expect.objectContaining({ collection: 'companies', id: victim.id, live: expect.objectContaining({ name: 'tampered' }) })]);
+    expect(differences).toEqual([
+      expect.objectContaining({
+        collection: 'companies',
+        id: victim.id,
+        live: expect.objectContaining({ name: 'tampered' }),
+      }),
+    ]);
   });
 
   it('parks a failing event of a non-critical projection and keeps going', async () => {
@@ -174,14 +216,20 @@ describe('ProjectionRunner', () => {
       },
     };
     await count(1);
-    await events.append(`tally-${randomUUID()}`, [{ type: 'Counted', data: { poison: true }, metadata: metadata() }], 'no_stream');
+    await events.append(
+      `tally-${randomUUID()}`,
+      [{ type: 'Counted', data: { poison: true }, metadata: metadata() }],
+      'no_stream',
+    );
     const running = runner(reads, [fragile], { attempts: 2 });
     await running.start();
     expect(await running.waitForPosition('fragile', (await count(1)).position, 5000)).toBe(true);
     expect(await reads.get('tallies_v1', 'total')).toMatchObject({ count: 2 });
     expect(running.statuses()[0]).toMatchObject({ state: 'live', parkedEvents: 1 });
     const parked = await reads.find(PARKED_EVENTS, { limit: 10 });
-    expect(parked.items).toEqual([expect.objectContaining({ projection: 'fragile_v1', type: 'Counted', error: 'cannot handle this one' })]);
+    expect(parked.items).toEqual([
+      expect.objectContaining({ projection: 'fragile_v1', type: 'Counted', error: 'cannot handle this one' }),
+    ]);
   });
 
   it('lets one instance write a projection at a time; the other follows and takes over when it stops', async () => {

@@ -67,7 +67,12 @@ export async function compareReadModels(
       const liveDocument = order <= 0 && !a.done ? a.value : null;
       const rebuiltDocument = order >= 0 && !b.done ? b.value : null;
       if (!isDeepStrictEqual(liveDocument, rebuiltDocument)) {
-        differences.push({ collection, id: (liveDocument ?? rebuiltDocument)!.id, live: liveDocument, rebuilt: rebuiltDocument });
+        differences.push({
+          collection,
+          id: (liveDocument ?? rebuiltDocument)!.id,
+          live: liveDocument,
+          rebuilt: rebuiltDocument,
+        });
       }
       if (order <= 0) a = await live.next();
       if (order >= 0) b = await rebuilt.next();

@@ -1,4 +1,12 @@
-import { MongoClient, MongoServerError, type ClientSession, type Collection, type Db, type Filter, type Sort } from 'mongodb';
+import {
+  MongoClient,
+  MongoServerError,
+  type ClientSession,
+  type Collection,
+  type Db,
+  type Filter,
+  type Sort,
+} from 'mongodb';
 import { decodeCursor, encodeCursor, type CursorKey } from './cursor';
 import { assertCollectionName, assertFieldName, assertScalar } from './names';
 import { Document, FindOptions, IndexSpec, Page, ReadStore, ReadStoreWriter, Scalar } from './read-store';
@@ -67,7 +75,9 @@ export class MongoReadStore extends ReadStore {
 
     // Ties are broken by `_id` in the same direction, so the order is total and the cursor exact.
     const sort: Sort = sortField === '_id' ? { _id: dir } : { [sortField]: dir, _id: dir };
-    const stored = await this.collection(collection).find(filter, { sort, limit: limit + 1 }).toArray();
+    const stored = await this.collection(collection)
+      .find(filter, { sort, limit: limit + 1 })
+      .toArray();
     const items = stored.slice(0, limit).map((doc) => fromStored<T>(doc));
     if (stored.length <= limit) return { items };
     const last = items[items.length - 1];
@@ -132,11 +142,13 @@ export class MongoReadStore extends ReadStore {
       // One atomic statement: renew our own lease or take an expired one; if neither matches, the
       // upsert tries to insert `_id: name`, which the unique `_id` index refuses while another
       // owner's live lease exists. Two contenders can therefore never both succeed.
-      await this.db.collection<Lease>(LEASES).updateOne(
-        { _id: name, $or: [{ owner }, { expiresAt: { $lt: new Date(now) } }] },
-        { $set: { owner, expiresAt: new Date(now + ttlMs) } },
-        { upsert: true },
-      );
+      await this.db
+        .collection<Lease>(LEASES)
+        .updateOne(
+          { _id: name, $or: [{ owner }, { expiresAt: { $lt: new Date(now) } }] },
+          { $set: { owner, expiresAt: new Date(now + ttlMs) } },
+          { upsert: true },
+        );
       return true;
     } catch (error) {
       if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) return false;

@@ -40,7 +40,8 @@ export class SqliteReadStore extends ReadStore {
 
   async find<T extends Document>(collection: string, options: FindOptions): Promise<Page<T>> {
     const { limit, sortBy = 'id', direction = 'asc' } = options;
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw new RangeError(`limit must be 1..${MAX_LIMIT}`);
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT)
+      throw new RangeError(`limit must be 1..${MAX_LIMIT}`);
     assertFieldName(sortBy);
     if (!this.exists(collection)) return { items: [] };
     const clauses: string[] = [];
@@ -108,7 +109,9 @@ export class SqliteReadStore extends ReadStore {
     upsert: async (collection, document) => {
       if (typeof document.id !== 'string' || document.id === '') throw new TypeError('a document needs a string id');
       this.writer
-        .prepare(`INSERT INTO "${this.table(collection)}" (id, body) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body`)
+        .prepare(
+          `INSERT INTO "${this.table(collection)}" (id, body) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body`,
+        )
         .run(document.id, JSON.stringify(document));
     },
     patch: async (collection, id, fields) => {
@@ -118,7 +121,8 @@ export class SqliteReadStore extends ReadStore {
       // Top-level fields only, as in MongoDB's adapter, where a dotted name would set a nested path.
       for (const field of Object.keys(fields)) {
         assertFieldName(field);
-        if (field.includes('.') || field === 'id') throw new RangeError(`patch sets top-level fields other than id, not ${field}`);
+        if (field.includes('.') || field === 'id')
+          throw new RangeError(`patch sets top-level fields other than id, not ${field}`);
       }
       const next = { ...current, ...fields, id };
       this.writer.prepare(`UPDATE "${table}" SET body = ? WHERE id = ?`).run(JSON.stringify(next), id);
@@ -134,7 +138,9 @@ export class SqliteReadStore extends ReadStore {
       index.fields.forEach(assertFieldName);
       const name = `${table}__${index.fields.join('_').replace(/\./g, '_')}`;
       const columns = index.fields.map((field) => (field === 'id' ? 'id' : fieldExpression(field))).join(', ');
-      this.writer.exec(`CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS "${name}" ON "${table}" (${columns})`);
+      this.writer.exec(
+        `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS "${name}" ON "${table}" (${columns})`,
+      );
     }
   }
 

@@ -1,0 +1,58 @@
+import { IsInt, IsNumber, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { MAX_AGENT_NAME_LENGTH, MAX_MESSAGES_RANGE, TEMPERATURE_RANGE } from './agent.decider';
+import { AgentView } from './agent.projection';
+
+export class RegisterAgentBody {
+  @IsString()
+  @MinLength(1)
+  @MaxLength(MAX_AGENT_NAME_LENGTH)
+  name!: string;
+
+  @IsOptional()
+  @IsInt()
+  @Min(MAX_MESSAGES_RANGE.min)
+  @Max(MAX_MESSAGES_RANGE.max)
+  maxMessages?: number;
+
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(TEMPERATURE_RANGE.min)
+  @Max(TEMPERATURE_RANGE.max)
+  temperature?: number;
+}
+
+export class ChangeAgentBody {
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(MAX_AGENT_NAME_LENGTH)
+  name?: string;
+
+  @IsOptional()
+  @IsInt()
+  @Min(MAX_MESSAGES_RANGE.min)
+  @Max(MAX_MESSAGES_RANGE.max)
+  maxMessages?: number;
+
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(TEMPERATURE_RANGE.min)
+  @Max(TEMPERATURE_RANGE.max)
+  temperature?: number;
+}
+
+export interface AgentResponse {
+  readonly agentId: string;
+  readonly companyId: string;
+  readonly name: string;
+  readonly maxMessages: number;
+  readonly temperature: number;
+  readonly status: 'active' | 'retired';
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export function toAgentResponse(view: AgentView): AgentResponse {
+  const { id, revision: _revision, ...rest } = view;
+  return { agentId: id, ...rest };
+}

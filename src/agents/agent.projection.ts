@@ -1,0 +1,51 @@
+import { RecordedEvent } from '../platform/event-store/event-store';
+import { applyOnce, physicalCollection, Projection, ProjectionWriter } from '../platform/projections/projection';
+import { AgentEvent } from './agent.decider';
+
+export type AgentView = {
+  readonly id: string;
+  readonly companyId: string;
+  readonly name: string;
+  readonly maxMessages: number;
+  readonly temperature: number;
+  readonly status: 'active' | 'retired';
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly revision: number;
+};
+
+export const agentsProjection: Projection = {
+  name: 'agents',
+  version: 1,
+  collections: { agents: [{ fields: ['companyId', 'createdAt', 'id'] }] },
+  handles: ['AgentRegistered', 'AgentSettingsChanged', 'AgentRetired'],
+  critical: false,
+  async apply(recorded: RecordedEvent, writer: ProjectionWriter): Promise<void> {
+    const event = recorded as unknown as RecordedEvent & AgentEvent;
+    await applyOnce<AgentView>(writer, 'agents', event.data.agentId, recorded, (current) => {
+      switch (event.type) {
+        case 'AgentRegistered': {
+          const { agentId, companyId, name, maxMessages, temperature, registeredAt } = event.data;
+          return {
+            id: agentId,
+            companyId,
+            name,
+            maxMessages,
+            temperature,
+            status: 'active',
+            createdAt: registeredAt,
+            updatedAt: registeredAt,
+          };
+        }
+        case 'AgentSettingsChanged': {
+          const { name, maxMessages, temperature, changedAt } = event.data;
+          return current && { ...current, name, maxMessages, temperature, updatedAt: changedAt };
+        }
+        case 'AgentRetired':
+          return current && { ...current, status: 'retired', updatedAt: event.data.retiredAt };
+      }
+    });
+  },
+};
+
+export const AGENTS = physicalCollection(agentsProjection, 'agents');

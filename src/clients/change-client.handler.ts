@@ -1,0 +1,47 @@
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { eventMetadata, RequestContext } from '../platform/auth/request-context';
+import { generateSecret, hashSecret } from '../platform/crypto/secrets';
+import { EventStore } from '../platform/event-store/event-store';
+import { handleCommand } from '../platform/event-store/handle-command';
+import { Position } from '../platform/event-store/position';
+import { ClientCommand, clientDecider, clientStream } from './client.decider';
+
+/** Every change to an existing client, as the admin asked it (the clock and secrets are added here). */
+export type ClientChange =
+  | { type: 'AddRedirectUri'; uri: string }
+  | { type: 'RemoveRedirectUri'; uri: string }
+  | { type: 'RotateClientSecret' }
+  | { type: 'DisableClient' }
+  | { type: 'EnableClient' };
+
+export class ChangeClient {
+  constructor(
+    readonly clientId: string,
+    readonly change: ClientChange,
+    readonly context: RequestContext,
+  ) {}
+}
+
+export interface ClientChanged {
+  readonly position?: Position;
+  /** The new secret, for a rotation only: shown once, recorded as a hash. */
+  readonly clientSecret?: string;
+}
+
+@CommandHandler(ChangeClient)
+export class ChangeClientHandler implements ICommandHandler<ChangeClient, ClientChanged> {
+  constructor(private readonly events: EventStore) {}
+
+  async execute({ clientId, change, context }: ChangeClient): Promise<ClientChanged> {
+    const now = new Date();
+    const clientSecret = change.type === 'RotateClientSecret' ? generateSecret() : undefined;
+    const command: ClientCommand =
+      change.type === 'RotateClientSecret'
+        ? { type: change.type, clientId, secretHash: hashSecret(clientSecret!), now: now.toISOString() }
+        : { ...change, clientId, now: now.toISOString() };
+    const { position } = await handleCommand(this.events, clientStream(clientId), clientDecider, command, (state) =>
+      eventMetadata(context, now, state.status === 'absent' ? undefined : state.companyId),
+    );
+    return { position, ...(clientSecret ? { clientSecret } : {}) };
+  }
+}

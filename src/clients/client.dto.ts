@@ -1,0 +1,84 @@
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsOptional,
+  IsString,
+  IsUUID,
+  MaxLength,
+  MinLength,
+} from 'class-validator';
+import { PageQuery } from '../platform/http/paging.dto';
+import { CLIENT_SCOPES, ClientScope, ClientType, MAX_CLIENT_NAME_LENGTH } from './client.decider';
+import { ClientView } from './client.projection';
+import { MAX_REDIRECT_URI_LENGTH, MAX_REDIRECT_URIS } from './redirect-uri';
+
+export class RegisterClientBody {
+  @IsUUID('4')
+  companyId!: string;
+
+  @IsString()
+  @MinLength(1)
+  @MaxLength(MAX_CLIENT_NAME_LENGTH)
+  name!: string;
+
+  @IsArray()
+  @ArrayMaxSize(MAX_REDIRECT_URIS)
+  @IsString({ each: true })
+  @MaxLength(MAX_REDIRECT_URI_LENGTH, { each: true })
+  redirectUris!: string[];
+
+  @IsOptional()
+  @IsBoolean()
+  allowUserTokens?: boolean;
+
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(CLIENT_SCOPES.length)
+  @IsIn(CLIENT_SCOPES, { each: true })
+  scopes?: ClientScope[];
+
+  @IsOptional()
+  @IsIn(['confidential', 'public'])
+  type?: ClientType;
+}
+
+export class RedirectUriBody {
+  @IsString()
+  @MinLength(1)
+  @MaxLength(MAX_REDIRECT_URI_LENGTH)
+  uri!: string;
+}
+
+export class RedirectUriQuery {
+  @IsString()
+  @MinLength(1)
+  @MaxLength(MAX_REDIRECT_URI_LENGTH)
+  uri!: string;
+}
+
+export class ListClientsQuery extends PageQuery {
+  @IsOptional()
+  @IsUUID('4')
+  companyId?: string;
+}
+
+export interface ClientResponse {
+  readonly clientId: string;
+  readonly companyId: string;
+  readonly name: string;
+  readonly type: ClientType;
+  readonly redirectUris: string[];
+  readonly allowUserTokens: boolean;
+  readonly scopes: ClientScope[];
+  readonly status: 'active' | 'disabled';
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly secretRotatedAt: string | null;
+}
+
+export function toClientResponse(view: ClientView): ClientResponse {
+  const { id, revision: _revision, ...rest } = view;
+  return { clientId: id, ...rest };
+}

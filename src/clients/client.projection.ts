@@ -1,0 +1,74 @@
+import { RecordedEvent } from '../platform/event-store/event-store';
+import { applyOnce, physicalCollection, Projection, ProjectionWriter } from '../platform/projections/projection';
+import { ClientEvent, ClientScope, ClientType } from './client.decider';
+
+/** What admins see of a client. Never the secret, never its hash: those stay in the event stream. */
+export type ClientView = {
+  readonly id: string;
+  readonly companyId: string;
+  readonly name: string;
+  readonly type: ClientType;
+  readonly redirectUris: string[];
+  readonly allowUserTokens: boolean;
+  readonly scopes: ClientScope[];
+  readonly status: 'active' | 'disabled';
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly secretRotatedAt: string | null;
+  readonly revision: number;
+};
+
+export const clientsProjection: Projection = {
+  name: 'clients',
+  version: 1,
+  collections: { clients: [{ fields: ['companyId', 'createdAt', 'id'] }, { fields: ['createdAt', 'id'] }] },
+  handles: [
+    'ClientRegistered',
+    'RedirectUriAdded',
+    'RedirectUriRemoved',
+    'ClientSecretRotated',
+    'ClientDisabled',
+    'ClientEnabled',
+  ],
+  critical: false,
+  async apply(recorded: RecordedEvent, writer: ProjectionWriter): Promise<void> {
+    const event = recorded as unknown as RecordedEvent & ClientEvent;
+    await applyOnce<ClientView>(writer, 'clients', event.data.clientId, recorded, (current) => {
+      if (event.type === 'ClientRegistered') {
+        const { clientId, companyId, name, type, redirectUris, allowUserTokens, scopes, registeredAt } = event.data;
+        return {
+          id: clientId,
+          companyId,
+          name,
+          type,
+          redirectUris,
+          allowUserTokens,
+          scopes,
+          status: 'active',
+          createdAt: registeredAt,
+          updatedAt: registeredAt,
+          secretRotatedAt: null,
+        };
+      }
+      if (!current) return null;
+      switch (event.type) {
+        case 'RedirectUriAdded':
+          return { ...current, redirectUris: [...current.redirectUris, event.data.uri], updatedAt: event.data.addedAt };
+        case 'RedirectUriRemoved':
+          return {
+            ...current,
+            redirectUris: current.redirectUris.filter((uri) => uri !== event.data.uri),
+            updatedAt: event.data.removedAt,
+          };
+        case 'ClientSecretRotated':
+          return { ...current, secretRotatedAt: event.data.rotatedAt, updatedAt: event.data.rotatedAt };
+        case 'ClientDisabled':
+          return { ...current, status: 'disabled', updatedAt: event.data.disabledAt };
+        case 'ClientEnabled':
+          return { ...current, status: 'active', updatedAt: event.data.enabledAt };
+      }
+    });
+  },
+};
+
+export const CLIENTS = physicalCollection(clientsProjection, 'clients');

@@ -1,0 +1,149 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  NotFoundException,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import type { FastifyReply } from 'fastify';
+import { AdminGuard } from '../platform/auth/admin.guard';
+import { Context, RequestContext } from '../platform/auth/request-context';
+import { Position } from '../platform/event-store/position';
+import { setETag } from '../platform/http/etag';
+import { DEFAULT_PAGE_SIZE, pageOf } from '../platform/http/paging.dto';
+import { ReadYourWrites } from '../platform/projections/read-your-writes';
+import { ReadModels } from '../platform/read-store/read-models';
+import { ChangeClient, ClientChange, ClientChanged } from './change-client.handler';
+import {
+  ListClientsQuery,
+  RedirectUriBody,
+  RedirectUriQuery,
+  RegisterClientBody,
+  toClientResponse,
+} from './client.dto';
+import { CLIENTS, clientsProjection, ClientView } from './client.projection';
+import { RegisterClient, RegisteredClient } from './register-client.handler';
+
+const uuid = new ParseUUIDPipe({ version: '4' });
+
+/** Admin routes for clients (AIRisk APIUsers). The secret appears in the answer that creates or rotates it, and nowhere else. */
+@Controller('api/admin/clients')
+@UseGuards(AdminGuard)
+export class ClientsController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly readModels: ReadModels,
+    private readonly readYourWrites: ReadYourWrites,
+  ) {}
+
+  @Post()
+  async register(
+    @Body() body: RegisterClientBody,
+    @Context() context: RequestContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const input = { allowUserTokens: true, scopes: [], type: 'confidential' as const, ...body };
+    const { clientId, clientSecret, position }: RegisteredClient = await this.commands.execute(
+      new RegisterClient(input, context),
+    );
+    reply.header('Location', `/api/admin/clients/${clientId}`).header('Cache-Control', 'no-store');
+    const answer = await this.answer(reply, clientId, position, HttpStatus.CREATED);
+    return { ...answer, clientSecret };
+  }
+
+  @Get()
+  async list(@Query() query: ListClientsQuery) {
+    const page = await this.readModels.find<ClientView>(CLIENTS, {
+      where: query.companyId ? { companyId: query.companyId } : {},
+      sortBy: 'createdAt',
+      limit: query.limit ?? DEFAULT_PAGE_SIZE,
+      cursor: query.cursor,
+    });
+    return pageOf(page, toClientResponse);
+  }
+
+  @Get(':clientId')
+  async get(@Param('clientId', uuid) clientId: string, @Res({ passthrough: true }) reply: FastifyReply) {
+    const client = await this.readModels.get<ClientView>(CLIENTS, clientId);
+    if (!client) throw new NotFoundException(`no client ${clientId}`);
+    setETag(reply, client.revision);
+    return toClientResponse(client);
+  }
+
+  @Post(':clientId/redirect-uris')
+  @HttpCode(HttpStatus.OK)
+  addRedirectUri(
+    @Param('clientId', uuid) clientId: string,
+    @Body() body: RedirectUriBody,
+    @Context() context: RequestContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return this.change(reply, clientId, { type: 'AddRedirectUri', uri: body.uri }, context);
+  }
+
+  @Delete(':clientId/redirect-uris')
+  removeRedirectUri(
+    @Param('clientId', uuid) clientId: string,
+    @Query() query: RedirectUriQuery,
+    @Context() context: RequestContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return this.change(reply, clientId, { type: 'RemoveRedirectUri', uri: query.uri }, context);
+  }
+
+  @Post(':clientId/secret')
+  async rotateSecret(
+    @Param('clientId', uuid) clientId: string,
+    @Context() context: RequestContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    reply.header('Cache-Control', 'no-store');
+    const { position, clientSecret }: ClientChanged = await this.commands.execute(
+      new ChangeClient(clientId, { type: 'RotateClientSecret' }, context),
+    );
+    return { ...(await this.answer(reply, clientId, position, HttpStatus.OK)), clientSecret };
+  }
+
+  @Post(':clientId/disable')
+  disable(
+    @Param('clientId', uuid) clientId: string,
+    @Context() context: RequestContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return this.change(reply, clientId, { type: 'DisableClient' }, context);
+  }
+
+  @Post(':clientId/enable')
+  enable(
+    @Param('clientId', uuid) clientId: string,
+    @Context() context: RequestContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return this.change(reply, clientId, { type: 'EnableClient' }, context);
+  }
+
+  private async change(reply: FastifyReply, clientId: string, change: ClientChange, context: RequestContext) {
+    const { position }: ClientChanged = await this.commands.execute(new ChangeClient(clientId, change, context));
+    return this.answer(reply, clientId, position, HttpStatus.OK);
+  }
+
+  private answer(reply: FastifyReply, clientId: string, position: Position | undefined, status: number) {
+    return this.readYourWrites.answer(reply, {
+      projection: clientsProjection.name,
+      position,
+      status,
+      load: () => this.readModels.get<ClientView>(CLIENTS, clientId),
+      present: toClientResponse,
+      accepted: { clientId },
+    });
+  }
+}

@@ -1,0 +1,38 @@
+import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
+import { Document, FindOptions, Page, ReadStore } from './read-store';
+
+/** One read-model document by id; null when there is none. */
+export class GetDocument<T extends Document> {
+  declare readonly resultType?: T;
+  constructor(
+    readonly collection: string,
+    readonly id: string,
+  ) {}
+}
+
+/** A page of read-model documents by equality filters. */
+export class FindDocuments<T extends Document> {
+  declare readonly resultType?: T;
+  constructor(
+    readonly collection: string,
+    readonly options: FindOptions,
+  ) {}
+}
+
+@QueryHandler(GetDocument)
+export class GetDocumentHandler implements IQueryHandler<GetDocument<Document>, Document | null> {
+  constructor(private readonly reads: ReadStore) {}
+
+  execute({ collection, id }: GetDocument<Document>): Promise<Document | null> {
+    return this.reads.get(collection, id);
+  }
+}
+
+@QueryHandler(FindDocuments)
+export class FindDocumentsHandler implements IQueryHandler<FindDocuments<Document>, Page<Document>> {
+  constructor(private readonly reads: ReadStore) {}
+
+  execute({ collection, options }: FindDocuments<Document>): Promise<Page<Document>> {
+    return this.reads.find(collection, options);
+  }
+}

@@ -1,0 +1,52 @@
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { agentDecider, agentStream } from '../agents/agent.decider';
+import { eventMetadata, RequestContext } from '../platform/auth/request-context';
+import { EventStore } from '../platform/event-store/event-store';
+import { handleCommand, loadAggregate } from '../platform/event-store/handle-command';
+import { Position } from '../platform/event-store/position';
+import { AgentFacts, ChatSettings, UserCommand, userDecider, UserProfile, UserRole, userStream } from './user.decider';
+
+/** Changes to an existing user that touch only its own stream (activation also moves a licence seat). */
+export type UserChange =
+  | { type: 'GrantAgent'; agentId: string }
+  | { type: 'RevokeAgent'; agentId: string }
+  | { type: 'SetDefaultAgent'; agentId: string }
+  | ({ type: 'ChangeChatSettings' } & Partial<ChatSettings>)
+  | ({ type: 'ChangeUser'; role?: UserRole } & Partial<UserProfile>);
+
+export class ChangeUser {
+  constructor(
+    readonly userId: string,
+    readonly change: UserChange,
+    readonly context: RequestContext,
+    readonly ifRevision?: number,
+  ) {}
+}
+
+@CommandHandler(ChangeUser)
+export class ChangeUserHandler implements ICommandHandler<ChangeUser, { position?: Position }> {
+  constructor(private readonly events: EventStore) {}
+
+  async execute({ userId, change, context, ifRevision }: ChangeUser): Promise<{ position?: Position }> {
+    const now = new Date().toISOString();
+    const command: UserCommand =
+      change.type === 'GrantAgent'
+        ? { ...change, userId, agent: await this.agentFacts(change.agentId), now }
+        : { ...change, userId, now };
+    const { position } = await handleCommand(
+      this.events,
+      userStream(userId),
+      userDecider,
+      command,
+      (state) => eventMetadata(context, new Date(now), state.status === 'absent' ? undefined : state.companyId),
+      ifRevision,
+    );
+    return { position };
+  }
+
+  /** The agent's company and status, read from its stream (the source of truth), for the decider. */
+  private async agentFacts(agentId: string): Promise<AgentFacts> {
+    const { state } = await loadAggregate(this.events, agentStream(agentId), agentDecider);
+    return state.status === 'absent' ? null : { companyId: state.companyId, retired: state.status === 'retired' };
+  }
+}

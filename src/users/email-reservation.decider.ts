@@ -1,0 +1,44 @@
+import { createHash } from 'node:crypto';
+import { DomainError } from '../platform/domain/domain-error';
+import { Decider, DomainEvent } from '../platform/event-store/handle-command';
+
+/**
+ * An email is unique within a company. Guarded by a reservation stream appended at its exact
+ * revision (DESIGN §5), never by a read-model lookup, so two concurrent registrations cannot both win.
+ */
+
+export type EmailReservationEvent =
+  | DomainEvent<'UserEmailReserved', { companyId: string; userId: string; reservedAt: string }>
+  | DomainEvent<'UserEmailReleased', { companyId: string; userId: string; releasedAt: string }>;
+
+export type EmailReservationCommand =
+  | { type: 'ReserveEmail'; companyId: string; userId: string; now: string }
+  | { type: 'ReleaseEmail'; companyId: string; userId: string; now: string };
+
+export type EmailReservationState = { holder: string | null };
+
+/**
+ * `useremail-<sha256(company, lowercased email)>`: emails compare case-insensitively, and the
+ * address itself stays out of stream names.
+ */
+export function emailReservationStream(companyId: string, email: string): string {
+  const key = createHash('sha256').update(`${companyId}\n${email.trim().toLowerCase()}`).digest('hex');
+  return `useremail-${key}`;
+}
+
+export const emailReservationDecider: Decider<EmailReservationCommand, EmailReservationEvent, EmailReservationState> = {
+  initialState: { holder: null },
+  evolve: (_, event) => ({ holder: event.type === 'UserEmailReserved' ? event.data.userId : null }),
+  decide: (command, state) => {
+    const { companyId, userId, now } = command;
+    if (command.type === 'ReleaseEmail') {
+      return state.holder === userId
+        ? [{ type: 'UserEmailReleased', data: { companyId, userId, releasedAt: now } }]
+        : [];
+    }
+    if (state.holder === userId) return []; // a retried registration keeps its own reservation
+    if (state.holder !== null)
+      throw new DomainError('conflict', 'email_taken', 'another user of this company has this email');
+    return [{ type: 'UserEmailReserved', data: { companyId, userId, reservedAt: now } }];
+  },
+};

@@ -1,0 +1,104 @@
+import { RecordedEvent } from '../platform/event-store/event-store';
+import { applyOnce, physicalCollection, Projection, ProjectionWriter } from '../platform/projections/projection';
+import { ChatSettings, UserEvent, UserRole } from './user.decider';
+
+export type UserView = {
+  /** The AIRisk `userid`. */
+  readonly id: string;
+  readonly companyId: string;
+  readonly email: string;
+  /** Lowercased, for the case-insensitive email filter. */
+  readonly emailKey: string;
+  readonly firstName: string;
+  readonly lastName: string;
+  readonly role: UserRole;
+  readonly status: 'active' | 'deactivated';
+  readonly agents: string[];
+  readonly defaultAgentId: string | null;
+  readonly chatSettings: ChatSettings;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly revision: number;
+};
+
+export const usersProjection: Projection = {
+  name: 'users',
+  version: 1,
+  collections: {
+    users: [
+      { fields: ['companyId', 'createdAt', 'id'] },
+      { fields: ['companyId', 'emailKey', 'createdAt', 'id'] },
+      { fields: ['createdAt', 'id'] },
+    ],
+  },
+  handles: [
+    'UserRegistered',
+    'UserGrantedAgent',
+    'UserAgentRevoked',
+    'UserDefaultAgentSet',
+    'UserDefaultAgentCleared',
+    'UserChatSettingsChanged',
+    'UserProfileChanged',
+    'UserRoleChanged',
+    'UserDeactivated',
+    'UserReactivated',
+  ],
+  critical: false,
+  async apply(recorded: RecordedEvent, writer: ProjectionWriter): Promise<void> {
+    const event = recorded as unknown as RecordedEvent & UserEvent;
+    await applyOnce<UserView>(writer, 'users', event.data.userId, recorded, (current) => {
+      if (event.type === 'UserRegistered') {
+        const { userId, companyId, email, firstName, lastName, role, registeredAt } = event.data;
+        return {
+          id: userId,
+          companyId,
+          email,
+          emailKey: email.toLowerCase(),
+          firstName,
+          lastName,
+          role,
+          status: 'active',
+          agents: [],
+          defaultAgentId: null,
+          chatSettings: { maxMessages: null, temperature: null },
+          createdAt: registeredAt,
+          updatedAt: registeredAt,
+        };
+      }
+      if (!current) return null;
+      switch (event.type) {
+        case 'UserGrantedAgent':
+          return { ...current, agents: [...current.agents, event.data.agentId], updatedAt: event.data.grantedAt };
+        case 'UserAgentRevoked':
+          return {
+            ...current,
+            agents: current.agents.filter((id) => id !== event.data.agentId),
+            updatedAt: event.data.revokedAt,
+          };
+        case 'UserDefaultAgentSet':
+          return { ...current, defaultAgentId: event.data.agentId, updatedAt: event.data.setAt };
+        case 'UserDefaultAgentCleared':
+          return { ...current, defaultAgentId: null, updatedAt: event.data.clearedAt };
+        case 'UserChatSettingsChanged': {
+          const { maxMessages, temperature, changedAt } = event.data;
+          return { ...current, chatSettings: { maxMessages, temperature }, updatedAt: changedAt };
+        }
+        case 'UserProfileChanged':
+          return {
+            ...current,
+            firstName: event.data.firstName,
+            lastName: event.data.lastName,
+            updatedAt: event.data.changedAt,
+          };
+        case 'UserRoleChanged':
+          return { ...current, role: event.data.role, updatedAt: event.data.changedAt };
+        case 'UserDeactivated':
+          return { ...current, status: 'deactivated', updatedAt: event.data.deactivatedAt };
+        case 'UserReactivated':
+          return { ...current, status: 'active', updatedAt: event.data.reactivatedAt };
+      }
+    });
+  },
+};
+
+export const USERS = physicalCollection(usersProjection, 'users');

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { ChangeUserHandler } from './change-user.handler';
+import { RegisterUserHandler } from './register-user.handler';
+import { ChangeUserActivationHandler } from './user-activation.handler';
+import { UsersController } from './users.controller';
+
+/** Users: the AIRisk ApplicationUsers, their agents, default agent and chat settings. */
+@Module({
+  imports: [CqrsModule],
+  controllers: [UsersController],
+  providers: [RegisterUserHandler, ChangeUserHandler, ChangeUserActivationHandler],
+})
+export class UsersModule {}
