@@ -5,9 +5,13 @@ import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { createFastifyAdapter } from './platform/http/fastify-adapter';
+import { serveOpenApi } from './platform/http/openapi';
 import { ProblemDetailsFilter } from './platform/http/problem-details';
 import { createValidationPipe } from './platform/http/validation';
 import { NestPinoLogger } from './platform/logging/logger';
+
+/** Read once at start: the version the OpenAPI document announces. */
+const SERVICE_VERSION: string = (require('../package.json') as { version: string }).version;
 
 /** The whole service as one Nest application, ready to `listen` (used by `main.ts` and the e2e tests). */
 export async function createApp(config: AppConfig, adminKey: string, logger: Logger): Promise<NestFastifyApplication> {
@@ -21,6 +25,7 @@ export async function createApp(config: AppConfig, adminKey: string, logger: Log
   );
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());
+  serveOpenApi(app, SERVICE_VERSION);
   // process.exit (not re-raising the signal) lets the async log destination flush its last lines.
   app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   return app;

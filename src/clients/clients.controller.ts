@@ -14,8 +14,10 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AdminGuard } from '../platform/auth/admin.guard';
+import { ADMIN_SECURITY } from '../platform/http/openapi';
 import { Context, RequestContext } from '../platform/auth/request-context';
 import { Position } from '../platform/event-store/position';
 import { setETag } from '../platform/http/etag';
@@ -38,6 +40,8 @@ const uuid = new ParseUUIDPipe({ version: '4' });
 /** Admin routes for clients (AIRisk APIUsers). The secret appears in the answer that creates or rotates it, and nowhere else. */
 @Controller('api/admin/clients')
 @UseGuards(AdminGuard)
+@ApiTags('clients')
+@ApiBearerAuth(ADMIN_SECURITY)
 export class ClientsController {
   constructor(
     private readonly commands: CommandBus,

@@ -14,8 +14,10 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AdminGuard } from '../platform/auth/admin.guard';
+import { ADMIN_SECURITY } from '../platform/http/openapi';
 import { Context, RequestContext } from '../platform/auth/request-context';
 import { ifMatchRevision, setETag } from '../platform/http/etag';
 import { ProblemException } from '../platform/http/problem-details';
@@ -37,6 +39,8 @@ const uuid = new ParseUUIDPipe({ version: '4' });
 
 @Controller('api/admin/companies')
 @UseGuards(AdminGuard)
+@ApiTags('companies')
+@ApiBearerAuth(ADMIN_SECURITY)
 export class CompaniesController {
   constructor(
     private readonly commands: CommandBus,

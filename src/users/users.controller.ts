@@ -18,8 +18,10 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AdminGuard } from '../platform/auth/admin.guard';
+import { ADMIN_SECURITY } from '../platform/http/openapi';
 import { Context, RequestContext } from '../platform/auth/request-context';
 import { Position } from '../platform/event-store/position';
 import { ifMatchRevision, setETag } from '../platform/http/etag';
@@ -55,6 +57,8 @@ const uuid = new ParseUUIDPipe({ version: '4' });
 
 @Controller('api/admin/users')
 @UseGuards(AdminGuard)
+@ApiTags('users')
+@ApiBearerAuth(ADMIN_SECURITY)
 export class UsersController {
   constructor(
     private readonly commands: CommandBus,

@@ -1,9 +1,11 @@
 import { Controller, Get, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Readiness, ReadinessReport } from './readiness';
 
 /** Liveness (the process answers) and readiness (it can serve correctly) for load balancers. */
 @Controller('health')
+@ApiTags('health')
 export class HealthController {
   constructor(private readonly readiness: Readiness) {}
 

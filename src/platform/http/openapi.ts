@@ -1,0 +1,21 @@
+import { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+
+export const ADMIN_SECURITY = 'admin';
+
+/** OpenAPI for every route: the UI at `/docs`, the document at `/docs/json` (and `/docs/yaml`). */
+export function serveOpenApi(app: INestApplication, version: string): void {
+  const config = new DocumentBuilder()
+    .setTitle('airisk-identity')
+    .setDescription(
+      'Event-sourced OAuth 2.0 authorization and identity service behind the AIRisk API. ' +
+        'Admin routes take `Authorization: Bearer <admin API key>`; errors are RFC 9457 problem+json.',
+    )
+    .setVersion(version)
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'the admin API key' }, ADMIN_SECURITY)
+    .build();
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, config), {
+    jsonDocumentUrl: 'docs/json',
+    yamlDocumentUrl: 'docs/yaml',
+  });
+}
