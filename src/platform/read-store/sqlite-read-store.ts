@@ -66,9 +66,10 @@ export class SqliteReadStore extends ReadStore {
     }
     const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
     const order = sortBy === 'id' ? `id ${direction}` : `${sortExpression} ${direction}, id ${direction}`;
-    const rows = this.reader
-      .prepare<unknown[], { body: string }>(`SELECT body FROM "${collection}" ${where} ORDER BY ${order} LIMIT ?`)
-      .all(...parameters, limit + 1);
+    const rows = prepare<unknown[], { body: string }>(
+      this.reader,
+      `SELECT body FROM "${collection}" ${where} ORDER BY ${order} LIMIT ?`,
+    ).all(...parameters, limit + 1);
     const items = rows.slice(0, limit).map((row) => JSON.parse(row.body) as T);
     if (rows.length <= limit) return { items };
     const last = items[items.length - 1];
@@ -108,11 +109,10 @@ export class SqliteReadStore extends ReadStore {
       getFrom<T>(this.writer, this.table(collection), id),
     upsert: async (collection, document) => {
       if (typeof document.id !== 'string' || document.id === '') throw new TypeError('a document needs a string id');
-      this.writer
-        .prepare(
-          `INSERT INTO "${this.table(collection)}" (id, body) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body`,
-        )
-        .run(document.id, JSON.stringify(document));
+      prepare(
+        this.writer,
+        `INSERT INTO "${this.table(collection)}" (id, body) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body`,
+      ).run(document.id, JSON.stringify(document));
     },
     patch: async (collection, id, fields) => {
       const table = this.table(collection);
@@ -125,11 +125,11 @@ export class SqliteReadStore extends ReadStore {
           throw new RangeError(`patch sets top-level fields other than id, not ${field}`);
       }
       const next = { ...current, ...fields, id };
-      this.writer.prepare(`UPDATE "${table}" SET body = ? WHERE id = ?`).run(JSON.stringify(next), id);
+      prepare(this.writer, `UPDATE "${table}" SET body = ? WHERE id = ?`).run(JSON.stringify(next), id);
       return true;
     },
     delete: async (collection, id) =>
-      this.writer.prepare(`DELETE FROM "${this.table(collection)}" WHERE id = ?`).run(id).changes > 0,
+      prepare(this.writer, `DELETE FROM "${this.table(collection)}" WHERE id = ?`).run(id).changes > 0,
   };
 
   async ensureIndexes(collection: string, indexes: readonly IndexSpec[]): Promise<void> {
@@ -151,10 +151,10 @@ export class SqliteReadStore extends ReadStore {
   }
 
   async listCollections(): Promise<string[]> {
-    return this.reader
-      .prepare<[], { name: string }>(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite%' ORDER BY name",
-      )
+    return prepare<[], { name: string }>(
+      this.reader,
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite%' ORDER BY name",
+    )
       .all()
       .map((row) => row.name);
   }
@@ -163,25 +163,24 @@ export class SqliteReadStore extends ReadStore {
     return this.exclusive(async () => {
       const now = Date.now();
       // One statement: insert, or take over only when the holder is us or has expired.
-      const { changes } = this.writer
-        .prepare(
-          `INSERT INTO _leases (name, owner, expires_at) VALUES (?, ?, ?)
+      const { changes } = prepare(
+        this.writer,
+        `INSERT INTO _leases (name, owner, expires_at) VALUES (?, ?, ?)
            ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
            WHERE _leases.owner = excluded.owner OR _leases.expires_at < ?`,
-        )
-        .run(name, owner, now + ttlMs, now);
+      ).run(name, owner, now + ttlMs, now);
       return changes > 0;
     });
   }
 
   releaseLease(name: string, owner: string): Promise<void> {
     return this.exclusive(async () => {
-      this.writer.prepare('DELETE FROM _leases WHERE name = ? AND owner = ?').run(name, owner);
+      prepare(this.writer, 'DELETE FROM _leases WHERE name = ? AND owner = ?').run(name, owner);
     });
   }
 
   async ping(): Promise<void> {
-    this.reader.prepare('SELECT 1').get();
+    prepare(this.reader, 'SELECT 1').get();
   }
 
   async close(): Promise<void> {
@@ -195,7 +194,8 @@ export class SqliteReadStore extends ReadStore {
     if (this.knownTables.has(collection)) return true;
     assertCollectionName(collection);
     return (
-      this.reader.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(collection) !== undefined
+      prepare(this.reader, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(collection) !==
+      undefined
     );
   }
 
@@ -216,6 +216,20 @@ export class SqliteReadStore extends ReadStore {
   }
 }
 
+const statementCaches = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+
+/** Each SQL text is compiled once per connection: reads and projection writes run the same few constantly. */
+function prepare<P extends unknown[] = unknown[], R = unknown>(
+  db: Database.Database,
+  sql: string,
+): Database.Statement<P, R> {
+  let cache = statementCaches.get(db);
+  if (!cache) statementCaches.set(db, (cache = new Map()));
+  let statement = cache.get(sql);
+  if (!statement) cache.set(sql, (statement = db.prepare(sql)));
+  return statement as unknown as Database.Statement<P, R>;
+}
+
 function open(file: string): Database.Database {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
@@ -224,7 +238,7 @@ function open(file: string): Database.Database {
 }
 
 function getFrom<T extends Document>(db: Database.Database, table: string, id: string): T | null {
-  const row = db.prepare<[string], { body: string }>(`SELECT body FROM "${table}" WHERE id = ?`).get(id);
+  const row = prepare<[string], { body: string }>(db, `SELECT body FROM "${table}" WHERE id = ?`).get(id);
   return row ? (JSON.parse(row.body) as T) : null;
 }
 
