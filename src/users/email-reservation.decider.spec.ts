@@ -1,0 +1,116 @@
+import {
+  EmailReservationCommand,
+  EmailReservationEvent,
+  emailReservationDecider,
+  emailReservationStream,
+} from './email-reservation.decider';
+
+const earlier = '2026-11-01T00:00:00.000Z';
+const now = '2026-11-27T10:00:00.000Z';
+
+const reservedBy = (userId: string): EmailReservationEvent => ({
+  type: 'UserEmailReserved',
+  data: { companyId: 'c1', userId, reservedAt: earlier },
+});
+const releasedBy = (userId: string): EmailReservationEvent => ({
+  type: 'UserEmailReleased',
+  data: { companyId: 'c1', userId, releasedAt: earlier },
+});
+const reserve = (userId: string): EmailReservationCommand => ({ type: 'ReserveEmail', companyId: 'c1', userId, now });
+const release = (userId: string): EmailReservationCommand => ({ type: 'ReleaseEmail', companyId: 'c1', userId, now });
+
+/** given events, when command, then events (or a refusal). */
+function given(...history: EmailReservationEvent[]) {
+  const state = history.reduce(emailReservationDecider.evolve, emailReservationDecider.initialState);
+  return { when: (command: EmailReservationCommand) => () => emailReservationDecider.decide(command, state) };
+}
+
+describe('email reservation decider', () => {
+  describe('ReserveEmail', () => {
+    it('reserves a free email', () => {
+      expect(given().when(reserve('u1'))()).toEqual([
+        { type: 'UserEmailReserved', data: { companyId: 'c1', userId: 'u1', reservedAt: now } },
+      ]);
+    });
+
+    it('records nothing when the same user reserves again (a retried registration)', () => {
+      expect(given(reservedBy('u1')).when(reserve('u1'))()).toEqual([]);
+    });
+
+    it('refuses an email another user holds', () => {
+      const then = given(reservedBy('u1')).when(reserve('u2'));
+      expect(then).toThrow(expect.objectContaining({ kind: 'conflict', code: 'email_taken' }));
+    });
+
+    it('lets another user reserve once the holder released it', () => {
+      expect(given(reservedBy('u1'), releasedBy('u1')).when(reserve('u2'))()).toEqual([
+        { type: 'UserEmailReserved', data: { companyId: 'c1', userId: 'u2', reservedAt: now } },
+      ]);
+    });
+
+    it('lets the former holder reserve again after releasing', () => {
+      expect(given(reservedBy('u1'), releasedBy('u1')).when(reserve('u1'))()).toHaveLength(1);
+    });
+
+    it('follows the latest holder through a release and re-reservation', () => {
+      const history = [reservedBy('u1'), releasedBy('u1'), reservedBy('u2')];
+      expect(given(...history).when(reserve('u2'))()).toEqual([]);
+      expect(given(...history).when(reserve('u1'))).toThrow(expect.objectContaining({ code: 'email_taken' }));
+    });
+  });
+
+  describe('ReleaseEmail', () => {
+    it('releases an email its holder gives up', () => {
+      expect(given(reservedBy('u1')).when(release('u1'))()).toEqual([
+        { type: 'UserEmailReleased', data: { companyId: 'c1', userId: 'u1', releasedAt: now } },
+      ]);
+    });
+
+    it('records nothing when someone other than the holder releases', () => {
+      expect(given(reservedBy('u1')).when(release('u2'))()).toEqual([]);
+    });
+
+    it('records nothing when releasing a free email', () => {
+      expect(given().when(release('u1'))()).toEqual([]);
+    });
+
+    it('records nothing when releasing twice', () => {
+      expect(given(reservedBy('u1'), releasedBy('u1')).when(release('u1'))()).toEqual([]);
+    });
+  });
+
+  describe('emailReservationStream', () => {
+    it('names the stream by company and email', () => {
+      expect(emailReservationStream('c1', 'ada@example.com')).toMatch(/^useremail-[0-9a-f]{64}$/);
+    });
+
+    it('is the same for the same company and email', () => {
+      expect(emailReservationStream('c1', 'ada@example.com')).toBe(emailReservationStream('c1', 'ada@example.com'));
+    });
+
+    it('ignores the case and surrounding blanks of the email', () => {
+      expect(emailReservationStream('c1', ' Ada@Example.COM ')).toBe(emailReservationStream('c1', 'ada@example.com'));
+    });
+
+    it('differs per company', () => {
+      expect(emailReservationStream('c1', 'ada@example.com')).not.toBe(emailReservationStream('c2', 'ada@example.com'));
+    });
+
+    it('differs per email', () => {
+      expect(emailReservationStream('c1', 'ada@example.com')).not.toBe(
+        emailReservationStream('c1', 'ada2@example.com'),
+      );
+    });
+
+    it('does not let company and email run together', () => {
+      expect(emailReservationStream('c1', 'a@example.com')).not.toBe(emailReservationStream('c1a', '@example.com'));
+    });
+
+    it('does not contain the email or its parts', () => {
+      const stream = emailReservationStream('c1', 'grace@example.com');
+      expect(stream).not.toContain('grace');
+      expect(stream).not.toContain('example');
+      expect(stream).not.toContain('@');
+    });
+  });
+});

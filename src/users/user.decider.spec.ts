@@ -1,0 +1,433 @@
+import { DomainError } from '../platform/domain/domain-error';
+import { AgentFacts, UserCommand, UserEvent, userDecider } from './user.decider';
+
+const registeredAt = '2026-11-01T00:00:00.000Z';
+const now = '2026-11-27T10:00:00.000Z';
+
+const registered: UserEvent = {
+  type: 'UserRegistered',
+  data: {
+    userId: 'u1',
+    companyId: 'c1',
+    email: 'ada@example.com',
+    role: 'user',
+    firstName: 'Ada',
+    lastName: 'Lovelace',
+    registeredAt,
+  },
+};
+const granted = (agentId: string): UserEvent => ({
+  type: 'UserGrantedAgent',
+  data: { userId: 'u1', agentId, grantedAt: registeredAt },
+});
+const revoked = (agentId: string): UserEvent => ({
+  type: 'UserAgentRevoked',
+  data: { userId: 'u1', agentId, revokedAt: registeredAt },
+});
+const defaultSet = (agentId: string): UserEvent => ({
+  type: 'UserDefaultAgentSet',
+  data: { userId: 'u1', agentId, setAt: registeredAt },
+});
+const defaultCleared: UserEvent = { type: 'UserDefaultAgentCleared', data: { userId: 'u1', clearedAt: registeredAt } };
+const chatSettingsChanged = (maxMessages: number | null, temperature: number | null): UserEvent => ({
+  type: 'UserChatSettingsChanged',
+  data: { userId: 'u1', maxMessages, temperature, changedAt: registeredAt },
+});
+const deactivated: UserEvent = { type: 'UserDeactivated', data: { userId: 'u1', deactivatedAt: registeredAt } };
+const reactivated: UserEvent = { type: 'UserReactivated', data: { userId: 'u1', reactivatedAt: registeredAt } };
+
+/** given events, when command, then events (or a refusal). */
+function given(...history: UserEvent[]) {
+  const state = history.reduce(userDecider.evolve, userDecider.initialState);
+  return { when: (command: UserCommand) => () => userDecider.decide(command, state) };
+}
+
+type Register = Extract<UserCommand, { type: 'RegisterUser' }>;
+const register = (fields: Partial<Register> = {}): Register => ({
+  type: 'RegisterUser',
+  userId: 'u1',
+  companyId: 'c1',
+  email: 'ada@example.com',
+  role: 'user',
+  firstName: 'Ada',
+  lastName: 'Lovelace',
+  now,
+  ...fields,
+});
+const activeAgent: AgentFacts = { companyId: 'c1', retired: false };
+const grant = (agentId: string, agent: AgentFacts = activeAgent): UserCommand => ({
+  type: 'GrantAgent',
+  userId: 'u1',
+  agentId,
+  agent,
+  now,
+});
+const revoke = (agentId: string): UserCommand => ({ type: 'RevokeAgent', userId: 'u1', agentId, now });
+const setDefault = (agentId: string): UserCommand => ({ type: 'SetDefaultAgent', userId: 'u1', agentId, now });
+const changeChat = (fields: { maxMessages?: number | null; temperature?: number | null }): UserCommand => ({
+  type: 'ChangeChatSettings',
+  userId: 'u1',
+  now,
+  ...fields,
+});
+const chatChanged = (maxMessages: number | null, temperature: number | null): UserEvent[] => [
+  { type: 'UserChatSettingsChanged', data: { userId: 'u1', maxMessages, temperature, changedAt: now } },
+];
+const changeUser = (fields: Partial<Extract<UserCommand, { type: 'ChangeUser' }>>): UserCommand => ({
+  type: 'ChangeUser',
+  userId: 'u1',
+  now,
+  ...fields,
+});
+
+describe('user decider', () => {
+  describe('RegisterUser', () => {
+    it('registers a user with email and names trimmed', () => {
+      const then = given().when(register({ email: ' ada@example.com ', firstName: ' Ada ', lastName: 'Lovelace  ' }));
+      expect(then()).toEqual([
+        {
+          type: 'UserRegistered',
+          data: {
+            userId: 'u1',
+            companyId: 'c1',
+            email: 'ada@example.com',
+            role: 'user',
+            firstName: 'Ada',
+            lastName: 'Lovelace',
+            registeredAt: now,
+          },
+        },
+      ]);
+    });
+
+    it('refuses to register a user twice', () => {
+      const then = given(registered).when(register({ firstName: 'Other' }));
+      expect(then).toThrow(expect.objectContaining({ kind: 'conflict', code: 'user_exists' }));
+    });
+
+    it.each([
+      ['letters and digits', 'Ada1'],
+      ['every allowed punctuation', 'a.b_c@d:e-f'],
+      ['an email-like id', 'ada.lovelace@example.com'],
+      ['one character', 'x'],
+      ['128 characters', 'x'.repeat(128)],
+    ])('accepts a userid of %s', (_, userId) => {
+      const [event] = given().when(register({ userId }))();
+      expect(event.data).toEqual(expect.objectContaining({ userId }));
+    });
+
+    it.each([
+      ['empty', ''],
+      ['129 characters', 'x'.repeat(129)],
+      ['a space', 'ada lovelace'],
+      ['a slash', 'ada/1'],
+      ['a plus sign', 'ada+1'],
+      ['non-ASCII letters', 'adé'],
+      ['a trailing newline', 'ada\n'],
+    ])('refuses a userid with %s', (_, userId) => {
+      const then = given().when(register({ userId }));
+      expect(then).toThrow(DomainError);
+      expect(then).toThrow(expect.objectContaining({ kind: 'invalid', code: 'invalid_user_id' }));
+    });
+
+    it.each([
+      ['a blank first name', { firstName: '  ' }],
+      ['a blank last name', { lastName: '' }],
+      ['an over-long first name', { firstName: 'x'.repeat(101) }],
+      ['an over-long last name', { lastName: 'x'.repeat(101) }],
+    ])('refuses %s', (_, fields) => {
+      const then = given().when(register(fields));
+      expect(then).toThrow(expect.objectContaining({ kind: 'invalid', code: 'invalid_user_name' }));
+    });
+
+    it('accepts names of exactly 100 characters', () => {
+      expect(given().when(register({ firstName: 'x'.repeat(100), lastName: 'y'.repeat(100) }))()).toHaveLength(1);
+    });
+  });
+
+  describe('GrantAgent', () => {
+    it('grants an active agent of the user’s company', () => {
+      expect(given(registered).when(grant('a1'))()).toEqual([
+        { type: 'UserGrantedAgent', data: { userId: 'u1', agentId: 'a1', grantedAt: now } },
+      ]);
+    });
+
+    it('records nothing when the agent is already granted', () => {
+      expect(given(registered, granted('a1')).when(grant('a1'))()).toEqual([]);
+    });
+
+    it('grants a second, different agent', () => {
+      expect(given(registered, granted('a1')).when(grant('a2'))()).toEqual([
+        { type: 'UserGrantedAgent', data: { userId: 'u1', agentId: 'a2', grantedAt: now } },
+      ]);
+    });
+
+    it('grants again after a revocation', () => {
+      expect(given(registered, granted('a1'), revoked('a1')).when(grant('a1'))()).toHaveLength(1);
+    });
+
+    it('refuses an agent of another company', () => {
+      const then = given(registered).when(grant('a1', { companyId: 'c2', retired: false }));
+      expect(then).toThrow(expect.objectContaining({ kind: 'not_found', code: 'agent_not_found' }));
+    });
+
+    it('refuses an unknown agent', () => {
+      const then = given(registered).when(grant('a9', null));
+      expect(then).toThrow(expect.objectContaining({ kind: 'not_found', code: 'agent_not_found' }));
+    });
+
+    it('refuses a retired agent', () => {
+      const then = given(registered).when(grant('a1', { companyId: 'c1', retired: true }));
+      expect(then).toThrow(expect.objectContaining({ kind: 'conflict', code: 'agent_retired' }));
+    });
+
+    it('hides a retired agent of another company as not found', () => {
+      const then = given(registered).when(grant('a1', { companyId: 'c2', retired: true }));
+      expect(then).toThrow(expect.objectContaining({ code: 'agent_not_found' }));
+    });
+  });
+
+  describe('RevokeAgent', () => {
+    it('revokes a granted agent that is not the default', () => {
+      expect(given(registered, granted('a1'), granted('a2'), defaultSet('a2')).when(revoke('a1'))()).toEqual([
+        { type: 'UserAgentRevoked', data: { userId: 'u1', agentId: 'a1', revokedAt: now } },
+      ]);
+    });
+
+    it('revoking the default agent also clears the default', () => {
+      expect(given(registered, granted('a1'), defaultSet('a1')).when(revoke('a1'))()).toEqual([
+        { type: 'UserAgentRevoked', data: { userId: 'u1', agentId: 'a1', revokedAt: now } },
+        { type: 'UserDefaultAgentCleared', data: { userId: 'u1', clearedAt: now } },
+      ]);
+    });
+
+    it('does not clear a default that was cleared already', () => {
+      expect(given(registered, granted('a1'), defaultSet('a1'), defaultCleared).when(revoke('a1'))()).toEqual([
+        { type: 'UserAgentRevoked', data: { userId: 'u1', agentId: 'a1', revokedAt: now } },
+      ]);
+    });
+
+    it('refuses to revoke an agent that was never granted', () => {
+      const then = given(registered).when(revoke('a1'));
+      expect(then).toThrow(expect.objectContaining({ kind: 'not_found', code: 'agent_not_granted' }));
+    });
+
+    it('refuses to revoke an agent twice', () => {
+      const then = given(registered, granted('a1'), revoked('a1')).when(revoke('a1'));
+      expect(then).toThrow(expect.objectContaining({ kind: 'not_found', code: 'agent_not_granted' }));
+    });
+  });
+
+  describe('SetDefaultAgent', () => {
+    it('sets a granted agent as the default', () => {
+      expect(given(registered, granted('a1')).when(setDefault('a1'))()).toEqual([
+        { type: 'UserDefaultAgentSet', data: { userId: 'u1', agentId: 'a1', setAt: now } },
+      ]);
+    });
+
+    it('records nothing when the agent is already the default', () => {
+      expect(given(registered, granted('a1'), defaultSet('a1')).when(setDefault('a1'))()).toEqual([]);
+    });
+
+    it('switches the default to another granted agent', () => {
+      expect(given(registered, granted('a1'), granted('a2'), defaultSet('a1')).when(setDefault('a2'))()).toEqual([
+        { type: 'UserDefaultAgentSet', data: { userId: 'u1', agentId: 'a2', setAt: now } },
+      ]);
+    });
+
+    it('sets the default again after it was cleared', () => {
+      expect(given(registered, granted('a1'), defaultSet('a1'), defaultCleared).when(setDefault('a1'))()).toHaveLength(
+        1,
+      );
+    });
+
+    it('refuses an agent that is not granted', () => {
+      const then = given(registered).when(setDefault('a1'));
+      expect(then).toThrow(expect.objectContaining({ kind: 'conflict', code: 'agent_not_granted' }));
+    });
+
+    it('refuses an agent whose grant was revoked', () => {
+      const then = given(registered, granted('a1'), revoked('a1')).when(setDefault('a1'));
+      expect(then).toThrow(expect.objectContaining({ kind: 'conflict', code: 'agent_not_granted' }));
+    });
+  });
+
+  describe('ChangeChatSettings', () => {
+    it('sets overrides on a user without any', () => {
+      expect(given(registered).when(changeChat({ maxMessages: 10, temperature: 1.5 }))()).toEqual(chatChanged(10, 1.5));
+    });
+
+    it('keeps a setting that the command leaves undefined', () => {
+      expect(given(registered, chatSettingsChanged(10, 1.5)).when(changeChat({ temperature: 0.2 }))()).toEqual(
+        chatChanged(10, 0.2),
+      );
+      expect(given(registered, chatSettingsChanged(10, 1.5)).when(changeChat({ maxMessages: 30 }))()).toEqual(
+        chatChanged(30, 1.5),
+      );
+    });
+
+    it('clears a setting that the command sets to null', () => {
+      expect(given(registered, chatSettingsChanged(10, 1.5)).when(changeChat({ maxMessages: null }))()).toEqual(
+        chatChanged(null, 1.5),
+      );
+      expect(
+        given(registered, chatSettingsChanged(10, 1.5)).when(changeChat({ maxMessages: null, temperature: null }))(),
+      ).toEqual(chatChanged(null, null));
+    });
+
+    it('takes 0 as a temperature, not as "keep the current one"', () => {
+      expect(given(registered, chatSettingsChanged(10, 1.5)).when(changeChat({ temperature: 0 }))()).toEqual(
+        chatChanged(10, 0),
+      );
+    });
+
+    it('records nothing when the settings repeat the current values', () => {
+      expect(
+        given(registered, chatSettingsChanged(10, 1.5)).when(changeChat({ maxMessages: 10, temperature: 1.5 }))(),
+      ).toEqual([]);
+    });
+
+    it('records nothing when clearing settings that are already clear', () => {
+      expect(given(registered).when(changeChat({ maxMessages: null, temperature: null }))()).toEqual([]);
+    });
+
+    it('records nothing for an empty change', () => {
+      expect(given(registered, chatSettingsChanged(10, 1.5)).when(changeChat({}))()).toEqual([]);
+    });
+
+    it.each([
+      ['maxMessages 1 and temperature 0', { maxMessages: 1, temperature: 0 }],
+      ['maxMessages 1000 and temperature 2', { maxMessages: 1000, temperature: 2 }],
+    ])('accepts the bounds: %s', (_, fields) => {
+      expect(given(registered).when(changeChat(fields))()).toEqual(chatChanged(fields.maxMessages, fields.temperature));
+    });
+
+    it.each([
+      ['maxMessages 0', { maxMessages: 0 }, 'invalid_max_messages'],
+      ['maxMessages 1001', { maxMessages: 1001 }, 'invalid_max_messages'],
+      ['fractional maxMessages', { maxMessages: 1.5 }, 'invalid_max_messages'],
+      ['a negative temperature', { temperature: -0.5 }, 'invalid_temperature'],
+      ['a temperature above 2', { temperature: 2.5 }, 'invalid_temperature'],
+      ['a NaN temperature', { temperature: NaN }, 'invalid_temperature'],
+    ])('refuses %s', (_, fields, code) => {
+      const then = given(registered).when(changeChat(fields));
+      expect(then).toThrow(expect.objectContaining({ kind: 'invalid', code }));
+    });
+  });
+
+  describe('ChangeUser', () => {
+    it('changes the profile only', () => {
+      expect(given(registered).when(changeUser({ firstName: ' Augusta ' }))()).toEqual([
+        {
+          type: 'UserProfileChanged',
+          data: { userId: 'u1', firstName: 'Augusta', lastName: 'Lovelace', changedAt: now },
+        },
+      ]);
+    });
+
+    it('changes the role only', () => {
+      expect(given(registered).when(changeUser({ role: 'company_admin' }))()).toEqual([
+        { type: 'UserRoleChanged', data: { userId: 'u1', role: 'company_admin', changedAt: now } },
+      ]);
+    });
+
+    it('changes profile and role as two facts', () => {
+      expect(given(registered).when(changeUser({ lastName: 'King', role: 'monitor' }))()).toEqual([
+        { type: 'UserProfileChanged', data: { userId: 'u1', firstName: 'Ada', lastName: 'King', changedAt: now } },
+        { type: 'UserRoleChanged', data: { userId: 'u1', role: 'monitor', changedAt: now } },
+      ]);
+    });
+
+    it('records nothing when the change repeats the current values', () => {
+      expect(given(registered).when(changeUser({ firstName: ' Ada', lastName: 'Lovelace ', role: 'user' }))()).toEqual(
+        [],
+      );
+    });
+
+    it('records nothing for an empty change', () => {
+      expect(given(registered).when(changeUser({}))()).toEqual([]);
+    });
+
+    it('records only the part that really changes', () => {
+      expect(given(registered).when(changeUser({ firstName: 'Ada', role: 'compliance' }))()).toEqual([
+        { type: 'UserRoleChanged', data: { userId: 'u1', role: 'compliance', changedAt: now } },
+      ]);
+    });
+
+    it('folds earlier profile and role changes into state', () => {
+      const history: UserEvent[] = [
+        registered,
+        {
+          type: 'UserProfileChanged',
+          data: { userId: 'u1', firstName: 'Augusta', lastName: 'King', changedAt: registeredAt },
+        },
+        { type: 'UserRoleChanged', data: { userId: 'u1', role: 'monitor', changedAt: registeredAt } },
+      ];
+      expect(given(...history).when(changeUser({ firstName: 'Augusta', lastName: 'King', role: 'monitor' }))()).toEqual(
+        [],
+      );
+      expect(given(...history).when(changeUser({ firstName: 'Ada' }))()).toEqual([
+        { type: 'UserProfileChanged', data: { userId: 'u1', firstName: 'Ada', lastName: 'King', changedAt: now } },
+      ]);
+    });
+
+    it.each([
+      ['a blank first name', { firstName: '  ' }],
+      ['an empty last name', { lastName: '' }],
+      ['an over-long last name', { lastName: 'x'.repeat(101) }],
+    ])('refuses %s', (_, fields) => {
+      const then = given(registered).when(changeUser(fields));
+      expect(then).toThrow(expect.objectContaining({ kind: 'invalid', code: 'invalid_user_name' }));
+    });
+  });
+
+  describe('DeactivateUser and ReactivateUser', () => {
+    const deactivate: UserCommand = { type: 'DeactivateUser', userId: 'u1', now };
+    const reactivate: UserCommand = { type: 'ReactivateUser', userId: 'u1', now };
+
+    it('deactivates an active user', () => {
+      expect(given(registered).when(deactivate)()).toEqual([
+        { type: 'UserDeactivated', data: { userId: 'u1', deactivatedAt: now } },
+      ]);
+    });
+
+    it('records nothing when deactivating a deactivated user', () => {
+      expect(given(registered, deactivated).when(deactivate)()).toEqual([]);
+    });
+
+    it('reactivates a deactivated user', () => {
+      expect(given(registered, deactivated).when(reactivate)()).toEqual([
+        { type: 'UserReactivated', data: { userId: 'u1', reactivatedAt: now } },
+      ]);
+    });
+
+    it('records nothing when reactivating an active user', () => {
+      expect(given(registered).when(reactivate)()).toEqual([]);
+    });
+
+    it('folds deactivate then reactivate back to active', () => {
+      expect(given(registered, deactivated, reactivated).when(reactivate)()).toEqual([]);
+      expect(given(registered, deactivated, reactivated).when(deactivate)()).toHaveLength(1);
+    });
+
+    it('keeps grants and default across deactivation', () => {
+      const history = [registered, granted('a1'), defaultSet('a1'), deactivated, reactivated];
+      expect(given(...history).when(setDefault('a1'))()).toEqual([]);
+      expect(given(...history).when(grant('a1'))()).toEqual([]);
+    });
+  });
+
+  describe('a user that does not exist', () => {
+    it.each<UserCommand>([
+      { type: 'GrantAgent', userId: 'u9', agentId: 'a1', agent: { companyId: 'c1', retired: false }, now },
+      { type: 'RevokeAgent', userId: 'u9', agentId: 'a1', now },
+      { type: 'SetDefaultAgent', userId: 'u9', agentId: 'a1', now },
+      { type: 'ChangeChatSettings', userId: 'u9', maxMessages: 10, now },
+      { type: 'ChangeUser', userId: 'u9', firstName: 'X', now },
+      { type: 'DeactivateUser', userId: 'u9', now },
+      { type: 'ReactivateUser', userId: 'u9', now },
+    ])('refuses $type', (command) => {
+      expect(given().when(command)).toThrow(expect.objectContaining({ kind: 'not_found', code: 'user_not_found' }));
+    });
+  });
+});
