@@ -47,8 +47,9 @@ export class RegisterUserHandler implements ICommandHandler<RegisterUser, { user
     // A dry run of the seat decision: a full company is refused before anything is appended.
     companyDecider.decide({ type: 'AssignUserSeat', companyId, userId, now: metadata.at }, company.state);
     const existing = await loadAggregate(this.events, userStream(userId), userDecider);
-    if (existing.state.status !== 'absent')
-      throw new DomainError('conflict', 'user_exists', `user ${userId} already exists`);
+    const registration = { type: 'RegisterUser' as const, ...input, userId, now: metadata.at };
+    // A dry run of the user's own decision (it exists? names, userid): refused before the email is reserved.
+    userDecider.decide(registration, existing.state);
 
     const reservation = emailReservationStream(companyId, email);
     const release = () =>
@@ -73,13 +74,7 @@ export class RegisterUserHandler implements ICommandHandler<RegisterUser, { user
       throw error;
     }
     try {
-      const { position } = await handleCommand(
-        this.events,
-        userStream(userId),
-        userDecider,
-        { type: 'RegisterUser', ...input, userId, now: metadata.at },
-        metadata,
-      );
+      const { position } = await handleCommand(this.events, userStream(userId), userDecider, registration, metadata);
       return { userId, position: position! };
     } catch (error) {
       await this.undo([() => releaseSeat(this.events, companyId, userId, metadata), release], error);

@@ -6,6 +6,9 @@ import type { Logger } from 'pino';
 /** Larger bodies are refused with 413 before they are parsed: no admin or OAuth request comes near it. */
 export const BODY_LIMIT_BYTES = 100 * 1024;
 
+/** Path parameters up to this length reach the routes (a userid has up to 128 characters; Fastify's default is 100). */
+const MAX_PARAM_LENGTH = 256;
+
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
@@ -16,6 +19,7 @@ export function createFastifyAdapter(logger: Logger): FastifyAdapter {
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     bodyLimit: BODY_LIMIT_BYTES,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     genReqId: (request: IncomingMessage) => {
       const incoming = request.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
