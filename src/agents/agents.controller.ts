@@ -5,7 +5,6 @@ import {
   Headers,
   HttpCode,
   HttpStatus,
-  NotFoundException,
   Param,
   ParseUUIDPipe,
   Patch,
@@ -22,7 +21,7 @@ import { ADMIN_SECURITY } from '../platform/http/openapi';
 import { Context, RequestContext } from '../platform/auth/request-context';
 import { Position } from '../platform/event-store/position';
 import { ifMatchRevision, setETag } from '../platform/http/etag';
-import { DEFAULT_PAGE_SIZE, PageQuery, pageOf } from '../platform/http/paging.dto';
+import { PageQuery, pageOf } from '../platform/http/paging.dto';
 import { ProblemException } from '../platform/http/problem-details';
 import { ReadYourWrites } from '../platform/projections/read-your-writes';
 import { ReadModels } from '../platform/read-store/read-models';
@@ -63,19 +62,13 @@ export class AgentsController {
 
   @Get('companies/:companyId/agents')
   async list(@Param('companyId', uuid) companyId: string, @Query() query: PageQuery) {
-    const page = await this.readModels.find<AgentView>(AGENTS, {
-      where: { companyId },
-      sortBy: 'createdAt',
-      limit: query.limit ?? DEFAULT_PAGE_SIZE,
-      cursor: query.cursor,
-    });
+    const page = await this.readModels.page<AgentView>(AGENTS, { companyId }, query);
     return pageOf(page, toAgentResponse);
   }
 
   @Get('agents/:agentId')
   async get(@Param('agentId', uuid) agentId: string, @Res({ passthrough: true }) reply: FastifyReply) {
-    const agent = await this.readModels.get<AgentView>(AGENTS, agentId);
-    if (!agent) throw new NotFoundException(`no agent ${agentId}`);
+    const agent = await this.readModels.require<AgentView>(AGENTS, agentId, 'agent');
     setETag(reply, agent.revision);
     return toAgentResponse(agent);
   }

@@ -5,7 +5,6 @@ import {
   Get,
   HttpCode,
   HttpStatus,
-  NotFoundException,
   Param,
   ParseUUIDPipe,
   Post,
@@ -21,7 +20,7 @@ import { ADMIN_SECURITY } from '../platform/http/openapi';
 import { Context, RequestContext } from '../platform/auth/request-context';
 import { Position } from '../platform/event-store/position';
 import { setETag } from '../platform/http/etag';
-import { DEFAULT_PAGE_SIZE, pageOf } from '../platform/http/paging.dto';
+import { pageOf } from '../platform/http/paging.dto';
 import { ReadYourWrites } from '../platform/projections/read-your-writes';
 import { ReadModels } from '../platform/read-store/read-models';
 import { ChangeClient, ClientChange, ClientChanged } from './change-client.handler';
@@ -66,19 +65,17 @@ export class ClientsController {
 
   @Get()
   async list(@Query() query: ListClientsQuery) {
-    const page = await this.readModels.find<ClientView>(CLIENTS, {
-      where: query.companyId ? { companyId: query.companyId } : {},
-      sortBy: 'createdAt',
-      limit: query.limit ?? DEFAULT_PAGE_SIZE,
-      cursor: query.cursor,
-    });
+    const page = await this.readModels.page<ClientView>(
+      CLIENTS,
+      query.companyId ? { companyId: query.companyId } : {},
+      query,
+    );
     return pageOf(page, toClientResponse);
   }
 
   @Get(':clientId')
   async get(@Param('clientId', uuid) clientId: string, @Res({ passthrough: true }) reply: FastifyReply) {
-    const client = await this.readModels.get<ClientView>(CLIENTS, clientId);
-    if (!client) throw new NotFoundException(`no client ${clientId}`);
+    const client = await this.readModels.require<ClientView>(CLIENTS, clientId, 'client');
     setETag(reply, client.revision);
     return toClientResponse(client);
   }

@@ -4,7 +4,6 @@ import {
   Get,
   Headers,
   HttpStatus,
-  NotFoundException,
   Param,
   ParseUUIDPipe,
   Patch,
@@ -24,14 +23,9 @@ import { ProblemException } from '../platform/http/problem-details';
 import { ReadYourWrites } from '../platform/projections/read-your-writes';
 import { Position } from '../platform/event-store/position';
 import { ReadModels } from '../platform/read-store/read-models';
+import { PageQuery, pageOf } from '../platform/http/paging.dto';
 import { ChangeCompany } from './change-company.handler';
-import {
-  ChangeCompanyBody,
-  CompanyResponse,
-  ListCompaniesQuery,
-  RegisterCompanyBody,
-  toCompanyResponse,
-} from './company.dto';
+import { ChangeCompanyBody, CompanyResponse, RegisterCompanyBody, toCompanyResponse } from './company.dto';
 import { COMPANIES, companiesProjection, CompanyView } from './company.projection';
 import { RegisterCompany } from './register-company.handler';
 
@@ -62,19 +56,13 @@ export class CompaniesController {
   }
 
   @Get()
-  async list(@Query() query: ListCompaniesQuery): Promise<{ items: CompanyResponse[]; nextCursor?: string }> {
-    // Oldest first, so pages stay stable while companies are being added.
-    const page = await this.readModels.find<CompanyView>(COMPANIES, {
-      sortBy: 'createdAt',
-      limit: query.limit ?? 50,
-      cursor: query.cursor,
-    });
-    return { items: page.items.map(toCompanyResponse), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+  async list(@Query() query: PageQuery) {
+    return pageOf(await this.readModels.page<CompanyView>(COMPANIES, {}, query), toCompanyResponse);
   }
 
   @Get(':id')
   async get(@Param('id', uuid) id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<CompanyResponse> {
-    const company = await this.find(id);
+    const company = await this.readModels.require<CompanyView>(COMPANIES, id, 'company');
     setETag(reply, company.revision);
     return toCompanyResponse(company);
   }
@@ -107,11 +95,5 @@ export class CompaniesController {
       present: toCompanyResponse,
       accepted: { id },
     });
-  }
-
-  private async find(id: string): Promise<CompanyView> {
-    const company = await this.readModels.get<CompanyView>(COMPANIES, id);
-    if (!company) throw new NotFoundException(`no company ${id}`);
-    return company;
   }
 }

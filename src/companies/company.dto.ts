@@ -1,4 +1,3 @@
-import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
 import { MAX_COMPANY_NAME_LENGTH, MAX_USER_LICENSES } from './company.decider';
 import { CompanyView } from './company.projection';
@@ -30,20 +29,6 @@ export class ChangeCompanyBody {
   @Min(0)
   @Max(MAX_USER_LICENSES)
   userLicenses?: number | null;
-}
-
-export class ListCompaniesQuery {
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
-  cursor?: string;
 }
 
 /** What admins see of a company. */

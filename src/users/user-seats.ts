@@ -1,4 +1,4 @@
-import { companyDecider, companyStream } from '../companies/company.decider';
+import { CompanyCommand, companyDecider, companyStream } from '../companies/company.decider';
 import { EventMetadata, EventStore } from '../platform/event-store/event-store';
 import { handleCommand } from '../platform/event-store/handle-command';
 import { retryOnConflict } from '../platform/event-store/retry-on-conflict';
@@ -8,36 +8,19 @@ import { retryOnConflict } from '../platform/event-store/retry-on-conflict';
  * before becoming active and gives it back when deactivated. Seat changes are internal commands,
  * so they retry on a concurrent write to the company.
  */
-export function takeSeat(
+function moveSeat(
   events: EventStore,
+  type: Extract<CompanyCommand['type'], 'AssignUserSeat' | 'ReleaseUserSeat'>,
   companyId: string,
   userId: string,
   metadata: EventMetadata,
 ): Promise<unknown> {
-  return retryOnConflict(() =>
-    handleCommand(
-      events,
-      companyStream(companyId),
-      companyDecider,
-      { type: 'AssignUserSeat', companyId, userId, now: metadata.at },
-      metadata,
-    ),
-  );
+  const command = { type, companyId, userId, now: metadata.at };
+  return retryOnConflict(() => handleCommand(events, companyStream(companyId), companyDecider, command, metadata));
 }
 
-export function releaseSeat(
-  events: EventStore,
-  companyId: string,
-  userId: string,
-  metadata: EventMetadata,
-): Promise<unknown> {
-  return retryOnConflict(() =>
-    handleCommand(
-      events,
-      companyStream(companyId),
-      companyDecider,
-      { type: 'ReleaseUserSeat', companyId, userId, now: metadata.at },
-      metadata,
-    ),
-  );
-}
+export const takeSeat = (events: EventStore, companyId: string, userId: string, metadata: EventMetadata) =>
+  moveSeat(events, 'AssignUserSeat', companyId, userId, metadata);
+
+export const releaseSeat = (events: EventStore, companyId: string, userId: string, metadata: EventMetadata) =>
+  moveSeat(events, 'ReleaseUserSeat', companyId, userId, metadata);

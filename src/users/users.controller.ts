@@ -6,7 +6,6 @@ import {
   Headers,
   HttpCode,
   HttpStatus,
-  NotFoundException,
   Param,
   ParseUUIDPipe,
   Patch,
@@ -25,7 +24,7 @@ import { ADMIN_SECURITY } from '../platform/http/openapi';
 import { Context, RequestContext } from '../platform/auth/request-context';
 import { Position } from '../platform/event-store/position';
 import { ifMatchRevision, setETag } from '../platform/http/etag';
-import { DEFAULT_PAGE_SIZE, pageOf } from '../platform/http/paging.dto';
+import { pageOf } from '../platform/http/paging.dto';
 import { ProblemException } from '../platform/http/problem-details';
 import { ReadYourWrites } from '../platform/projections/read-your-writes';
 import { ReadModels } from '../platform/read-store/read-models';
@@ -82,22 +81,20 @@ export class UsersController {
 
   @Get()
   async list(@Query() query: ListUsersQuery) {
-    const page = await this.readModels.find<UserView>(USERS, {
-      where: {
+    const page = await this.readModels.page<UserView>(
+      USERS,
+      {
         ...(query.companyId ? { companyId: query.companyId } : {}),
         ...(query.email ? { emailKey: query.email.trim().toLowerCase() } : {}),
       },
-      sortBy: 'createdAt',
-      limit: query.limit ?? DEFAULT_PAGE_SIZE,
-      cursor: query.cursor,
-    });
+      query,
+    );
     return pageOf(page, toUserResponse);
   }
 
   @Get(':userId')
   async get(@Param('userId', userId) id: string, @Res({ passthrough: true }) reply: FastifyReply) {
-    const user = await this.readModels.get<UserView>(USERS, id);
-    if (!user) throw new NotFoundException(`no user ${id}`);
+    const user = await this.readModels.require<UserView>(USERS, id, 'user');
     setETag(reply, user.revision);
     return toUserResponse(user);
   }
