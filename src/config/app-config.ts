@@ -5,6 +5,7 @@ import {
   IsInt,
   IsOptional,
   IsString,
+  IsUrl,
   Matches,
   Max,
   MaxLength,
@@ -63,6 +64,49 @@ class Environment {
   @IsOptional()
   @IsString()
   NODE_ENV?: string;
+
+  @IsOptional()
+  @IsUrl(
+    { require_tld: false, protocols: ['http', 'https'], require_protocol: true },
+    { message: 'ISSUER must be an http(s) URL' },
+  )
+  @Matches(/^[^?#]*[^/?#]$/, { message: 'ISSUER must have no query, fragment or trailing slash (RFC 8414 §2)' })
+  ISSUER?: string;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt({ message: 'ACCESS_TOKEN_TTL_SECONDS must be a whole number' })
+  @Min(60)
+  @Max(86_400)
+  ACCESS_TOKEN_TTL_SECONDS?: number;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt({ message: 'REFRESH_TOKEN_TTL_SECONDS must be a whole number' })
+  @Min(300)
+  @Max(31_536_000)
+  REFRESH_TOKEN_TTL_SECONDS?: number;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt({ message: 'AUTHORIZATION_CODE_TTL_SECONDS must be a whole number' })
+  @Min(10)
+  @Max(600)
+  AUTHORIZATION_CODE_TTL_SECONDS?: number;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt({ message: 'REFRESH_REUSE_GRACE_SECONDS must be a whole number' })
+  @Min(0)
+  @Max(60)
+  REFRESH_REUSE_GRACE_SECONDS?: number;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt({ message: 'KEY_ACTIVATION_DELAY_SECONDS must be a whole number' })
+  @Min(0)
+  @Max(604_800)
+  KEY_ACTIVATION_DELAY_SECONDS?: number;
 }
 
 export class ConfigurationError extends Error {
@@ -81,6 +125,15 @@ export class AppConfig {
   readonly logLevel: LogLevel;
   /** How long an admin write waits for its read model before answering 202 instead of 201/200. */
   readonly readYourWritesTimeoutMs = 5_000;
+  /** The authorization server's identifier (RFC 8414 `issuer`, JWT `iss`). */
+  readonly issuer: string;
+  readonly accessTokenTtlSeconds: number;
+  readonly refreshTokenTtlSeconds: number;
+  readonly authorizationCodeTtlSeconds: number;
+  /** A retried refresh within this window after its rotation is answered, not treated as reuse. */
+  readonly refreshReuseGraceSeconds: number;
+  /** A rotated signing key is published this long before it signs, so caches pick it up first. */
+  readonly keyActivationDelaySeconds: number;
 
   private constructor(environment: Environment) {
     this.production = environment.NODE_ENV === 'production';
@@ -91,6 +144,13 @@ export class AppConfig {
     this.eventStoreConnectionString = environment.EVENTSTORE_CONNECTION_STRING;
     this.mongodbUri = environment.MONGODB_URI;
     this.logLevel = environment.LOG_LEVEL ?? 'info';
+    const shownHost = this.host === '0.0.0.0' || this.host === '::' ? 'localhost' : this.host;
+    this.issuer = environment.ISSUER ?? `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${this.port}`;
+    this.accessTokenTtlSeconds = environment.ACCESS_TOKEN_TTL_SECONDS ?? 3_600;
+    this.refreshTokenTtlSeconds = environment.REFRESH_TOKEN_TTL_SECONDS ?? 2_592_000;
+    this.authorizationCodeTtlSeconds = environment.AUTHORIZATION_CODE_TTL_SECONDS ?? 60;
+    this.refreshReuseGraceSeconds = environment.REFRESH_REUSE_GRACE_SECONDS ?? 10;
+    this.keyActivationDelaySeconds = environment.KEY_ACTIVATION_DELAY_SECONDS ?? 0;
   }
 
   /** Fails fast, naming every variable that is wrong, before anything starts. */
@@ -106,6 +166,9 @@ export class AppConfig {
     if (environment.NODE_ENV === 'production' && !environment.ADMIN_API_KEY) {
       problems.push('ADMIN_API_KEY is required when NODE_ENV=production (no key is generated in production)');
     }
+    if (environment.NODE_ENV === 'production' && !environment.ISSUER?.startsWith('https://')) {
+      problems.push('ISSUER must be set to the public https URL of the service when NODE_ENV=production');
+    }
     if (problems.length > 0) throw new ConfigurationError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
     return new AppConfig(environment);
   }
@@ -116,5 +179,10 @@ export class AppConfig {
 
   get readStoreFile(): string {
     return join(this.dataDir, 'read-models.sqlite');
+  }
+
+  /** Signing keys (private keys, mode 0600): a volume or mounted secret in production. */
+  get signingKeysDir(): string {
+    return join(this.dataDir, 'signing-keys');
   }
 }
