@@ -15,7 +15,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         CqrsModule.forRoot(),
-        PlatformModule.forRoot({ config, adminKey, projections }),
+        PlatformModule.forRoot({ config, adminKey, projections, liveViews: [] }),
         CompaniesModule,
         ClientsModule,
         AgentsModule,

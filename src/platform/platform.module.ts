@@ -6,12 +6,15 @@ import {
   Module,
   OnApplicationBootstrap,
   OnApplicationShutdown,
+  Type,
 } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { AdminGuard, AdminKey } from './auth/admin.guard';
 import { EventStore } from './event-store/event-store';
 import { HealthController } from './health/health.controller';
 import { Readiness } from './health/readiness';
+import { LIVE_VIEWS, LiveView } from './projections/live-view';
+import { LiveViewRunner } from './projections/live-view-runner';
 import { Projection } from './projections/projection';
 import { ProjectionRunner } from './projections/projection-runner';
 import { PROJECTIONS } from './projections/projections.token';
@@ -33,9 +36,11 @@ class PlatformLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
     private readonly events: EventStore,
     private readonly reads: ReadStore,
     private readonly readiness: Readiness,
+    private readonly liveViews: LiveViewRunner,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    this.liveViews.start();
     await this.runner.start();
   }
 
@@ -45,7 +50,7 @@ class PlatformLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.runner.stop();
+    await Promise.all([this.runner.stop(), this.liveViews.stop()]);
     await Promise.all([this.events.close(), this.reads.close()]);
     this.logger.log('projections stopped, stores closed');
   }
@@ -55,7 +60,12 @@ class PlatformLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
 @Global()
 @Module({})
 export class PlatformModule {
-  static forRoot(options: { config: AppConfig; adminKey: string; projections: readonly Projection[] }): DynamicModule {
+  static forRoot(options: {
+    config: AppConfig;
+    adminKey: string;
+    projections: readonly Projection[];
+    liveViews: readonly Type<LiveView>[];
+  }): DynamicModule {
     const logger = new Logger('projections');
     return {
       module: PlatformModule,
@@ -64,6 +74,9 @@ export class PlatformModule {
         { provide: AppConfig, useValue: options.config },
         { provide: AdminKey, useValue: new AdminKey(options.adminKey) },
         { provide: PROJECTIONS, useValue: options.projections },
+        ...options.liveViews,
+        { provide: LIVE_VIEWS, inject: [...options.liveViews], useFactory: (...views: LiveView[]) => views },
+        LiveViewRunner,
         AdminGuard,
         Readiness,
         ReadYourWrites,
@@ -93,12 +106,28 @@ export class PlatformModule {
         },
         {
           provide: PlatformLifecycle,
-          inject: [ProjectionRunner, EventStore, ReadStore, Readiness],
-          useFactory: (runner: ProjectionRunner, events: EventStore, reads: ReadStore, readiness: Readiness) =>
-            new PlatformLifecycle(runner, events, reads, readiness),
+          inject: [ProjectionRunner, EventStore, ReadStore, Readiness, LiveViewRunner],
+          useFactory: (
+            runner: ProjectionRunner,
+            events: EventStore,
+            reads: ReadStore,
+            readiness: Readiness,
+            liveViews: LiveViewRunner,
+          ) => new PlatformLifecycle(runner, events, reads, readiness, liveViews),
         },
       ],
-      exports: [AppConfig, AdminKey, AdminGuard, EventStore, ReadStore, ProjectionRunner, ReadYourWrites, ReadModels],
+      exports: [
+        AppConfig,
+        AdminKey,
+        AdminGuard,
+        EventStore,
+        ReadStore,
+        ProjectionRunner,
+        ReadYourWrites,
+        ReadModels,
+        LiveViewRunner,
+        ...options.liveViews,
+      ],
     };
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EventStore } from '../event-store/event-store';
+import { LiveViewRunner, LiveViewStatus } from '../projections/live-view-runner';
 import { ProjectionRunner, ProjectionStatus } from '../projections/projection-runner';
 import { ReadStore } from '../read-store/read-store';
 
@@ -9,13 +10,15 @@ export interface ReadinessReport {
   readonly eventStore: 'up' | 'down';
   readonly readStore: 'up' | 'down';
   readonly projections: ProjectionStatus[];
+  readonly liveViews: LiveViewStatus;
 }
 
 const STORE_PROBE_TIMEOUT_MS = 2_000;
 
 /**
  * Ready = both stores answer, every projection has caught up (live, or following another instance
- * that writes it), none has stopped, and the process is not draining for shutdown.
+ * that writes it), none has stopped, the in-memory security views are live, and the process is not
+ * draining for shutdown.
  */
 @Injectable()
 export class Readiness {
@@ -25,6 +28,7 @@ export class Readiness {
     private readonly events: EventStore,
     private readonly reads: ReadStore,
     private readonly runner: ProjectionRunner,
+    private readonly liveViews: LiveViewRunner,
   ) {}
 
   drain(): void {
@@ -38,12 +42,15 @@ export class Readiness {
     ]);
     const projections = this.runner.statuses();
     const projectionsReady = projections.every((status) => status.state === 'live' || status.state === 'standby');
+    const liveViews = this.liveViews.status();
     return {
-      ready: !this.draining && eventStore === 'up' && readStore === 'up' && projectionsReady,
+      ready:
+        !this.draining && eventStore === 'up' && readStore === 'up' && projectionsReady && liveViews.state === 'live',
       draining: this.draining,
       eventStore,
       readStore,
       projections,
+      liveViews,
     };
   }
 }

@@ -3,6 +3,7 @@ import type { FastifyReply } from 'fastify';
 import { AppConfig } from '../../config/app-config';
 import { Position } from '../event-store/position';
 import { setETag } from '../http/etag';
+import { LiveViewRunner } from './live-view-runner';
 import { ProjectionRunner } from './projection-runner';
 
 export interface AnswerOptions<View extends { revision: number }, Body> {
@@ -26,12 +27,19 @@ export interface AnswerOptions<View extends { revision: number }, Body> {
 export class ReadYourWrites {
   constructor(
     private readonly runner: ProjectionRunner,
+    private readonly liveViews: LiveViewRunner,
     private readonly config: AppConfig,
   ) {}
 
-  visible(projection: string, position: Position | undefined): Promise<boolean> {
-    if (!position) return Promise.resolve(true);
-    return this.runner.waitForPosition(projection, position, this.config.readYourWritesTimeoutMs);
+  /** The read model shows the write, and so do this instance's security views (a disabled client is refused at once). */
+  async visible(projection: string, position: Position | undefined): Promise<boolean> {
+    if (!position) return true;
+    const timeout = this.config.readYourWritesTimeoutMs;
+    const [projected, live] = await Promise.all([
+      this.runner.waitForPosition(projection, position, timeout),
+      this.liveViews.waitForPosition(position, timeout),
+    ]);
+    return projected && live;
   }
 
   /** Waits for the write, then answers `status` with the read model (and its `ETag`), or `202`. */
