@@ -5,6 +5,9 @@ import { ClientsModule } from './clients/clients.module';
 import { CompaniesModule } from './companies/companies.module';
 import { AppConfig } from './config/app-config';
 import { PlatformModule } from './platform/platform.module';
+import { KeysModule } from './keys/keys.module';
+import { OAuthModule } from './oauth/oauth.module';
+import { SecurityView } from './oauth/security-view';
 import { projections } from './projections';
 import { UsersModule } from './users/users.module';
 
@@ -15,11 +18,13 @@ export class AppModule {
       module: AppModule,
       imports: [
         CqrsModule.forRoot(),
-        PlatformModule.forRoot({ config, adminKey, projections, liveViews: [] }),
+        PlatformModule.forRoot({ config, adminKey, projections, liveViews: [SecurityView] }),
         CompaniesModule,
         ClientsModule,
         AgentsModule,
         UsersModule,
+        KeysModule,
+        OAuthModule,
       ],
     };
   }

@@ -28,7 +28,9 @@ export type ClientEvent =
   | DomainEvent<'RedirectUriRemoved', { clientId: string; uri: string; removedAt: string }>
   | DomainEvent<'ClientSecretRotated', { clientId: string; secretHash: string; rotatedAt: string }>
   | DomainEvent<'ClientDisabled', { clientId: string; disabledAt: string }>
-  | DomainEvent<'ClientEnabled', { clientId: string; enabledAt: string }>;
+  | DomainEvent<'ClientEnabled', { clientId: string; enabledAt: string }>
+  /** An admin ended every token issued to the client so far. */
+  | DomainEvent<'ClientTokensRevoked', { clientId: string; revokedAt: string }>;
 
 export type ClientCommand =
   | ({ type: 'RegisterClient'; clientType: ClientType; now: string } & Omit<
@@ -39,7 +41,8 @@ export type ClientCommand =
   | { type: 'RemoveRedirectUri'; clientId: string; uri: string; now: string }
   | { type: 'RotateClientSecret'; clientId: string; secretHash: string; now: string }
   | { type: 'DisableClient'; clientId: string; now: string }
-  | { type: 'EnableClient'; clientId: string; now: string };
+  | { type: 'EnableClient'; clientId: string; now: string }
+  | { type: 'RevokeClientTokens'; clientId: string; now: string };
 
 export type ClientState =
   | { status: 'absent' }
@@ -64,6 +67,8 @@ function evolve(state: ClientState, event: ClientEvent): ClientState {
       return { ...state, status: 'disabled' };
     case 'ClientEnabled':
       return { ...state, status: 'active' };
+    case 'ClientTokensRevoked':
+      return state;
   }
 }
 
@@ -107,6 +112,8 @@ function decide(command: ClientCommand, state: ClientState): ClientEvent[] {
         : [{ type: 'ClientDisabled', data: { clientId, disabledAt: command.now } }];
     case 'EnableClient':
       return state.status === 'active' ? [] : [{ type: 'ClientEnabled', data: { clientId, enabledAt: command.now } }];
+    case 'RevokeClientTokens':
+      return [{ type: 'ClientTokensRevoked', data: { clientId, revokedAt: command.now } }];
   }
 }
 

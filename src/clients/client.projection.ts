@@ -23,6 +23,7 @@ export const clientsProjection: Projection = {
   version: 1,
   collections: { clients: [{ fields: ['companyId', 'createdAt', 'id'] }, { fields: ['createdAt', 'id'] }] },
   handles: [
+    'ClientTokensRevoked',
     'ClientRegistered',
     'RedirectUriAdded',
     'RedirectUriRemoved',
@@ -66,6 +67,8 @@ export const clientsProjection: Projection = {
           return { ...current, status: 'disabled', updatedAt: event.data.disabledAt };
         case 'ClientEnabled':
           return { ...current, status: 'active', updatedAt: event.data.enabledAt };
+        case 'ClientTokensRevoked':
+          return current; // nothing shown changes; the revision (the ETag) moves on
       }
     });
   },

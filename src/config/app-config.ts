@@ -102,6 +102,11 @@ class Environment {
   REFRESH_REUSE_GRACE_SECONDS?: number;
 
   @IsOptional()
+  @IsString()
+  @Matches(/^[\x21-\x7e]{1,200}$/, { message: 'ACCESS_TOKEN_AUDIENCE must be 1 to 200 visible ASCII characters' })
+  ACCESS_TOKEN_AUDIENCE?: string;
+
+  @IsOptional()
   @Transform(toInteger)
   @IsInt({ message: 'KEY_ACTIVATION_DELAY_SECONDS must be a whole number' })
   @Min(0)
@@ -132,6 +137,8 @@ export class AppConfig {
   readonly authorizationCodeTtlSeconds: number;
   /** A retried refresh within this window after its rotation is answered, not treated as reuse. */
   readonly refreshReuseGraceSeconds: number;
+  /** RFC 9068 `aud`: the resource server the access tokens are for. */
+  readonly accessTokenAudience: string;
   /** A rotated signing key is published this long before it signs, so caches pick it up first. */
   readonly keyActivationDelaySeconds: number;
 
@@ -151,6 +158,7 @@ export class AppConfig {
     this.authorizationCodeTtlSeconds = environment.AUTHORIZATION_CODE_TTL_SECONDS ?? 60;
     this.refreshReuseGraceSeconds = environment.REFRESH_REUSE_GRACE_SECONDS ?? 10;
     this.keyActivationDelaySeconds = environment.KEY_ACTIVATION_DELAY_SECONDS ?? 0;
+    this.accessTokenAudience = environment.ACCESS_TOKEN_AUDIENCE ?? 'airisk-api';
   }
 
   /** Fails fast, naming every variable that is wrong, before anything starts. */

@@ -34,7 +34,9 @@ export type UserEvent =
   | DomainEvent<'UserProfileChanged', { userId: string; changedAt: string } & UserProfile>
   | DomainEvent<'UserRoleChanged', { userId: string; role: UserRole; changedAt: string }>
   | DomainEvent<'UserDeactivated', { userId: string; deactivatedAt: string }>
-  | DomainEvent<'UserReactivated', { userId: string; reactivatedAt: string }>;
+  | DomainEvent<'UserReactivated', { userId: string; reactivatedAt: string }>
+  /** An admin ended every token issued for the user so far. */
+  | DomainEvent<'UserTokensRevoked', { userId: string; revokedAt: string }>;
 
 /** What the handler learned of an agent before granting it (the decider reads no other stream). */
 export type AgentFacts = { companyId: string; retired: boolean } | null;
@@ -54,7 +56,8 @@ export type UserCommand =
   | ({ type: 'ChangeChatSettings'; userId: string; now: string } & Partial<ChatSettings>)
   | ({ type: 'ChangeUser'; userId: string; role?: UserRole; now: string } & Partial<UserProfile>)
   | { type: 'DeactivateUser'; userId: string; now: string }
-  | { type: 'ReactivateUser'; userId: string; now: string };
+  | { type: 'ReactivateUser'; userId: string; now: string }
+  | { type: 'RevokeUserTokens'; userId: string; now: string };
 
 export type UserState =
   | { status: 'absent' }
@@ -106,6 +109,8 @@ function evolve(state: UserState, event: UserEvent): UserState {
       return { ...state, status: 'deactivated' };
     case 'UserReactivated':
       return { ...state, status: 'active' };
+    case 'UserTokensRevoked':
+      return state;
   }
 }
 
@@ -200,6 +205,8 @@ function decide(command: UserCommand, state: UserState): UserEvent[] {
       return state.status === 'deactivated' ? [] : [{ type: 'UserDeactivated', data: { userId, deactivatedAt: now } }];
     case 'ReactivateUser':
       return state.status === 'active' ? [] : [{ type: 'UserReactivated', data: { userId, reactivatedAt: now } }];
+    case 'RevokeUserTokens':
+      return [{ type: 'UserTokensRevoked', data: { userId, revokedAt: now } }];
   }
 }
 

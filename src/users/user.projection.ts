@@ -42,6 +42,7 @@ export const usersProjection: Projection = {
     'UserRoleChanged',
     'UserDeactivated',
     'UserReactivated',
+    'UserTokensRevoked',
   ],
   critical: false,
   async apply(recorded: RecordedEvent, writer: ProjectionWriter): Promise<void> {
@@ -96,6 +97,8 @@ export const usersProjection: Projection = {
           return { ...current, status: 'deactivated', updatedAt: event.data.deactivatedAt };
         case 'UserReactivated':
           return { ...current, status: 'active', updatedAt: event.data.reactivatedAt };
+        case 'UserTokensRevoked':
+          return current; // nothing shown changes; the revision (the ETag) moves on
       }
     });
   },

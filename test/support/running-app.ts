@@ -2,6 +2,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/bootstrap';
 import { AppConfig } from '../../src/config/app-config';
 import { createLogger } from '../../src/platform/logging/logger';
+import { freePort } from './server-process';
 import { temporaryDirectory } from './temporary-directory';
 
 /** Test bodies are whatever JSON the service sent; assertions check their shape. */
@@ -22,10 +23,17 @@ export interface RunningApp {
 export async function startApp(environment: Record<string, string> = {}): Promise<RunningApp> {
   const dataDir = environment.DATA_DIR ?? temporaryDirectory();
   const adminKey = 'test-admin-key-'.padEnd(48, 'x');
-  const config = AppConfig.fromEnvironment({ DATA_DIR: dataDir, ADMIN_API_KEY: adminKey, PORT: '0', ...environment });
+  // A known free port, so the issuer (derived from HOST and PORT) is the URL clients really use.
+  const port = await freePort();
+  const config = AppConfig.fromEnvironment({
+    DATA_DIR: dataDir,
+    ADMIN_API_KEY: adminKey,
+    PORT: String(port),
+    ...environment,
+  });
   const app = await createApp(config, adminKey, createLogger('silent'));
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  await app.listen({ port, host: '127.0.0.1' });
+  const baseUrl = `http://127.0.0.1:${port}`;
   return {
     app,
     baseUrl,

@@ -11,6 +11,16 @@ const MAX_PARAM_LENGTH = 256;
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+const OAUTH_PATH = /^\/api\/oauth2(?=[/?]|$)(\/[^?]*)?/i;
+
+/**
+ * AIRisk documents `/api/oauth2/Token`: the OAuth paths match case-insensitively, by rewriting them
+ * to lowercase before routing. Only the path: the query keeps its case.
+ */
+export function canonicalOAuthPath(url: string): string {
+  return url.replace(OAUTH_PATH, (path) => path.toLowerCase());
+}
+
 /**
  * Fastify with the project's logger, request ids (a caller's well-formed `X-Request-Id` is kept so
  * traces join up across services; anything else gets a fresh UUID) and a bounded body size.
@@ -20,6 +30,7 @@ export function createFastifyAdapter(logger: Logger): FastifyAdapter {
     loggerInstance: logger,
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    rewriteUrl: (request: IncomingMessage) => canonicalOAuthPath(request.url ?? '/'),
     genReqId: (request: IncomingMessage) => {
       const incoming = request.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();

@@ -1,0 +1,258 @@
+import { Decider, DomainEvent } from '../platform/event-store/handle-command';
+import { OAuthError } from '../oauth/oauth-error';
+
+/**
+ * The Grant aggregate (DESIGN §5): one stream per authorization — code → tokens → refresh
+ * rotations → revocation — and one per client-credentials issuance. It holds hashes and token ids
+ * (`jti`) only, never a code or token. Single use is by construction: redeeming a code or rotating a
+ * refresh token appends at the revision read, so of two concurrent attempts exactly one wins.
+ */
+
+export type GrantType = 'authorization_code' | 'client_credentials' | 'refresh_token';
+export type RevocationReason =
+  'revoked_by_client' | 'code_reuse' | 'refresh_reuse' | 'client_disabled' | 'user_deactivated' | 'admin';
+
+interface Subject {
+  grantId: string;
+  clientId: string;
+  companyId: string;
+  /** The AIRisk `userid` of a user token; null for a generic (application) token. */
+  userId: string | null;
+  scope: string;
+}
+
+/** The client's and user's token cutoffs the tokens were issued under (see SecurityView). */
+export interface TokenCutoffs {
+  client: number;
+  user: number | null;
+}
+
+export interface IssuedTokens {
+  jti: string;
+  cutoffs: TokenCutoffs;
+  issuedAt: string;
+  expiresAt: string;
+  /** SHA-256 of the refresh token, when one is issued. */
+  refreshTokenHash: string | null;
+  refreshExpiresAt: string | null;
+}
+
+export type GrantEvent =
+  | DomainEvent<
+      'AuthorizationCodeIssued',
+      Subject & {
+        redirectUri: string;
+        codeHash: string;
+        codeChallenge: string | null;
+        issuedAt: string;
+        expiresAt: string;
+      }
+    >
+  | DomainEvent<'AuthorizationCodeRedeemed', { grantId: string; redeemedAt: string }>
+  | DomainEvent<'TokenIssued', Subject & IssuedTokens & { grantType: GrantType }>
+  | DomainEvent<'RefreshTokenRotated', { grantId: string; previousRefreshTokenHash: string } & IssuedTokens>
+  | DomainEvent<'TokenRevoked', { grantId: string; reason: RevocationReason; revokedAt: string }>;
+
+export type GrantCommand =
+  | ({
+      type: 'IssueCode';
+      redirectUri: string;
+      codeHash: string;
+      codeChallenge: string | null;
+      now: string;
+      expiresAt: string;
+    } & Subject)
+  | {
+      type: 'RedeemCode';
+      grantId: string;
+      codeHash: string;
+      clientId: string;
+      redirectUri: string | undefined;
+      userId: string | null;
+      /** base64url(SHA-256(code_verifier)), computed by the caller; null when none was sent. */
+      codeVerifierChallenge: string | null;
+      tokens: IssuedTokens;
+      now: string;
+    }
+  | ({ type: 'IssueClientCredentialsToken'; tokens: IssuedTokens; now: string } & Subject)
+  | {
+      type: 'RotateRefreshToken';
+      grantId: string;
+      clientId: string;
+      presentedHash: string;
+      tokens: IssuedTokens;
+      /** A retry of the previous refresh within this many seconds of its rotation is honoured, not treated as reuse. */
+      graceSeconds: number;
+      now: string;
+    }
+  | { type: 'RevokeGrant'; grantId: string; reason: RevocationReason; now: string };
+
+export type GrantState =
+  | { status: 'absent' }
+  | (Subject & {
+      status: 'code_issued' | 'active' | 'revoked';
+      redirectUri: string | null;
+      codeHash: string | null;
+      codeChallenge: string | null;
+      codeExpiresAt: string | null;
+      refreshTokenHash: string | null;
+      refreshExpiresAt: string | null;
+      /** Cutoffs the current refresh token was issued under: a later disable or revocation ends it. */
+      refreshCutoffs: TokenCutoffs | null;
+      /** The refresh token the last rotation spent, and when: for the retry grace period. */
+      previousRefreshTokenHash: string | null;
+      rotatedAt: string | null;
+      /** Every refresh token of this grant that has been spent or superseded: presenting one is reuse. */
+      spentRefreshTokenHashes: readonly string[];
+    });
+
+export const grantStream = (grantId: string) => `grant-${grantId}`;
+
+/** A refused redemption or refresh that replays something already spent: the handler revokes the grant. */
+export class GrantReplayError extends OAuthError {
+  constructor(
+    readonly reason: Extract<RevocationReason, 'code_reuse' | 'refresh_reuse'>,
+    description: string,
+  ) {
+    super('invalid_grant', description);
+  }
+}
+
+function evolve(state: GrantState, event: GrantEvent): GrantState {
+  switch (event.type) {
+    case 'AuthorizationCodeIssued': {
+      const { grantId, clientId, companyId, userId, scope, redirectUri, codeHash, codeChallenge, expiresAt } =
+        event.data;
+      return {
+        ...{ grantId, clientId, companyId, userId, scope, redirectUri, codeHash, codeChallenge },
+        status: 'code_issued',
+        codeExpiresAt: expiresAt,
+        refreshTokenHash: null,
+        refreshExpiresAt: null,
+        refreshCutoffs: null,
+        previousRefreshTokenHash: null,
+        rotatedAt: null,
+        spentRefreshTokenHashes: [],
+      };
+    }
+    case 'TokenIssued': {
+      const { grantId, clientId, companyId, userId, scope, refreshTokenHash, refreshExpiresAt, cutoffs } = event.data;
+      const code =
+        state.status === 'absent'
+          ? { redirectUri: null, codeHash: null, codeChallenge: null, codeExpiresAt: null }
+          : state;
+      return {
+        ...code,
+        ...{ grantId, clientId, companyId, userId, scope, refreshTokenHash, refreshExpiresAt },
+        refreshCutoffs: refreshTokenHash ? cutoffs : null,
+        status: state.status === 'revoked' ? 'revoked' : 'active',
+        previousRefreshTokenHash: null,
+        rotatedAt: null,
+        spentRefreshTokenHashes: [],
+      };
+    }
+    case 'AuthorizationCodeRedeemed':
+      return state;
+    case 'RefreshTokenRotated': {
+      if (state.status === 'absent') return state;
+      // The presented token is spent; so is the one it superseded when a retry came within the grace period.
+      const superseded = [event.data.previousRefreshTokenHash, state.refreshTokenHash].filter((hash) => hash !== null);
+      return {
+        ...state,
+        refreshTokenHash: event.data.refreshTokenHash,
+        refreshExpiresAt: event.data.refreshExpiresAt,
+        refreshCutoffs: event.data.cutoffs,
+        previousRefreshTokenHash: event.data.previousRefreshTokenHash,
+        rotatedAt: event.data.issuedAt,
+        spentRefreshTokenHashes: [...new Set([...state.spentRefreshTokenHashes, ...superseded])],
+      };
+    }
+    case 'TokenRevoked':
+      return state.status === 'absent' ? state : { ...state, status: 'revoked' };
+  }
+}
+
+function decide(command: GrantCommand, state: GrantState): GrantEvent[] {
+  switch (command.type) {
+    case 'IssueCode': {
+      const { type: _type, now, expiresAt, ...code } = command;
+      return [{ type: 'AuthorizationCodeIssued', data: { ...code, issuedAt: now, expiresAt } }];
+    }
+    case 'IssueClientCredentialsToken': {
+      const { grantId, clientId, companyId, userId, scope, tokens } = command;
+      const data = { grantId, clientId, companyId, userId, scope, ...tokens, grantType: 'client_credentials' as const };
+      return [{ type: 'TokenIssued', data }];
+    }
+    case 'RedeemCode':
+      return redeem(command, state);
+    case 'RotateRefreshToken':
+      return rotate(command, state);
+    case 'RevokeGrant':
+      if (state.status === 'absent' || state.status === 'revoked') return [];
+      return [
+        { type: 'TokenRevoked', data: { grantId: state.grantId, reason: command.reason, revokedAt: command.now } },
+      ];
+  }
+}
+
+/** RFC 6749 §4.1.3 and RFC 7636 §4.6: every binding of the code is checked, and it is spent once. */
+function redeem(command: Extract<GrantCommand, { type: 'RedeemCode' }>, state: GrantState): GrantEvent[] {
+  const invalid = (why: string) => new OAuthError('invalid_grant', why);
+  if (state.status === 'absent' || state.codeHash === null || state.codeHash !== command.codeHash) {
+    throw invalid('the authorization code is not valid');
+  }
+  if (state.clientId !== command.clientId) throw invalid('the authorization code was issued to another client');
+  if (state.status !== 'code_issued') {
+    throw new GrantReplayError('code_reuse', 'the authorization code has already been used');
+  }
+  if (Date.parse(command.now) >= Date.parse(state.codeExpiresAt!)) throw invalid('the authorization code has expired');
+  if (command.redirectUri !== state.redirectUri) throw invalid('redirect_uri differs from the authorization request');
+  if (command.userId !== state.userId) throw invalid('userid differs from the authorization request');
+  if (state.codeChallenge !== null) {
+    if (command.codeVerifierChallenge === null) throw new OAuthError('invalid_request', 'code_verifier is required');
+    if (command.codeVerifierChallenge !== state.codeChallenge)
+      throw invalid('code_verifier does not match the code challenge');
+  } else if (command.codeVerifierChallenge !== null) {
+    throw invalid('code_verifier sent, but the authorization request had no code_challenge');
+  }
+  const { grantId, clientId, companyId, userId, scope } = state;
+  return [
+    { type: 'AuthorizationCodeRedeemed', data: { grantId, redeemedAt: command.now } },
+    {
+      type: 'TokenIssued',
+      data: { grantId, clientId, companyId, userId, scope, ...command.tokens, grantType: 'authorization_code' },
+    },
+  ];
+}
+
+/** RFC 9700 §4.14.2: refresh tokens rotate; presenting a spent one revokes the whole grant. */
+function rotate(command: Extract<GrantCommand, { type: 'RotateRefreshToken' }>, state: GrantState): GrantEvent[] {
+  const invalid = (why: string) => new OAuthError('invalid_grant', why);
+  if (state.status === 'absent' || state.refreshTokenHash === null) throw invalid('the refresh token is not valid');
+  if (state.clientId !== command.clientId) throw invalid('the refresh token was issued to another client');
+  if (state.status === 'revoked') throw invalid('the grant has been revoked');
+  const current = command.presentedHash === state.refreshTokenHash;
+  const retried =
+    command.presentedHash === state.previousRefreshTokenHash &&
+    Date.parse(command.now) - Date.parse(state.rotatedAt!) <= command.graceSeconds * 1000;
+  if (!current && !retried) {
+    if (state.spentRefreshTokenHashes.includes(command.presentedHash)) {
+      throw new GrantReplayError('refresh_reuse', 'the refresh token has already been used');
+    }
+    throw invalid('the refresh token is not valid');
+  }
+  if (current && Date.parse(command.now) >= Date.parse(state.refreshExpiresAt!))
+    throw invalid('the refresh token has expired');
+  return [
+    {
+      type: 'RefreshTokenRotated',
+      data: { grantId: state.grantId, previousRefreshTokenHash: command.presentedHash, ...command.tokens },
+    },
+  ];
+}
+
+export const grantDecider: Decider<GrantCommand, GrantEvent, GrantState> = {
+  initialState: { status: 'absent' },
+  evolve,
+  decide,
+};

@@ -1,0 +1,51 @@
+import { Injectable } from '@nestjs/common';
+import { EventMetadata, EventStore } from '../platform/event-store/event-store';
+import { CommandOutcome, handleCommand, loadAggregate } from '../platform/event-store/handle-command';
+import { retryOnConflict } from '../platform/event-store/retry-on-conflict';
+import {
+  GrantCommand,
+  grantDecider,
+  GrantEvent,
+  GrantReplayError,
+  GrantState,
+  grantStream,
+  RevocationReason,
+} from './grant.decider';
+
+/**
+ * Runs grant commands. A conflict (another request wrote the grant first) is retried against the
+ * fresh state, so a second redemption of a code sees it spent; a replay revokes the whole grant
+ * before the refusal goes back (RFC 6749 §4.1.2, RFC 9700 §4.14.2).
+ */
+@Injectable()
+export class Grants {
+  constructor(private readonly events: EventStore) {}
+
+  load(grantId: string): Promise<{ state: GrantState; revision: number }> {
+    return loadAggregate(this.events, grantStream(grantId), grantDecider);
+  }
+
+  async execute(
+    grantId: string,
+    command: GrantCommand,
+    metadata: EventMetadata,
+  ): Promise<CommandOutcome<GrantEvent, GrantState>> {
+    try {
+      return await retryOnConflict(() =>
+        handleCommand(this.events, grantStream(grantId), grantDecider, command, metadata),
+      );
+    } catch (error) {
+      if (error instanceof GrantReplayError) await this.revoke(grantId, error.reason, metadata);
+      throw error;
+    }
+  }
+
+  revoke(
+    grantId: string,
+    reason: RevocationReason,
+    metadata: EventMetadata,
+  ): Promise<CommandOutcome<GrantEvent, GrantState>> {
+    const command: GrantCommand = { type: 'RevokeGrant', grantId, reason, now: metadata.at };
+    return retryOnConflict(() => handleCommand(this.events, grantStream(grantId), grantDecider, command, metadata));
+  }
+}

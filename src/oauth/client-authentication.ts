@@ -1,0 +1,66 @@
+import { Injectable } from '@nestjs/common';
+import { secretMatches } from '../platform/crypto/secrets';
+import { OAuthError } from './oauth-error';
+import { parameter, RawParameters } from './parameters';
+import { ClientRecord, SecurityView } from './security-view';
+
+export interface AuthenticatedClient {
+  readonly client: ClientRecord;
+  readonly method: 'client_secret_basic' | 'client_secret_post' | 'none';
+}
+
+const BAD_CREDENTIALS = 'client authentication failed';
+
+/**
+ * RFC 6749 §2.3: `client_secret_basic` (HTTP Basic, id and secret form-urlencoded first, §2.3.1)
+ * or `client_secret_post` (body), never both; public clients identify themselves with `client_id`
+ * alone. Unknown client, wrong secret and disabled client all answer the same `invalid_client`, and
+ * the secret comparison takes constant time.
+ */
+@Injectable()
+export class ClientAuthentication {
+  constructor(private readonly view: SecurityView) {}
+
+  authenticate(authorization: string | undefined, body: RawParameters): AuthenticatedClient {
+    const basic = basicCredentials(authorization);
+    const bodyId = parameter(body, 'client_id');
+    const bodySecret = parameter(body, 'client_secret');
+    if (basic && bodySecret !== undefined) {
+      throw new OAuthError('invalid_request', 'use one client authentication method, not Basic and client_secret both');
+    }
+    if (basic && bodyId !== undefined && bodyId !== basic.clientId) {
+      throw new OAuthError('invalid_request', 'client_id in the body differs from the Basic credentials');
+    }
+    const clientId = basic?.clientId ?? bodyId;
+    // The AIRisk contract: a missing parameter is a 400; an unknown or wrongly authenticated client a 401.
+    if (clientId === undefined) throw new OAuthError('invalid_request', 'client_id is required');
+    const secret = basic?.secret ?? bodySecret;
+    const client = this.view.client(clientId);
+    if (!client || !client.enabled) throw new OAuthError('invalid_client', BAD_CREDENTIALS);
+    if (client.type === 'public') {
+      if (secret !== undefined) throw new OAuthError('invalid_client', BAD_CREDENTIALS);
+      return { client, method: 'none' };
+    }
+    if (secret === undefined || !client.secretHash || !secretMatches(secret, client.secretHash)) {
+      throw new OAuthError('invalid_client', BAD_CREDENTIALS);
+    }
+    return { client, method: basic ? 'client_secret_basic' : 'client_secret_post' };
+  }
+}
+
+function basicCredentials(authorization: string | undefined): { clientId: string; secret: string } | undefined {
+  if (!authorization || !/^basic /i.test(authorization)) return undefined;
+  const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) throw new OAuthError('invalid_client', 'malformed Basic credentials');
+  try {
+    return { clientId: decodeForm(decoded.slice(0, colon)), secret: decodeForm(decoded.slice(colon + 1)) };
+  } catch {
+    throw new OAuthError('invalid_client', 'malformed Basic credentials');
+  }
+}
+
+/** application/x-www-form-urlencoded decoding (RFC 6749 §2.3.1, Appendix B). */
+function decodeForm(value: string): string {
+  return decodeURIComponent(value.replace(/\+/g, ' '));
+}

@@ -1,0 +1,89 @@
+import { Body, Controller, HttpCode, HttpStatus, Post, Req, Res, UseFilters } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Grants } from '../grants/grants';
+import { hashSecret } from '../platform/crypto/secrets';
+import { ClientAuthentication } from './client-authentication';
+import { OAuthError, OAuthErrorFilter } from './oauth-error';
+import { bodyParameters, requiredParameter } from './parameters';
+import { ClientRecord } from './security-view';
+import { AccessTokens } from './tokens/access-tokens';
+import { grantIdIn } from './tokens/opaque-tokens';
+import { TokenValidity } from './tokens/token-validity';
+
+type Introspection = { active: false } | ({ active: true } & Record<string, unknown>);
+
+const INACTIVE: Introspection = { active: false };
+
+/**
+ * RFC 7662, for enabled confidential clients. Access tokens are answered from memory (signature,
+ * expiry, then `TokenValidity`); refresh tokens from their grant stream. Anything expired, revoked,
+ * of a disabled client or deactivated user, unknown, or of another company is `{ active: false }`.
+ */
+@Controller('api/oauth2')
+@UseFilters(OAuthErrorFilter)
+@ApiTags('oauth')
+export class IntrospectController {
+  constructor(
+    private readonly clients: ClientAuthentication,
+    private readonly accessTokens: AccessTokens,
+    private readonly validity: TokenValidity,
+    private readonly grants: Grants,
+  ) {}
+
+  @Post('introspect')
+  @HttpCode(HttpStatus.OK)
+  async introspect(
+    @Req() request: FastifyRequest,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Introspection> {
+    reply.header('Cache-Control', 'no-store');
+    const parameters = bodyParameters(body);
+    const { client } = this.clients.authenticate(request.headers.authorization, parameters);
+    if (client.type !== 'confidential')
+      throw new OAuthError('unauthorized_client', 'introspection is for confidential clients');
+    const token = requiredParameter(parameters, 'token');
+    return this.accessToken(token, client) ?? (await this.refreshToken(token, client));
+  }
+
+  private accessToken(token: string, caller: ClientRecord): Introspection | undefined {
+    const claims = this.accessTokens.verify(token);
+    if (!claims) return undefined;
+    if (claims.company_id !== caller.companyId || !this.validity.isAccessTokenHonoured(claims)) return INACTIVE;
+    const { sub, client_id, scope, exp, iat, jti, userid, company_id, iss, aud } = claims;
+    return {
+      active: true,
+      token_type: 'Bearer',
+      sub,
+      client_id,
+      scope,
+      exp,
+      iat,
+      jti,
+      iss,
+      aud,
+      company_id,
+      ...(userid ? { userid } : {}),
+    };
+  }
+
+  private async refreshToken(token: string, caller: ClientRecord): Promise<Introspection> {
+    const grantId = grantIdIn(token);
+    if (!grantId) return INACTIVE;
+    const { state } = await this.grants.load(grantId);
+    if (state.status !== 'active' || state.refreshTokenHash !== hashSecret(token)) return INACTIVE;
+    if (state.companyId !== caller.companyId || Date.parse(state.refreshExpiresAt!) <= Date.now()) return INACTIVE;
+    if (!this.validity.isHonoured({ ...state, cutoffs: state.refreshCutoffs! })) return INACTIVE;
+    return {
+      active: true,
+      token_type: 'refresh_token',
+      sub: state.userId ?? state.clientId,
+      client_id: state.clientId,
+      scope: state.scope,
+      exp: Math.floor(Date.parse(state.refreshExpiresAt!) / 1000),
+      company_id: state.companyId,
+      ...(state.userId ? { userid: state.userId } : {}),
+    };
+  }
+}

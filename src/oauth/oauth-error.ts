@@ -1,0 +1,67 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+
+/** RFC 6749 §5.2 error codes, and RFC 7009 §2.2.1's. */
+export type OAuthErrorCode =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'invalid_scope'
+  | 'unsupported_token_type'
+  | 'unsupported_response_type';
+
+/** A refusal at a token-style endpoint: answered as `{ error, error_description }` JSON. */
+export class OAuthError extends Error {
+  override readonly name = 'OAuthError';
+  constructor(
+    readonly error: OAuthErrorCode,
+    readonly description: string,
+  ) {
+    super(`${error}: ${description}`);
+  }
+
+  /** RFC 6749 §5.2: 400, except a failed client authentication, which is 401. */
+  get status(): number {
+    return this.error === 'invalid_client' ? HttpStatus.UNAUTHORIZED : HttpStatus.BAD_REQUEST;
+  }
+}
+
+/**
+ * The error shape of the token, revocation and introspection endpoints (RFC 6749 §5.2). Responses
+ * are never cached; `invalid_client` carries `WWW-Authenticate` (§5.2). Anything unexpected is a
+ * bare 500 `server_error` with nothing of the cause.
+ */
+@Catch()
+export class OAuthErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('oauth');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
+    if (exception instanceof OAuthError) {
+      if (exception.error === 'invalid_client') reply.header('WWW-Authenticate', 'Basic realm="airisk-identity"');
+      void reply.status(exception.status).send({ error: exception.error, error_description: exception.description });
+      return;
+    }
+    const status = exception instanceof HttpException ? exception.getStatus() : frameworkStatus(exception);
+    if (status && status < 500) {
+      void reply.status(status).send({ error: 'invalid_request', error_description: describe(exception) });
+      return;
+    }
+    this.logger.error(`OAuth endpoint failed: ${exception instanceof Error ? exception.stack : String(exception)}`);
+    void reply
+      .status(500)
+      .send({ error: 'server_error', error_description: 'the server failed to handle this request' });
+  }
+}
+
+function frameworkStatus(exception: unknown): number | undefined {
+  const status = (exception as { statusCode?: unknown })?.statusCode;
+  return typeof status === 'number' ? status : undefined;
+}
+
+function describe(exception: unknown): string {
+  return exception instanceof Error ? exception.message : 'the request is not valid';
+}

@@ -1,0 +1,40 @@
+import { Module } from '@nestjs/common';
+import { Grants } from '../grants/grants';
+import { KeysModule } from '../keys/keys.module';
+import { AuthorizeController } from './authorize/authorize.controller';
+import { ClientAuthentication } from './client-authentication';
+import { IntrospectController } from './introspect.controller';
+import { ListUsersController } from './list-users.controller';
+import { MetadataController } from './metadata.controller';
+import { RevokeController } from './revoke.controller';
+import { AuthorizationCodeGrant } from './token/authorization-code.grant';
+import { ClientCredentialsGrant } from './token/client-credentials.grant';
+import { RefreshTokenGrant } from './token/refresh-token.grant';
+import { TokenController } from './token/token.controller';
+import { AccessTokens } from './tokens/access-tokens';
+import { TokenIssuer } from './tokens/token-issuer';
+import { TokenValidity } from './tokens/token-validity';
+
+/** The protocol edge: authorization, token, revocation, introspection, metadata, and the AIRisk ListUsers resource. */
+@Module({
+  imports: [KeysModule],
+  controllers: [
+    AuthorizeController,
+    TokenController,
+    RevokeController,
+    IntrospectController,
+    MetadataController,
+    ListUsersController,
+  ],
+  providers: [
+    Grants,
+    ClientAuthentication,
+    AccessTokens,
+    TokenValidity,
+    TokenIssuer,
+    AuthorizationCodeGrant,
+    RefreshTokenGrant,
+    ClientCredentialsGrant,
+  ],
+})
+export class OAuthModule {}

@@ -1,0 +1,57 @@
+import { Body, Controller, HttpCode, HttpStatus, Post, Req, Res, UseFilters } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { eventMetadata } from '../../platform/auth/request-context';
+import { ClientAuthentication } from '../client-authentication';
+import { clientContext } from '../client-context';
+import { OAuthError, OAuthErrorFilter } from '../oauth-error';
+import { bodyParameters, parameter } from '../parameters';
+import { TokenResponse } from '../tokens/token-issuer';
+import { AuthorizationCodeGrant } from './authorization-code.grant';
+import { ClientCredentialsGrant } from './client-credentials.grant';
+import { RefreshTokenGrant } from './refresh-token.grant';
+
+/**
+ * The token endpoint (RFC 6749 §3.2), form or JSON body (AIRisk sends both), reachable as
+ * `/api/oauth2/Token` too. Without `grant_type`, a request carrying a `code` is an
+ * `authorization_code` request: that is how the AIRisk examples call it.
+ */
+@Controller('api/oauth2')
+@UseFilters(OAuthErrorFilter)
+@ApiTags('oauth')
+export class TokenController {
+  constructor(
+    private readonly clients: ClientAuthentication,
+    private readonly authorizationCode: AuthorizationCodeGrant,
+    private readonly refreshToken: RefreshTokenGrant,
+    private readonly clientCredentials: ClientCredentialsGrant,
+  ) {}
+
+  @Post('token')
+  @HttpCode(HttpStatus.OK)
+  async token(
+    @Req() request: FastifyRequest,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TokenResponse> {
+    reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
+    const parameters = bodyParameters(body);
+    const grantType =
+      parameter(parameters, 'grant_type') ?? (parameter(parameters, 'code') ? 'authorization_code' : undefined);
+    const { client } = this.clients.authenticate(request.headers.authorization, parameters);
+    const now = new Date();
+    const metadata = eventMetadata(clientContext(request, client.clientId), now, client.companyId);
+    switch (grantType) {
+      case 'authorization_code':
+        return this.authorizationCode.exchange(client, parameters, metadata, now);
+      case 'refresh_token':
+        return this.refreshToken.exchange(client, parameters, metadata, now);
+      case 'client_credentials':
+        return this.clientCredentials.exchange(client, parameters, metadata, now);
+      case undefined:
+        throw new OAuthError('invalid_request', 'grant_type is required');
+      default:
+        throw new OAuthError('unsupported_grant_type', `grant_type ${grantType} is not supported`);
+    }
+  }
+}

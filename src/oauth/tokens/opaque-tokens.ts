@@ -1,0 +1,23 @@
+import { randomUUID } from 'node:crypto';
+import { generateSecret } from '../../platform/crypto/secrets';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+export function newGrantId(): string {
+  return randomUUID();
+}
+
+/**
+ * Codes and refresh tokens are `<grantId>.<256 random bits>`: the grant's stream is found without
+ * an index, and only the SHA-256 of the whole value is ever recorded.
+ */
+export function newOpaqueToken(grantId: string): string {
+  return `${grantId}.${generateSecret()}`;
+}
+
+/** The grant a code or refresh token names, or undefined when it is not one of ours. */
+export function grantIdIn(token: string): string | undefined {
+  const dot = token.indexOf('.');
+  const grantId = token.slice(0, dot);
+  return dot > 0 && UUID.test(grantId) && token.length - dot - 1 === 43 ? grantId : undefined;
+}
