@@ -12,7 +12,8 @@ export type ClientChange =
   | { type: 'RemoveRedirectUri'; uri: string }
   | { type: 'RotateClientSecret' }
   | { type: 'DisableClient' }
-  | { type: 'EnableClient' };
+  | { type: 'EnableClient' }
+  | { type: 'RevokeClientTokens' };
 
 export class ChangeClient {
   constructor(

@@ -7,6 +7,7 @@ import { IntrospectController } from './introspect.controller';
 import { ListUsersController } from './list-users.controller';
 import { MetadataController } from './metadata.controller';
 import { RevokeController } from './revoke.controller';
+import { RevokeTokensController } from './revoke-tokens.controller';
 import { AuthorizationCodeGrant } from './token/authorization-code.grant';
 import { ClientCredentialsGrant } from './token/client-credentials.grant';
 import { RefreshTokenGrant } from './token/refresh-token.grant';
@@ -25,6 +26,7 @@ import { TokenValidity } from './tokens/token-validity';
     IntrospectController,
     MetadataController,
     ListUsersController,
+    RevokeTokensController,
   ],
   providers: [
     Grants,

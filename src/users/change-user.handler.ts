@@ -12,7 +12,8 @@ export type UserChange =
   | { type: 'RevokeAgent'; agentId: string }
   | { type: 'SetDefaultAgent'; agentId: string }
   | ({ type: 'ChangeChatSettings' } & Partial<ChatSettings>)
-  | ({ type: 'ChangeUser'; role?: UserRole } & Partial<UserProfile>);
+  | ({ type: 'ChangeUser'; role?: UserRole } & Partial<UserProfile>)
+  | { type: 'RevokeUserTokens' };
 
 export class ChangeUser {
   constructor(

@@ -1,0 +1,68 @@
+import { Body, Controller, HttpCode, HttpStatus, Post, UseGuards } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { IsOptional, IsString, IsUUID, Matches } from 'class-validator';
+import { ChangeClient, ClientChanged } from '../clients/change-client.handler';
+import { clientsProjection } from '../clients/client.projection';
+import { AdminGuard } from '../platform/auth/admin.guard';
+import { Context, RequestContext } from '../platform/auth/request-context';
+import { ADMIN_SECURITY } from '../platform/http/openapi';
+import { ProblemException } from '../platform/http/problem-details';
+import { ReadYourWrites } from '../platform/projections/read-your-writes';
+import { ChangeUser } from '../users/change-user.handler';
+import { USER_ID_PATTERN } from '../users/user.decider';
+import { usersProjection } from '../users/user.projection';
+
+export class RevokeTokensBody {
+  @IsOptional()
+  @IsUUID('4')
+  clientId?: string;
+
+  @IsOptional()
+  @IsString()
+  @Matches(USER_ID_PATTERN)
+  userId?: string;
+}
+
+/**
+ * Admin mass revocation: every token issued so far to a client, and/or for a user, stops being
+ * honoured (`ClientTokensRevoked` / `UserTokensRevoked` move the token cutoff). The answer comes once
+ * this instance's security view has applied it; other instances follow within the live-view lag.
+ */
+@Controller('api/admin/tokens')
+@UseGuards(AdminGuard)
+@ApiTags('tokens')
+@ApiBearerAuth(ADMIN_SECURITY)
+export class RevokeTokensController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly readYourWrites: ReadYourWrites,
+  ) {}
+
+  @Post('revoke')
+  @HttpCode(HttpStatus.OK)
+  async revoke(@Body() body: RevokeTokensBody, @Context() context: RequestContext) {
+    const { clientId, userId } = body;
+    if (!clientId && !userId) {
+      throw new ProblemException(
+        HttpStatus.BAD_REQUEST,
+        'name the clientId and/or userId whose tokens to revoke',
+        'empty_revocation',
+      );
+    }
+    const revoked: { clientId?: string; userId?: string } = {};
+    if (clientId) {
+      const { position }: ClientChanged = await this.commands.execute(
+        new ChangeClient(clientId, { type: 'RevokeClientTokens' }, context),
+      );
+      await this.readYourWrites.visible(clientsProjection.name, position);
+      revoked.clientId = clientId;
+    }
+    if (userId) {
+      const { position } = await this.commands.execute(new ChangeUser(userId, { type: 'RevokeUserTokens' }, context));
+      await this.readYourWrites.visible(usersProjection.name, position);
+      revoked.userId = userId;
+    }
+    return revoked;
+  }
+}

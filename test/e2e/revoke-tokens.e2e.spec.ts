@@ -1,0 +1,113 @@
+import { EventStore } from '../../src/platform/event-store/event-store';
+import { formatPosition } from '../../src/platform/event-store/position';
+import { JsonResponse, RunningApp, startApp } from '../support/running-app';
+
+/** Admin mass revocation, checked the way a resource server would: by introspection. */
+describe('POST /api/admin/tokens/revoke', () => {
+  let service: RunningApp;
+  let clientId: string;
+  let clientSecret: string;
+  const redirectUri = 'https://app.example.com/callback';
+  const basic = () => `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`;
+  const head = async () => formatPosition(await service.app.get(EventStore).headPosition());
+
+  const form = (path: string, fields: Record<string, string>): Promise<JsonResponse> =>
+    fetch(`${service.baseUrl}${path}`, {
+      method: 'POST',
+      headers: { authorization: basic(), 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(fields),
+    });
+  const active = async (token: string) => (await (await form('/api/oauth2/introspect', { token })).json()).active;
+  const userToken = async (userid: string) => {
+    const query = new URLSearchParams({ client_id: clientId, redirect_uri: redirectUri, userid });
+    const location = (await fetch(`${service.baseUrl}/api/oauth2?${query}`, { redirect: 'manual' })).headers.get(
+      'location',
+    )!;
+    const code = new URL(location).searchParams.get('code')!;
+    const response = await form('/api/oauth2/token', {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: redirectUri,
+      userid,
+    });
+    return (await response.json()).access_token as string;
+  };
+  const genericToken = async () =>
+    (await (await form('/api/oauth2/token', { grant_type: 'client_credentials' })).json()).access_token as string;
+
+  beforeAll(async () => {
+    service = await startApp();
+    const company = await (
+      await service.request('/api/admin/companies', { method: 'POST', body: JSON.stringify({ name: 'Revokers' }) })
+    ).json();
+    const client = await (
+      await service.request('/api/admin/clients', {
+        method: 'POST',
+        body: JSON.stringify({ companyId: company.id, name: 'App', redirectUris: [redirectUri] }),
+      })
+    ).json();
+    ({ clientId, clientSecret } = client);
+    for (const id of ['ann', 'bob']) {
+      await service.request('/api/admin/users', {
+        method: 'POST',
+        body: JSON.stringify({
+          id,
+          companyId: company.id,
+          email: `${id}@example.com`,
+          firstName: id,
+          lastName: 'X',
+          role: 'user',
+        }),
+      });
+    }
+  });
+  afterAll(() => service.close());
+
+  it("ends one user's tokens and no one else's; new tokens for that user work", async () => {
+    const [ann, bob, generic] = [await userToken('ann'), await userToken('bob'), await genericToken()];
+    const response = await service.request('/api/admin/tokens/revoke', {
+      method: 'POST',
+      body: JSON.stringify({ userId: 'ann' }),
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ userId: 'ann' });
+    expect([await active(ann), await active(bob), await active(generic)]).toEqual([false, true, true]);
+    expect(await active(await userToken('ann'))).toBe(true);
+    const events = await service.app.get(EventStore).readStream('user-ann');
+    expect(events.at(-1)).toMatchObject({ type: 'UserTokensRevoked', metadata: { actor: { kind: 'admin' } } });
+  });
+
+  it('ends every token of a client, generic and user alike; the client keeps working', async () => {
+    const [ann, generic] = [await userToken('ann'), await genericToken()];
+    const response = await service.request('/api/admin/tokens/revoke', {
+      method: 'POST',
+      body: JSON.stringify({ clientId }),
+    });
+    expect(response.status).toBe(200);
+    expect([await active(ann), await active(generic)]).toEqual([false, false]);
+    expect(await active(await genericToken())).toBe(true);
+  });
+
+  it.each([
+    ['an empty body', {}, 400],
+    ['an unknown client', { clientId: crypto.randomUUID() }, 404],
+    ['an unknown user', { userId: 'nobody' }, 404],
+    ['a malformed client id', { clientId: 'x' }, 400],
+    ['an unknown field', { everything: true }, 400],
+  ])('refuses %s and appends nothing', async (_, body, status) => {
+    const before = await head();
+    const response = await service.request('/api/admin/tokens/revoke', { method: 'POST', body: JSON.stringify(body) });
+    expect(response.status).toBe(status);
+    expect(response.headers.get('content-type')).toMatch(/problem\+json/);
+    expect(await head()).toBe(before);
+  });
+
+  it('needs the admin key', async () => {
+    const response = await service.request('/api/admin/tokens/revoke', {
+      method: 'POST',
+      body: JSON.stringify({ clientId }),
+      auth: false,
+    });
+    expect(response.status).toBe(401);
+  });
+});
