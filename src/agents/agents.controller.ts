@@ -17,6 +17,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AdminGuard } from '../platform/auth/admin.guard';
+import { assertWithinScope } from '../platform/auth/company-scope';
 import { ADMIN_SECURITY } from '../platform/http/openapi';
 import { Context, RequestContext } from '../platform/auth/request-context';
 import { Position } from '../platform/event-store/position';
@@ -55,20 +56,30 @@ export class AgentsController {
       maxMessages: body.maxMessages ?? MAX_MESSAGES_RANGE.default,
       temperature: body.temperature ?? TEMPERATURE_RANGE.default,
     };
+    assertWithinScope(context, companyId, 'company', companyId);
     const { agentId, position } = await this.commands.execute(new RegisterAgent(companyId, settings, context));
     reply.header('Location', `/api/admin/agents/${agentId}`);
     return this.answer(reply, agentId, position, HttpStatus.CREATED);
   }
 
   @Get('companies/:companyId/agents')
-  async list(@Param('companyId', uuid) companyId: string, @Query() query: PageQuery) {
+  async list(
+    @Param('companyId', uuid) companyId: string,
+    @Query() query: PageQuery,
+    @Context() context: RequestContext,
+  ) {
+    assertWithinScope(context, companyId, 'company', companyId);
     const page = await this.readModels.page<AgentView>(AGENTS, { companyId }, query);
     return pageOf(page, toAgentResponse);
   }
 
   @Get('agents/:agentId')
-  async get(@Param('agentId', uuid) agentId: string, @Res({ passthrough: true }) reply: FastifyReply) {
-    const agent = await this.readModels.require<AgentView>(AGENTS, agentId, 'agent');
+  async get(
+    @Param('agentId', uuid) agentId: string,
+    @Context() context: RequestContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const agent = await this.readModels.requireWithin<AgentView>(AGENTS, agentId, 'agent', context);
     setETag(reply, agent.revision);
     return toAgentResponse(agent);
   }
@@ -94,6 +105,7 @@ export class AgentsController {
       context,
       ifMatchRevision(ifMatch),
     );
+    await this.readModels.requireWithin<AgentView>(AGENTS, agentId, 'agent', context);
     const { position } = await this.commands.execute(change);
     return this.answer(reply, agentId, position, HttpStatus.OK);
   }
@@ -105,6 +117,7 @@ export class AgentsController {
     @Context() context: RequestContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
+    await this.readModels.requireWithin<AgentView>(AGENTS, agentId, 'agent', context);
     const { position } = await this.commands.execute(new ChangeAgent(agentId, { type: 'RetireAgent' }, context));
     return this.answer(reply, agentId, position, HttpStatus.OK);
   }

@@ -16,6 +16,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AdminGuard } from '../platform/auth/admin.guard';
+import { assertWithinScope, scopedCompanyFilter } from '../platform/auth/company-scope';
 import { ADMIN_SECURITY } from '../platform/http/openapi';
 import { Context, RequestContext } from '../platform/auth/request-context';
 import { Position } from '../platform/event-store/position';
@@ -54,6 +55,7 @@ export class ClientsController {
     @Context() context: RequestContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
+    assertWithinScope(context, body.companyId, 'company', body.companyId);
     const input = { allowUserTokens: true, scopes: [], type: 'confidential' as const, ...body };
     const { clientId, clientSecret, position }: RegisteredClient = await this.commands.execute(
       new RegisterClient(input, context),
@@ -64,18 +66,18 @@ export class ClientsController {
   }
 
   @Get()
-  async list(@Query() query: ListClientsQuery) {
-    const page = await this.readModels.page<ClientView>(
-      CLIENTS,
-      query.companyId ? { companyId: query.companyId } : {},
-      query,
-    );
+  async list(@Query() query: ListClientsQuery, @Context() context: RequestContext) {
+    const page = await this.readModels.page<ClientView>(CLIENTS, scopedCompanyFilter(context, query.companyId), query);
     return pageOf(page, toClientResponse);
   }
 
   @Get(':clientId')
-  async get(@Param('clientId', uuid) clientId: string, @Res({ passthrough: true }) reply: FastifyReply) {
-    const client = await this.readModels.require<ClientView>(CLIENTS, clientId, 'client');
+  async get(
+    @Param('clientId', uuid) clientId: string,
+    @Context() context: RequestContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const client = await this.readModels.requireWithin<ClientView>(CLIENTS, clientId, 'client', context);
     setETag(reply, client.revision);
     return toClientResponse(client);
   }
@@ -108,6 +110,7 @@ export class ClientsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     reply.header('Cache-Control', 'no-store');
+    await this.readModels.requireWithin<ClientView>(CLIENTS, clientId, 'client', context);
     const { position, clientSecret }: ClientChanged = await this.commands.execute(
       new ChangeClient(clientId, { type: 'RotateClientSecret' }, context),
     );
@@ -132,7 +135,9 @@ export class ClientsController {
     return this.change(reply, clientId, { type: 'EnableClient' }, context);
   }
 
+  /** A client's company never changes, so checking the scope on the read model is safe even if it lags. */
   private async change(reply: FastifyReply, clientId: string, change: ClientChange, context: RequestContext) {
+    await this.readModels.requireWithin<ClientView>(CLIENTS, clientId, 'client', context);
     const { position }: ClientChanged = await this.commands.execute(new ChangeClient(clientId, change, context));
     return this.answer(reply, clientId, position, HttpStatus.OK);
   }

@@ -16,6 +16,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AdminGuard } from '../platform/auth/admin.guard';
+import { assertPlatformAdmin } from '../platform/auth/company-scope';
 import { ADMIN_SECURITY } from '../platform/http/openapi';
 import { Context, RequestContext } from '../platform/auth/request-context';
 import { ifMatchRevision, setETag } from '../platform/http/etag';
@@ -48,6 +49,7 @@ export class CompaniesController {
     @Context() context: RequestContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
+    assertPlatformAdmin(context);
     const { companyId, position } = await this.commands.execute(
       new RegisterCompany(body.name, body.userLicenses ?? null, context),
     );
@@ -56,13 +58,18 @@ export class CompaniesController {
   }
 
   @Get()
-  async list(@Query() query: PageQuery) {
-    return pageOf(await this.readModels.page<CompanyView>(COMPANIES, {}, query), toCompanyResponse);
+  async list(@Query() query: PageQuery, @Context() context: RequestContext) {
+    const where: Record<string, string> = context.companyScope === undefined ? {} : { id: context.companyScope };
+    return pageOf(await this.readModels.page<CompanyView>(COMPANIES, where, query), toCompanyResponse);
   }
 
   @Get(':id')
-  async get(@Param('id', uuid) id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<CompanyResponse> {
-    const company = await this.readModels.require<CompanyView>(COMPANIES, id, 'company');
+  async get(
+    @Param('id', uuid) id: string,
+    @Context() context: RequestContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<CompanyResponse> {
+    const company = await this.readModels.requireWithin<CompanyView>(COMPANIES, id, 'company', context, ({ id }) => id);
     setETag(reply, company.revision);
     return toCompanyResponse(company);
   }
@@ -75,6 +82,8 @@ export class CompaniesController {
     @Headers('if-match') ifMatch: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
+    // Licences are the platform's to grant: a company administrator reads its company, not changes it.
+    assertPlatformAdmin(context);
     if (body.name === undefined && body.userLicenses === undefined) {
       throw new ProblemException(
         HttpStatus.BAD_REQUEST,

@@ -163,7 +163,11 @@ function evolve(state: GrantState, event: GrantEvent): GrantState {
         refreshExpiresAt: event.data.refreshExpiresAt,
         refreshCutoffs: event.data.cutoffs,
         previousRefreshTokenHash: event.data.previousRefreshTokenHash,
-        rotatedAt: event.data.issuedAt,
+        // A retry within the grace period keeps the window of the rotation it retries: it never slides.
+        rotatedAt:
+          event.data.previousRefreshTokenHash === state.previousRefreshTokenHash
+            ? state.rotatedAt
+            : event.data.issuedAt,
         spentRefreshTokenHashes: [...new Set([...state.spentRefreshTokenHashes, ...superseded])],
       };
     }
@@ -175,6 +179,8 @@ function evolve(state: GrantState, event: GrantEvent): GrantState {
 function decide(command: GrantCommand, state: GrantState): GrantEvent[] {
   switch (command.type) {
     case 'IssueCode': {
+      // Grant ids are fresh UUIDs; a code never reopens an existing grant.
+      if (state.status !== 'absent') throw new OAuthError('invalid_request', 'the grant already exists');
       const { type: _type, now, expiresAt, ...code } = command;
       return [{ type: 'AuthorizationCodeIssued', data: { ...code, issuedAt: now, expiresAt } }];
     }
@@ -202,6 +208,7 @@ function redeem(command: Extract<GrantCommand, { type: 'RedeemCode' }>, state: G
     throw invalid('the authorization code is not valid');
   }
   if (state.clientId !== command.clientId) throw invalid('the authorization code was issued to another client');
+  if (state.status === 'revoked') throw invalid('the authorization code has been revoked');
   if (state.status !== 'code_issued') {
     throw new GrantReplayError('code_reuse', 'the authorization code has already been used');
   }

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { Grants } from '../grants/grants';
 import { KeysModule } from '../keys/keys.module';
+import { AdminTokenVerifier } from '../platform/auth/admin.guard';
+import { AccessTokenAdminVerifier } from './admin-token-verifier';
 import { AuthorizeController } from './authorize/authorize.controller';
 import { ClientAuthentication } from './client-authentication';
 import { IntrospectController } from './introspect.controller';
@@ -37,6 +39,7 @@ import { TokenValidity } from './tokens/token-validity';
     AuthorizationCodeGrant,
     RefreshTokenGrant,
     ClientCredentialsGrant,
+    { provide: AdminTokenVerifier, useClass: AccessTokenAdminVerifier },
   ],
 })
 export class OAuthModule {}

@@ -3,7 +3,8 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString, IsUUID, Matches } from 'class-validator';
 import { ChangeClient, ClientChanged } from '../clients/change-client.handler';
-import { clientsProjection } from '../clients/client.projection';
+import { CLIENTS, clientsProjection, ClientView } from '../clients/client.projection';
+import { ReadModels } from '../platform/read-store/read-models';
 import { AdminGuard } from '../platform/auth/admin.guard';
 import { Context, RequestContext } from '../platform/auth/request-context';
 import { ADMIN_SECURITY } from '../platform/http/openapi';
@@ -11,7 +12,7 @@ import { ProblemException } from '../platform/http/problem-details';
 import { ReadYourWrites } from '../platform/projections/read-your-writes';
 import { ChangeUser } from '../users/change-user.handler';
 import { USER_ID_PATTERN } from '../users/user.decider';
-import { usersProjection } from '../users/user.projection';
+import { USERS, usersProjection, UserView } from '../users/user.projection';
 
 export class RevokeTokensBody {
   @IsOptional()
@@ -37,6 +38,7 @@ export class RevokeTokensController {
   constructor(
     private readonly commands: CommandBus,
     private readonly readYourWrites: ReadYourWrites,
+    private readonly readModels: ReadModels,
   ) {}
 
   @Post('revoke')
@@ -52,6 +54,7 @@ export class RevokeTokensController {
     }
     const revoked: { clientId?: string; userId?: string } = {};
     if (clientId) {
+      await this.readModels.requireWithin<ClientView>(CLIENTS, clientId, 'client', context);
       const { position }: ClientChanged = await this.commands.execute(
         new ChangeClient(clientId, { type: 'RevokeClientTokens' }, context),
       );
@@ -59,6 +62,7 @@ export class RevokeTokensController {
       revoked.clientId = clientId;
     }
     if (userId) {
+      await this.readModels.requireWithin<UserView>(USERS, userId, 'user', context);
       const { position } = await this.commands.execute(new ChangeUser(userId, { type: 'RevokeUserTokens' }, context));
       await this.readYourWrites.visible(usersProjection.name, position);
       revoked.userId = userId;

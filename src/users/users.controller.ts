@@ -20,6 +20,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AdminGuard } from '../platform/auth/admin.guard';
+import { assertWithinScope, scopedCompanyFilter } from '../platform/auth/company-scope';
 import { ADMIN_SECURITY } from '../platform/http/openapi';
 import { Context, RequestContext } from '../platform/auth/request-context';
 import { Position } from '../platform/event-store/position';
@@ -71,6 +72,7 @@ export class UsersController {
     @Context() context: RequestContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
+    assertWithinScope(context, body.companyId, 'company', body.companyId);
     const { id, ...rest } = body;
     const { userId: created, position } = await this.commands.execute(
       new RegisterUser({ userId: id, ...rest }, context),
@@ -80,11 +82,11 @@ export class UsersController {
   }
 
   @Get()
-  async list(@Query() query: ListUsersQuery) {
+  async list(@Query() query: ListUsersQuery, @Context() context: RequestContext) {
     const page = await this.readModels.page<UserView>(
       USERS,
       {
-        ...(query.companyId ? { companyId: query.companyId } : {}),
+        ...scopedCompanyFilter(context, query.companyId),
         ...(query.email ? { emailKey: query.email.trim().toLowerCase() } : {}),
       },
       query,
@@ -93,8 +95,12 @@ export class UsersController {
   }
 
   @Get(':userId')
-  async get(@Param('userId', userId) id: string, @Res({ passthrough: true }) reply: FastifyReply) {
-    const user = await this.readModels.require<UserView>(USERS, id, 'user');
+  async get(
+    @Param('userId', userId) id: string,
+    @Context() context: RequestContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const user = await this.readModels.requireWithin<UserView>(USERS, id, 'user', context);
     setETag(reply, user.revision);
     return toUserResponse(user);
   }
@@ -193,11 +199,13 @@ export class UsersController {
     context: RequestContext,
     ifRevision?: number,
   ) {
+    await this.readModels.requireWithin<UserView>(USERS, id, 'user', context);
     const { position } = await this.commands.execute(new ChangeUser(id, change, context, ifRevision));
     return this.answer(reply, id, position, HttpStatus.OK);
   }
 
   private async activation(reply: FastifyReply, id: string, active: boolean, context: RequestContext) {
+    await this.readModels.requireWithin<UserView>(USERS, id, 'user', context);
     const { position } = await this.commands.execute(new ChangeUserActivation(id, active, context));
     return this.answer(reply, id, position, HttpStatus.OK);
   }

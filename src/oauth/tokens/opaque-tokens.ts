@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { generateSecret } from '../../platform/crypto/secrets';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+/** `<uuid v4>.<256 bits in base64url>` */
+const OPAQUE_TOKEN = /^([0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12})\.[A-Za-z0-9_-]{43}$/;
 
 export function newGrantId(): string {
   return randomUUID();
@@ -17,7 +18,5 @@ export function newOpaqueToken(grantId: string): string {
 
 /** The grant a code or refresh token names, or undefined when it is not one of ours. */
 export function grantIdIn(token: string): string | undefined {
-  const dot = token.indexOf('.');
-  const grantId = token.slice(0, dot);
-  return dot > 0 && UUID.test(grantId) && token.length - dot - 1 === 43 ? grantId : undefined;
+  return OPAQUE_TOKEN.exec(token)?.[1];
 }

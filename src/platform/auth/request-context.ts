@@ -5,12 +5,14 @@ import { ActorKind, EventMetadata } from '../event-store/event-store';
 /** Who is acting and under which request: what every event's envelope records (DESIGN §4). */
 export interface RequestContext {
   readonly actor: { readonly kind: ActorKind; readonly id: string };
+  /** Set for a company administrator: the only company whose resources this request may see or change. */
+  readonly companyScope?: string;
   readonly correlationId: string;
   readonly ip?: string;
   readonly userAgent?: string;
 }
 
-export type AuthenticatedRequest = FastifyRequest & { actor?: RequestContext['actor'] };
+export type AuthenticatedRequest = FastifyRequest & { actor?: RequestContext['actor']; companyScope?: string };
 
 export const SCHEMA_VERSION = 1;
 
@@ -33,5 +35,11 @@ export const Context = createParamDecorator((_: unknown, execution: ExecutionCon
   const request = execution.switchToHttp().getRequest<AuthenticatedRequest>();
   if (!request.actor) throw new Error('RequestContext used on a route without an authentication guard');
   const userAgent = request.headers['user-agent'];
-  return { actor: request.actor, correlationId: request.id, ip: request.ip, userAgent };
+  return {
+    actor: request.actor,
+    companyScope: request.companyScope,
+    correlationId: request.id,
+    ip: request.ip,
+    userAgent,
+  };
 });

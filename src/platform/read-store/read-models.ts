@@ -1,5 +1,7 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
+import { assertWithinScope, notFound } from '../auth/company-scope';
+import { RequestContext } from '../auth/request-context';
 import { DEFAULT_PAGE_SIZE, PageQuery } from '../http/paging.dto';
 import { FindDocuments, GetDocument } from './document.queries';
 import { Document, Page, Scalar } from './read-store';
@@ -16,7 +18,20 @@ export class ReadModels {
   /** The document, or a 404 naming what was asked for. */
   async require<T extends Document>(collection: string, id: string, what: string): Promise<T> {
     const document = await this.get<T>(collection, id);
-    if (!document) throw new NotFoundException(`no ${what} ${id}`);
+    if (!document) throw notFound(what, id);
+    return document;
+  }
+
+  /** The document, or a 404 when there is none or it belongs to a company outside the caller's scope. */
+  async requireWithin<T extends Document>(
+    collection: string,
+    id: string,
+    what: string,
+    context: Pick<RequestContext, 'companyScope'>,
+    companyOf: (document: T) => string = (document) => document.companyId as string,
+  ): Promise<T> {
+    const document = await this.require<T>(collection, id, what);
+    assertWithinScope(context, companyOf(document), what, id);
     return document;
   }
 

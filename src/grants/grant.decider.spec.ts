@@ -1,0 +1,571 @@
+import { OAuthError, OAuthErrorCode } from '../oauth/oauth-error';
+import {
+  GrantCommand,
+  grantDecider,
+  GrantEvent,
+  GrantReplayError,
+  GrantState,
+  grantStream,
+  IssuedTokens,
+} from './grant.decider';
+
+const epoch = Date.parse('2026-11-27T10:00:00.000Z');
+/** An instant `seconds` after the start of the story (fractions allowed). */
+const at = (seconds: number) => new Date(epoch + seconds * 1000).toISOString();
+
+const grantId = '3f1c2a4e-5b6d-4e7f-8a9b-0c1d2e3f4a5b';
+const clientId = 'client-a';
+const companyId = 'company-a';
+const redirectUri = 'https://app.example/callback';
+const codeHash = 'sha256:code';
+const challenge = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
+const subject = { grantId, clientId, companyId, userId: 'user-1', scope: 'admin audit:read' };
+
+function tokens(n: number, issuedAt: string, refreshTokenHash: string | null = `sha256:refresh-${n}`): IssuedTokens {
+  return {
+    jti: `${grantId}.${n}`,
+    cutoffs: { client: 3, user: 7 },
+    issuedAt,
+    expiresAt: new Date(Date.parse(issuedAt) + 300_000).toISOString(),
+    refreshTokenHash,
+    refreshExpiresAt: refreshTokenHash ? new Date(Date.parse(issuedAt) + 3_600_000).toISOString() : null,
+  };
+}
+
+function codeIssued(
+  fields: Partial<Extract<GrantEvent, { type: 'AuthorizationCodeIssued' }>['data']> = {},
+): GrantEvent {
+  return {
+    type: 'AuthorizationCodeIssued',
+    data: {
+      ...subject,
+      redirectUri,
+      codeHash,
+      codeChallenge: challenge,
+      issuedAt: at(0),
+      expiresAt: at(60),
+      ...fields,
+    },
+  };
+}
+
+const redeemed: GrantEvent = { type: 'AuthorizationCodeRedeemed', data: { grantId, redeemedAt: at(10) } };
+/** The tokens of the redemption: refresh token R0. */
+const issued: GrantEvent = {
+  type: 'TokenIssued',
+  data: { ...subject, ...tokens(0, at(10)), grantType: 'authorization_code' },
+};
+function rotated(from: number, to: number, seconds: number): GrantEvent {
+  return {
+    type: 'RefreshTokenRotated',
+    data: { grantId, previousRefreshTokenHash: `sha256:refresh-${from}`, ...tokens(to, at(seconds)) },
+  };
+}
+const revoked: GrantEvent = {
+  type: 'TokenRevoked',
+  data: { grantId, reason: 'revoked_by_client', revokedAt: at(20) },
+};
+
+function redeem(fields: Partial<Extract<GrantCommand, { type: 'RedeemCode' }>> = {}): GrantCommand {
+  return {
+    type: 'RedeemCode',
+    grantId,
+    codeHash,
+    clientId,
+    redirectUri,
+    userId: 'user-1',
+    codeVerifierChallenge: challenge,
+    tokens: tokens(0, at(10)),
+    now: at(10),
+    ...fields,
+  };
+}
+
+const GRACE = 10;
+function rotate(
+  presented: number,
+  seconds: number,
+  fields: Partial<Extract<GrantCommand, { type: 'RotateRefreshToken' }>> = {},
+) {
+  const command: GrantCommand = {
+    type: 'RotateRefreshToken',
+    grantId,
+    clientId,
+    presentedHash: `sha256:refresh-${presented}`,
+    tokens: tokens(99, at(seconds)),
+    graceSeconds: GRACE,
+    now: at(seconds),
+    ...fields,
+  };
+  return command;
+}
+
+/** given events, when command, then events (or a refusal). */
+function given(...history: GrantEvent[]) {
+  const state: GrantState = history.reduce(grantDecider.evolve, grantDecider.initialState);
+  return { when: (command: GrantCommand) => () => grantDecider.decide(command, state) };
+}
+
+/** The refusal `then` throws: an OAuthError with this code, a GrantReplayError exactly when `replay` is given. */
+function expectRefusal(then: () => unknown, error: OAuthErrorCode, replay?: GrantReplayError['reason']): void {
+  let thrown: unknown;
+  try {
+    then();
+  } catch (caught) {
+    thrown = caught;
+  }
+  expect(thrown).toBeInstanceOf(OAuthError);
+  expect((thrown as OAuthError).error).toBe(error);
+  if (replay) {
+    expect(thrown).toBeInstanceOf(GrantReplayError);
+    expect((thrown as GrantReplayError).reason).toBe(replay);
+  } else {
+    expect(thrown).not.toBeInstanceOf(GrantReplayError);
+  }
+}
+
+describe('grant decider', () => {
+  it('names one stream per grant', () => {
+    expect(grantStream(grantId)).toBe(`grant-${grantId}`);
+  });
+
+  describe('IssueCode', () => {
+    it('records the code with every binding it must later be redeemed against', () => {
+      const then = given().when({
+        type: 'IssueCode',
+        ...subject,
+        redirectUri,
+        codeHash,
+        codeChallenge: challenge,
+        now: at(0),
+        expiresAt: at(60),
+      });
+      expect(then()).toEqual([
+        {
+          type: 'AuthorizationCodeIssued',
+          data: {
+            ...subject,
+            redirectUri,
+            codeHash,
+            codeChallenge: challenge,
+            issuedAt: at(0),
+            expiresAt: at(60),
+          },
+        },
+      ]);
+    });
+
+    it('never reopens an existing grant', () => {
+      const then = given(codeIssued(), revoked).when({
+        type: 'IssueCode',
+        ...subject,
+        redirectUri,
+        codeHash,
+        codeChallenge: null,
+        now: at(30),
+        expiresAt: at(90),
+      });
+      expectRefusal(then, 'invalid_request');
+    });
+
+    it('records a code without PKCE and for a generic (application) token', () => {
+      const then = given().when({
+        type: 'IssueCode',
+        ...subject,
+        userId: null,
+        redirectUri,
+        codeHash,
+        codeChallenge: null,
+        now: at(0),
+        expiresAt: at(60),
+      });
+      expect(then()).toEqual([
+        expect.objectContaining({
+          type: 'AuthorizationCodeIssued',
+          data: expect.objectContaining({ userId: null, codeChallenge: null }),
+        }),
+      ]);
+    });
+  });
+
+  describe('RedeemCode', () => {
+    it('spends the code and issues the given tokens', () => {
+      const issuedTokens = tokens(0, at(10));
+      const then = given(codeIssued()).when(redeem({ tokens: issuedTokens }));
+      expect(then()).toEqual([
+        { type: 'AuthorizationCodeRedeemed', data: { grantId, redeemedAt: at(10) } },
+        {
+          type: 'TokenIssued',
+          data: {
+            ...subject,
+            jti: `${grantId}.0`,
+            cutoffs: { client: 3, user: 7 },
+            issuedAt: at(10),
+            expiresAt: issuedTokens.expiresAt,
+            refreshTokenHash: 'sha256:refresh-0',
+            refreshExpiresAt: issuedTokens.refreshExpiresAt,
+            grantType: 'authorization_code',
+          },
+        },
+      ]);
+    });
+
+    it('takes the subject from the code, not from the command', () => {
+      const then = given(codeIssued({ scope: 'audit:read', userId: null })).when(redeem({ userId: null }));
+      const [, tokenIssued] = then();
+      expect(tokenIssued.data).toMatchObject({ scope: 'audit:read', userId: null, companyId, clientId });
+    });
+
+    it('redeems a code without PKCE when no verifier is sent', () => {
+      const then = given(codeIssued({ codeChallenge: null })).when(redeem({ codeVerifierChallenge: null }));
+      expect(then().map((event) => event.type)).toEqual(['AuthorizationCodeRedeemed', 'TokenIssued']);
+    });
+
+    it('redeems a code just before it expires', () => {
+      const then = given(codeIssued()).when(redeem({ now: at(59.999) }));
+      expect(then()).toHaveLength(2);
+    });
+
+    it('refuses a code whose hash differs', () => {
+      expectRefusal(given(codeIssued()).when(redeem({ codeHash: 'sha256:other' })), 'invalid_grant');
+    });
+
+    it('refuses a code of a grant that does not exist', () => {
+      expectRefusal(given().when(redeem()), 'invalid_grant');
+    });
+
+    it('refuses a code issued to another client', () => {
+      expectRefusal(given(codeIssued()).when(redeem({ clientId: 'client-b' })), 'invalid_grant');
+    });
+
+    it('refuses a code presented by another client even once redeemed, without treating it as replay', () => {
+      expectRefusal(given(codeIssued(), redeemed, issued).when(redeem({ clientId: 'client-b' })), 'invalid_grant');
+    });
+
+    it('treats a second redemption as code reuse', () => {
+      expectRefusal(given(codeIssued(), redeemed, issued).when(redeem({ now: at(11) })), 'invalid_grant', 'code_reuse');
+    });
+
+    it('treats a redemption after the tokens were rotated as code reuse', () => {
+      expectRefusal(
+        given(codeIssued(), redeemed, issued, rotated(0, 1, 30)).when(redeem()),
+        'invalid_grant',
+        'code_reuse',
+      );
+    });
+
+    it('refuses an expired code (now equal to expiresAt)', () => {
+      expectRefusal(given(codeIssued()).when(redeem({ now: at(60) })), 'invalid_grant');
+    });
+
+    it('refuses an expired code (now after expiresAt)', () => {
+      expectRefusal(given(codeIssued()).when(redeem({ now: at(3600) })), 'invalid_grant');
+    });
+
+    it.each([
+      ['a different redirect_uri', 'https://app.example/other'],
+      ['a trailing-slash variant', `${redirectUri}/`],
+      ['no redirect_uri at all', undefined],
+    ])('refuses %s', (_, uri) => {
+      expectRefusal(given(codeIssued()).when(redeem({ redirectUri: uri })), 'invalid_grant');
+    });
+
+    it.each([
+      ['another user', 'user-1', 'user-2'],
+      ['no userid for a user code', 'user-1', null],
+      ['a userid for a generic code', null, 'user-1'],
+    ])('refuses %s', (_, authorized, presented) => {
+      expectRefusal(given(codeIssued({ userId: authorized })).when(redeem({ userId: presented })), 'invalid_grant');
+    });
+
+    it('asks for the verifier when a challenge was recorded and none is sent', () => {
+      expectRefusal(given(codeIssued()).when(redeem({ codeVerifierChallenge: null })), 'invalid_request');
+    });
+
+    it('refuses a verifier that does not match the recorded challenge', () => {
+      const other = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
+      expectRefusal(given(codeIssued()).when(redeem({ codeVerifierChallenge: other })), 'invalid_grant');
+    });
+
+    it('refuses a verifier when the authorization request had no challenge', () => {
+      expectRefusal(given(codeIssued({ codeChallenge: null })).when(redeem()), 'invalid_grant');
+    });
+
+    it('refuses the code of a grant revoked before redemption as plain invalid_grant: it was never used', () => {
+      const then = given(codeIssued(), { ...revoked, data: { ...revoked.data, reason: 'admin' } }).when(redeem());
+      expectRefusal(then, 'invalid_grant');
+    });
+  });
+
+  describe('IssueClientCredentialsToken', () => {
+    it('issues a client-credentials token as a grant of its own', () => {
+      const issuedTokens = tokens(0, at(0), null);
+      const then = given().when({
+        type: 'IssueClientCredentialsToken',
+        ...subject,
+        userId: null,
+        scope: 'admin',
+        tokens: issuedTokens,
+        now: at(0),
+      });
+      expect(then()).toEqual([
+        {
+          type: 'TokenIssued',
+          data: {
+            grantId,
+            clientId,
+            companyId,
+            userId: null,
+            scope: 'admin',
+            ...issuedTokens,
+            grantType: 'client_credentials',
+          },
+        },
+      ]);
+    });
+
+    it('yields a grant that cannot be refreshed (no refresh token)', () => {
+      const ccIssued: GrantEvent = {
+        type: 'TokenIssued',
+        data: { ...subject, userId: null, ...tokens(0, at(0), null), grantType: 'client_credentials' },
+      };
+      expectRefusal(given(ccIssued).when(rotate(0, 10)), 'invalid_grant');
+    });
+
+    it('yields a grant that can be revoked', () => {
+      const ccIssued: GrantEvent = {
+        type: 'TokenIssued',
+        data: { ...subject, userId: null, ...tokens(0, at(0), null), grantType: 'client_credentials' },
+      };
+      expect(given(ccIssued).when({ type: 'RevokeGrant', grantId, reason: 'admin', now: at(5) })()).toEqual([
+        { type: 'TokenRevoked', data: { grantId, reason: 'admin', revokedAt: at(5) } },
+      ]);
+    });
+  });
+
+  describe('RotateRefreshToken', () => {
+    const history = [codeIssued(), redeemed, issued];
+
+    it('spends the current refresh token and issues the given tokens', () => {
+      const next = tokens(1, at(100));
+      expect(given(...history).when(rotate(0, 100, { tokens: next }))()).toEqual([
+        { type: 'RefreshTokenRotated', data: { grantId, previousRefreshTokenHash: 'sha256:refresh-0', ...next } },
+      ]);
+    });
+
+    it('rotates the newest token again after a rotation', () => {
+      const then = given(...history, rotated(0, 1, 100)).when(rotate(1, 200));
+      expect(then()).toEqual([
+        expect.objectContaining({
+          type: 'RefreshTokenRotated',
+          data: expect.objectContaining({ previousRefreshTokenHash: 'sha256:refresh-1' }),
+        }),
+      ]);
+    });
+
+    it('refuses a hash that was never issued for this grant', () => {
+      expectRefusal(given(...history).when(rotate(42, 100)), 'invalid_grant');
+    });
+
+    it('refuses a refresh token of a grant that does not exist', () => {
+      expectRefusal(given().when(rotate(0, 100)), 'invalid_grant');
+    });
+
+    it('refuses a refresh before the code is redeemed', () => {
+      expectRefusal(given(codeIssued()).when(rotate(0, 30)), 'invalid_grant');
+    });
+
+    it('refuses a refresh token issued to another client', () => {
+      expectRefusal(given(...history).when(rotate(0, 100, { clientId: 'client-b' })), 'invalid_grant');
+    });
+
+    it('refuses a refresh token of a revoked grant', () => {
+      expectRefusal(given(...history, revoked).when(rotate(0, 100)), 'invalid_grant');
+    });
+
+    it('refuses a spent token of a revoked grant as plain invalid_grant, not as replay', () => {
+      expectRefusal(given(...history, rotated(0, 1, 100), revoked).when(rotate(0, 500)), 'invalid_grant');
+    });
+
+    it('refuses an expired refresh token (now equal to its expiry)', () => {
+      // R0 was issued at 10 s and lives an hour.
+      expectRefusal(given(...history).when(rotate(0, 3610)), 'invalid_grant');
+    });
+
+    it('rotates a refresh token just before it expires', () => {
+      expect(given(...history).when(rotate(0, 3609.999))()).toHaveLength(1);
+    });
+
+    it('honours a retry of the previous token within the grace period, rotating again', () => {
+      const next = tokens(2, at(105));
+      expect(given(...history, rotated(0, 1, 100)).when(rotate(0, 105, { tokens: next }))()).toEqual([
+        { type: 'RefreshTokenRotated', data: { grantId, previousRefreshTokenHash: 'sha256:refresh-0', ...next } },
+      ]);
+    });
+
+    it('honours a retry exactly at the end of the grace period', () => {
+      expect(given(...history, rotated(0, 1, 100)).when(rotate(0, 100 + GRACE))()).toHaveLength(1);
+    });
+
+    it('treats the previous token after the grace period as reuse', () => {
+      expectRefusal(
+        given(...history, rotated(0, 1, 100)).when(rotate(0, 100 + GRACE + 0.001)),
+        'invalid_grant',
+        'refresh_reuse',
+      );
+    });
+
+    it('treats the previous token as reuse when there is no grace period', () => {
+      expectRefusal(
+        given(...history, rotated(0, 1, 100)).when(rotate(0, 101, { graceSeconds: 0 })),
+        'invalid_grant',
+        'refresh_reuse',
+      );
+    });
+
+    it('treats a token two rotations old as reuse, even within the grace period', () => {
+      expectRefusal(
+        given(...history, rotated(0, 1, 100), rotated(1, 2, 102)).when(rotate(0, 103)),
+        'invalid_grant',
+        'refresh_reuse',
+      );
+    });
+
+    it('after a grace retry, treats the token the retry superseded as spent', () => {
+      // R0 → R1 at 100; R0 retried at 105 → R2: R1 was never used, but it is superseded.
+      const then = given(...history, rotated(0, 1, 100), rotated(0, 2, 105)).when(rotate(1, 106));
+      expectRefusal(then, 'invalid_grant', 'refresh_reuse');
+    });
+
+    it('does not let grace retries slide the window: the old token is reuse once the first rotation is past the grace', () => {
+      // R0 → R1 at 100; R0 retried at 105 (→ R2) and 109 (→ R3), both within 100 + GRACE; at 111 it is reuse.
+      const history2 = [...history, rotated(0, 1, 100), rotated(0, 2, 105), rotated(0, 3, 109)];
+      expectRefusal(given(...history2).when(rotate(0, 111)), 'invalid_grant', 'refresh_reuse');
+    });
+
+    it('after a grace retry, rotates the newest token', () => {
+      const then = given(...history, rotated(0, 1, 100), rotated(0, 2, 105)).when(rotate(2, 106));
+      expect(then()).toEqual([
+        expect.objectContaining({ data: expect.objectContaining({ previousRefreshTokenHash: 'sha256:refresh-2' }) }),
+      ]);
+    });
+
+    it('takes the refresh expiry from the newest rotation', () => {
+      // R1 issued at 100 lives until 3700, beyond R0's 3610.
+      expect(given(...history, rotated(0, 1, 100)).when(rotate(1, 3650))()).toHaveLength(1);
+      expectRefusal(given(...history, rotated(0, 1, 100)).when(rotate(1, 3700)), 'invalid_grant');
+    });
+  });
+
+  describe('RevokeGrant', () => {
+    it('revokes an active grant with the reason given', () => {
+      const then = given(codeIssued(), redeemed, issued).when({
+        type: 'RevokeGrant',
+        grantId,
+        reason: 'refresh_reuse',
+        now: at(30),
+      });
+      expect(then()).toEqual([{ type: 'TokenRevoked', data: { grantId, reason: 'refresh_reuse', revokedAt: at(30) } }]);
+    });
+
+    it('revokes a grant whose code is not yet redeemed', () => {
+      const then = given(codeIssued()).when({ type: 'RevokeGrant', grantId, reason: 'client_disabled', now: at(5) });
+      expect(then()).toEqual([
+        { type: 'TokenRevoked', data: { grantId, reason: 'client_disabled', revokedAt: at(5) } },
+      ]);
+    });
+
+    it('records nothing when the grant is already revoked', () => {
+      const then = given(codeIssued(), redeemed, issued, revoked).when({
+        type: 'RevokeGrant',
+        grantId,
+        reason: 'admin',
+        now: at(40),
+      });
+      expect(then()).toEqual([]);
+    });
+
+    it('records nothing for a grant that does not exist', () => {
+      expect(given().when({ type: 'RevokeGrant', grantId, reason: 'code_reuse', now: at(40) })()).toEqual([]);
+    });
+  });
+
+  describe('evolve', () => {
+    it('starts absent', () => {
+      expect(grantDecider.initialState).toEqual({ status: 'absent' });
+    });
+
+    it('folds an issued code as code_issued with its bindings', () => {
+      const state = [codeIssued()].reduce(grantDecider.evolve, grantDecider.initialState);
+      expect(state).toMatchObject({
+        status: 'code_issued',
+        ...subject,
+        redirectUri,
+        codeHash,
+        codeChallenge: challenge,
+        codeExpiresAt: at(60),
+        refreshTokenHash: null,
+      });
+    });
+
+    it('folds the redemption as an active grant holding the refresh token and its cutoffs', () => {
+      const state = [codeIssued(), redeemed, issued].reduce(grantDecider.evolve, grantDecider.initialState);
+      expect(state).toMatchObject({
+        status: 'active',
+        refreshTokenHash: 'sha256:refresh-0',
+        refreshCutoffs: { client: 3, user: 7 },
+        previousRefreshTokenHash: null,
+        spentRefreshTokenHashes: [],
+      });
+    });
+
+    it('records no refresh cutoffs for tokens without a refresh token', () => {
+      const ccIssued: GrantEvent = {
+        type: 'TokenIssued',
+        data: { ...subject, ...tokens(0, at(0), null), grantType: 'client_credentials' },
+      };
+      const state = [ccIssued].reduce(grantDecider.evolve, grantDecider.initialState);
+      expect(state).toMatchObject({ status: 'active', refreshTokenHash: null, refreshCutoffs: null, codeHash: null });
+    });
+
+    it('folds rotations: the newest token is current, every older one spent', () => {
+      const state = [codeIssued(), redeemed, issued, rotated(0, 1, 100), rotated(1, 2, 200)].reduce(
+        grantDecider.evolve,
+        grantDecider.initialState,
+      );
+      expect(state).toMatchObject({
+        status: 'active',
+        refreshTokenHash: 'sha256:refresh-2',
+        previousRefreshTokenHash: 'sha256:refresh-1',
+        rotatedAt: at(200),
+      });
+      expect(state.status !== 'absent' && [...state.spentRefreshTokenHashes].sort()).toEqual([
+        'sha256:refresh-0',
+        'sha256:refresh-1',
+      ]);
+    });
+
+    it('keeps a revoked grant revoked when tokens are issued after the revocation', () => {
+      const then = given(codeIssued(), revoked, redeemed, issued).when(rotate(0, 100));
+      expectRefusal(then, 'invalid_grant');
+      expect(
+        given(codeIssued(), revoked, redeemed, issued).when({
+          type: 'RevokeGrant',
+          grantId,
+          reason: 'admin',
+          now: at(100),
+        })(),
+      ).toEqual([]);
+    });
+
+    it('keeps a revoked grant revoked through later rotations', () => {
+      const then = given(codeIssued(), redeemed, issued, revoked, rotated(0, 1, 100)).when(rotate(1, 101));
+      expectRefusal(then, 'invalid_grant');
+    });
+
+    it('ignores a rotation or revocation of a grant it never saw', () => {
+      const state = [rotated(0, 1, 100), revoked].reduce(grantDecider.evolve, grantDecider.initialState);
+      expect(state).toEqual({ status: 'absent' });
+    });
+  });
+});

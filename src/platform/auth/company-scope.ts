@@ -1,0 +1,36 @@
+import { ForbiddenException, HttpStatus } from '@nestjs/common';
+import { ProblemException } from '../http/problem-details';
+import { RequestContext } from './request-context';
+
+/** The 404 of something absent, and of something outside the caller's company: the same answer. */
+export function notFound(what: string, id: string): ProblemException {
+  return new ProblemException(HttpStatus.NOT_FOUND, `no ${what} ${id}`, `${what}_not_found`);
+}
+
+/**
+ * A company administrator sees only its own company: anything of another company is answered as if
+ * it did not exist (404), so ids of other tenants cannot be probed.
+ */
+export function assertWithinScope(
+  context: Pick<RequestContext, 'companyScope'>,
+  companyId: string,
+  what: string,
+  id: string,
+): void {
+  if (context.companyScope !== undefined && context.companyScope !== companyId) throw notFound(what, id);
+}
+
+/** Operations across tenants (companies, signing keys) are the platform administrator's alone. */
+export function assertPlatformAdmin(context: Pick<RequestContext, 'companyScope'>): void {
+  if (context.companyScope !== undefined) throw new ForbiddenException('this operation needs the platform admin key');
+}
+
+/** The company filter of a list: a company administrator's own company, whatever was asked. */
+export function scopedCompanyFilter(
+  context: Pick<RequestContext, 'companyScope'>,
+  requested: string | undefined,
+): { companyId?: string } {
+  if (context.companyScope === undefined) return requested ? { companyId: requested } : {};
+  if (requested !== undefined && requested !== context.companyScope) throw notFound('company', requested);
+  return { companyId: context.companyScope };
+}
