@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
 import { EventMetadata, EventStore } from '../platform/event-store/event-store';
+import { LiveViewRunner } from '../platform/projections/live-view-runner';
 import { CommandOutcome, handleCommand, loadAggregate } from '../platform/event-store/handle-command';
 import { retryOnConflict } from '../platform/event-store/retry-on-conflict';
 import {
@@ -19,7 +21,11 @@ import {
  */
 @Injectable()
 export class Grants {
-  constructor(private readonly events: EventStore) {}
+  constructor(
+    private readonly events: EventStore,
+    private readonly liveViews: LiveViewRunner,
+    private readonly config: AppConfig,
+  ) {}
 
   load(grantId: string): Promise<{ state: GrantState; revision: number }> {
     return loadAggregate(this.events, grantStream(grantId), grantDecider);
@@ -40,12 +46,17 @@ export class Grants {
     }
   }
 
-  revoke(
+  /** Answers once this instance's security view has the revocation: its tokens are refused from then on. */
+  async revoke(
     grantId: string,
     reason: RevocationReason,
     metadata: EventMetadata,
   ): Promise<CommandOutcome<GrantEvent, GrantState>> {
     const command: GrantCommand = { type: 'RevokeGrant', grantId, reason, now: metadata.at };
-    return retryOnConflict(() => handleCommand(this.events, grantStream(grantId), grantDecider, command, metadata));
+    const outcome = await retryOnConflict(() =>
+      handleCommand(this.events, grantStream(grantId), grantDecider, command, metadata),
+    );
+    if (outcome.position) await this.liveViews.waitForPosition(outcome.position, this.config.readYourWritesTimeoutMs);
+    return outcome;
   }
 }

@@ -21,7 +21,15 @@ const BAD_CREDENTIALS = 'client authentication failed';
 export class ClientAuthentication {
   constructor(private readonly view: SecurityView) {}
 
-  authenticate(authorization: string | undefined, body: RawParameters): AuthenticatedClient {
+  /**
+   * `anonymous` says how a request naming no client at all is refused: the AIRisk token endpoint
+   * treats it as a missing parameter (400); introspection and revocation require authentication (401).
+   */
+  authenticate(
+    authorization: string | undefined,
+    body: RawParameters,
+    anonymous: 'invalid_request' | 'invalid_client' = 'invalid_client',
+  ): AuthenticatedClient {
     const basic = basicCredentials(authorization);
     const bodyId = parameter(body, 'client_id');
     const bodySecret = parameter(body, 'client_secret');
@@ -32,8 +40,7 @@ export class ClientAuthentication {
       throw new OAuthError('invalid_request', 'client_id in the body differs from the Basic credentials');
     }
     const clientId = basic?.clientId ?? bodyId;
-    // The AIRisk contract: a missing parameter is a 400; an unknown or wrongly authenticated client a 401.
-    if (clientId === undefined) throw new OAuthError('invalid_request', 'client_id is required');
+    if (clientId === undefined) throw new OAuthError(anonymous, 'client authentication is required (client_id)');
     const secret = basic?.secret ?? bodySecret;
     const client = this.view.client(clientId);
     if (!client || !client.enabled) throw new OAuthError('invalid_client', BAD_CREDENTIALS);

@@ -360,9 +360,13 @@ describe('ClientAuthentication', () => {
     ['no credentials at all', {}],
     ['a secret without client_id', { client_secret: secret }],
     ['an empty client_id', { client_id: '', client_secret: secret }],
-  ])('refuses %s with invalid_request (400)', (_, body) => {
-    expectOAuthError(() => authentication.authenticate(undefined, body), 'invalid_request', 400);
-  });
+  ])(
+    'refuses %s: invalid_client (401) by default, invalid_request (400) where the AIRisk token endpoint asks',
+    (_, body) => {
+      expectOAuthError(() => authentication.authenticate(undefined, body), 'invalid_client', 401);
+      expectOAuthError(() => authentication.authenticate(undefined, body, 'invalid_request'), 'invalid_request', 400);
+    },
+  );
 
   it('refuses a client_id given twice with invalid_request', () => {
     expectOAuthError(
