@@ -1,6 +1,7 @@
 import { agentsProjection } from './agents/agent.projection';
 import { clientsProjection } from './clients/client.projection';
 import { companiesProjection } from './companies/company.projection';
+import { grantsProjection } from './grants/grant.projection';
 import { Projection } from './platform/projections/projection';
 import { usersProjection } from './users/user.projection';
 
@@ -10,4 +11,5 @@ export const projections: readonly Projection[] = [
   clientsProjection,
   agentsProjection,
   usersProjection,
+  grantsProjection,
 ];

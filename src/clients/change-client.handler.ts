@@ -1,7 +1,9 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { eventMetadata, RequestContext } from '../platform/auth/request-context';
 import { generateSecret, hashSecret } from '../platform/crypto/secrets';
-import { EventStore } from '../platform/event-store/event-store';
+import { GrantCascade } from '../grants/grant-cascade';
+import { RevocationReason } from '../grants/grant.decider';
+import { EventMetadata, EventStore } from '../platform/event-store/event-store';
 import { handleCommand } from '../platform/event-store/handle-command';
 import { Position } from '../platform/event-store/position';
 import { ClientCommand, clientDecider, clientStream } from './client.decider';
@@ -29,9 +31,19 @@ export interface ClientChanged {
   readonly clientSecret?: string;
 }
 
+/** Changes that end the client's tokens, and the reason each grant records (see GrantCascade). */
+const CUTOFFS: Partial<Record<ClientChange['type'], RevocationReason>> = {
+  DisableClient: 'client_disabled',
+  RotateClientSecret: 'admin',
+  RevokeClientTokens: 'admin',
+};
+
 @CommandHandler(ChangeClient)
 export class ChangeClientHandler implements ICommandHandler<ChangeClient, ClientChanged> {
-  constructor(private readonly events: EventStore) {}
+  constructor(
+    private readonly events: EventStore,
+    private readonly cascade: GrantCascade,
+  ) {}
 
   async execute({ clientId, change, context }: ChangeClient): Promise<ClientChanged> {
     const now = new Date();
@@ -40,9 +52,13 @@ export class ChangeClientHandler implements ICommandHandler<ChangeClient, Client
       change.type === 'RotateClientSecret'
         ? { type: change.type, clientId, secretHash: hashSecret(clientSecret!), now: now.toISOString() }
         : { ...change, clientId, now: now.toISOString() };
-    const { position } = await handleCommand(this.events, clientStream(clientId), clientDecider, command, (state) =>
-      eventMetadata(context, now, state.status === 'absent' ? undefined : state.companyId),
-    );
+    let metadata: EventMetadata | undefined;
+    const { position } = await handleCommand(this.events, clientStream(clientId), clientDecider, command, (state) => {
+      metadata = eventMetadata(context, now, state.status === 'absent' ? undefined : state.companyId);
+      return metadata;
+    });
+    const reason = CUTOFFS[change.type];
+    if (reason && position && metadata) await this.cascade.revokeLive({ clientId }, reason, position, metadata);
     return { position, ...(clientSecret ? { clientSecret } : {}) };
   }
 }

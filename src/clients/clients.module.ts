@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
+import { GrantsModule } from '../grants/grants.module';
 import { ChangeClientHandler } from './change-client.handler';
 import { ClientsController } from './clients.controller';
 import { RegisterClientHandler } from './register-client.handler';
 
 /** Clients: the AIRisk APIUsers, OAuth clients of a company. */
 @Module({
-  imports: [CqrsModule],
+  imports: [CqrsModule, GrantsModule],
   controllers: [ClientsController],
   providers: [RegisterClientHandler, ChangeClientHandler],
 })

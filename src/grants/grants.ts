@@ -46,17 +46,23 @@ export class Grants {
     }
   }
 
-  /** Answers once this instance's security view has the revocation: its tokens are refused from then on. */
+  /**
+   * Answers once this instance's security view has the revocation, so its tokens are refused from
+   * then on; `enforce: false` skips that wait where a token cutoff already refuses them.
+   */
   async revoke(
     grantId: string,
     reason: RevocationReason,
     metadata: EventMetadata,
+    { enforce }: { enforce: boolean } = { enforce: true },
   ): Promise<CommandOutcome<GrantEvent, GrantState>> {
     const command: GrantCommand = { type: 'RevokeGrant', grantId, reason, now: metadata.at };
     const outcome = await retryOnConflict(() =>
       handleCommand(this.events, grantStream(grantId), grantDecider, command, metadata),
     );
-    if (outcome.position) await this.liveViews.waitForPosition(outcome.position, this.config.readYourWritesTimeoutMs);
+    if (enforce && outcome.position) {
+      await this.liveViews.waitForPosition(outcome.position, this.config.readYourWritesTimeoutMs);
+    }
     return outcome;
   }
 }

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { Grants } from '../grants/grants';
+import { GrantsModule } from '../grants/grants.module';
 import { KeysModule } from '../keys/keys.module';
 import { AdminTokenVerifier } from '../platform/auth/admin.guard';
 import { AccessTokenAdminVerifier } from './admin-token-verifier';
@@ -20,7 +20,7 @@ import { TokenValidity } from './tokens/token-validity';
 
 /** The protocol edge: authorization, token, revocation, introspection, metadata, and the AIRisk ListUsers resource. */
 @Module({
-  imports: [KeysModule],
+  imports: [KeysModule, GrantsModule],
   controllers: [
     AuthorizeController,
     TokenController,
@@ -31,7 +31,6 @@ import { TokenValidity } from './tokens/token-validity';
     RevokeTokensController,
   ],
   providers: [
-    Grants,
     ClientAuthentication,
     AccessTokens,
     TokenValidity,

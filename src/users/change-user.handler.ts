@@ -1,7 +1,8 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { agentDecider, agentStream } from '../agents/agent.decider';
 import { eventMetadata, RequestContext } from '../platform/auth/request-context';
-import { EventStore } from '../platform/event-store/event-store';
+import { GrantCascade } from '../grants/grant-cascade';
+import { EventMetadata, EventStore } from '../platform/event-store/event-store';
 import { handleCommand, loadAggregate } from '../platform/event-store/handle-command';
 import { Position } from '../platform/event-store/position';
 import { AgentFacts, ChatSettings, UserCommand, userDecider, UserProfile, UserRole, userStream } from './user.decider';
@@ -26,7 +27,10 @@ export class ChangeUser {
 
 @CommandHandler(ChangeUser)
 export class ChangeUserHandler implements ICommandHandler<ChangeUser, { position?: Position }> {
-  constructor(private readonly events: EventStore) {}
+  constructor(
+    private readonly events: EventStore,
+    private readonly cascade: GrantCascade,
+  ) {}
 
   async execute({ userId, change, context, ifRevision }: ChangeUser): Promise<{ position?: Position }> {
     const now = new Date().toISOString();
@@ -34,14 +38,20 @@ export class ChangeUserHandler implements ICommandHandler<ChangeUser, { position
       change.type === 'GrantAgent'
         ? { ...change, userId, agent: await this.agentFacts(change.agentId), now }
         : { ...change, userId, now };
+    let metadata: EventMetadata | undefined;
     const { position } = await handleCommand(
       this.events,
       userStream(userId),
       userDecider,
       command,
-      (state) => eventMetadata(context, new Date(now), state.status === 'absent' ? undefined : state.companyId),
+      (state) =>
+        (metadata = eventMetadata(context, new Date(now), state.status === 'absent' ? undefined : state.companyId)),
       ifRevision,
     );
+    // An admin's mass revocation is also recorded on each of the user's live grants.
+    if (change.type === 'RevokeUserTokens' && position && metadata) {
+      await this.cascade.revokeLive({ userId }, 'admin', position, metadata);
+    }
     return { position };
   }
 

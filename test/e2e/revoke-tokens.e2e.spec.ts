@@ -88,6 +88,33 @@ describe('POST /api/admin/tokens/revoke', () => {
     expect(await active(await genericToken())).toBe(true);
   });
 
+  it('records the revocation on every live grant with its reason: admin, user_deactivated, client_disabled', async () => {
+    const grantOf = (token: string) => {
+      const { jti } = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as { jti: string };
+      return jti.slice(0, jti.lastIndexOf('.'));
+    };
+    const lastEvent = async (token: string) =>
+      (await service.app.get(EventStore).readStream(`grant-${grantOf(token)}`)).at(-1);
+    const [ann, bob] = [await userToken('ann'), await userToken('bob')];
+    await service.request('/api/admin/tokens/revoke', { method: 'POST', body: JSON.stringify({ userId: 'ann' }) });
+    expect(await lastEvent(ann)).toMatchObject({ type: 'TokenRevoked', data: { reason: 'admin' } });
+    expect(await lastEvent(bob)).toMatchObject({ type: 'TokenIssued' });
+
+    await service.request('/api/admin/users/bob/deactivate', { method: 'POST' });
+    expect(await lastEvent(bob)).toMatchObject({ type: 'TokenRevoked', data: { reason: 'user_deactivated' } });
+    await service.request('/api/admin/users/bob/reactivate', { method: 'POST' });
+
+    const generic = await genericToken();
+    await service.request(`/api/admin/clients/${clientId}/disable`, { method: 'POST' });
+    expect(await lastEvent(generic)).toMatchObject({
+      type: 'TokenRevoked',
+      data: { reason: 'client_disabled' },
+      metadata: { actor: { kind: 'admin' } },
+    });
+    expect(await lastEvent(ann)).toMatchObject({ data: { reason: 'admin' } }); // revoked once, not again
+    await service.request(`/api/admin/clients/${clientId}/enable`, { method: 'POST' });
+  });
+
   it.each([
     ['an empty body', {}, 400],
     ['an unknown client', { clientId: crypto.randomUUID() }, 404],

@@ -8,6 +8,7 @@ import { projectionWriter } from './projection-writer';
 
 export const CHECKPOINTS = 'projection_checkpoints';
 export const PARKED_EVENTS = 'projection_parked_events';
+const CHECKPOINT_INTERVAL_MS = 1_000;
 
 export type ProjectionState = 'starting' | 'catching_up' | 'live' | 'standby' | 'stopped';
 
@@ -147,11 +148,11 @@ export class ProjectionRunner {
     const key = projectionKey(entry.projection);
     entry.position = await this.loadCheckpoint(entry.projection);
     entry.state = 'catching_up';
-    const subscription = this.events.subscribe({
-      after: entry.position,
-      filter: { types: entry.projection.handles },
-      signal: this.stopping.signal,
-    });
+    // Unfiltered: the position then follows every event, so waiting for any position works (a write
+    // of a type this projection ignores is "seen" once passed) and lag is measured against the head.
+    const subscription = this.events.subscribe({ after: entry.position, signal: this.stopping.signal });
+    const handles = new Set(entry.projection.handles);
+    let savedAt = Date.now();
     let leaseLost = false;
     const renewal = setInterval(async () => {
       if (await this.store.tryAcquireLease(key, this.instanceId, this.leaseTtlMs).catch(() => false)) return;
@@ -163,7 +164,17 @@ export class ProjectionRunner {
     try {
       for await (const event of subscription) {
         if (leaseLost) break;
-        await this.applyWithRetries(entry, event);
+        if (handles.has(event.type)) {
+          await this.applyWithRetries(entry, event);
+          savedAt = Date.now();
+        } else {
+          this.advance(entry, event.position, null);
+          // Progress past ignored events is saved at most once a second, so a restart does not rescan them all.
+          if (Date.now() - savedAt >= CHECKPOINT_INTERVAL_MS) {
+            await this.store.upsert(CHECKPOINTS, checkpointDocument(entry.projection, event.position));
+            savedAt = Date.now();
+          }
+        }
         if (this.isStopped(entry)) break;
         this.markLiveWhenCaughtUp(entry, subscription.caughtUp);
       }

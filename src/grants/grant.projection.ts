@@ -1,0 +1,88 @@
+import { RecordedEvent } from '../platform/event-store/event-store';
+import { applyOnce, physicalCollection, Projection, ProjectionWriter } from '../platform/projections/projection';
+import { GrantEvent, GrantType, RevocationReason } from './grant.decider';
+
+/** One document per grant: who it is for, whether it is live, and until when its tokens could be used. */
+export type GrantView = {
+  readonly id: string;
+  readonly clientId: string;
+  readonly companyId: string;
+  readonly userId: string | null;
+  readonly grantType: GrantType;
+  readonly status: 'code_issued' | 'active' | 'revoked';
+  readonly issuedAt: string;
+  /** When the grant began (its code or first token): the list order. */
+  readonly createdAt: string;
+  /** The latest expiry of anything the grant holds (code, access token, refresh token). */
+  readonly expiresAt: string;
+  readonly revokedAt: string | null;
+  readonly revocationReason: RevocationReason | null;
+  readonly revision: number;
+};
+
+const later = (a: string, b: string | null) => (b !== null && b > a ? b : a);
+
+export const grantsProjection: Projection = {
+  name: 'grants',
+  version: 1,
+  collections: {
+    grants: [
+      { fields: ['clientId', 'status', 'createdAt', 'id'] },
+      { fields: ['userId', 'status', 'createdAt', 'id'] },
+    ],
+  },
+  handles: [
+    'AuthorizationCodeIssued',
+    'AuthorizationCodeRedeemed',
+    'TokenIssued',
+    'RefreshTokenRotated',
+    'TokenRevoked',
+  ],
+  // Revocation cascades read it: a grant missing here would keep no audit record of its revocation.
+  critical: true,
+  async apply(recorded: RecordedEvent, writer: ProjectionWriter): Promise<void> {
+    const event = recorded as unknown as RecordedEvent & GrantEvent;
+    await applyOnce<GrantView>(writer, 'grants', event.data.grantId, recorded, (current) => {
+      switch (event.type) {
+        case 'AuthorizationCodeIssued': {
+          const { grantId, clientId, companyId, userId, issuedAt, expiresAt } = event.data;
+          return {
+            ...{ id: grantId, clientId, companyId, userId, issuedAt, expiresAt, createdAt: issuedAt },
+            grantType: 'authorization_code',
+            status: 'code_issued',
+            revokedAt: null,
+            revocationReason: null,
+          };
+        }
+        case 'TokenIssued': {
+          const { grantId, clientId, companyId, userId, grantType, issuedAt, expiresAt, refreshExpiresAt } = event.data;
+          const until = later(expiresAt, refreshExpiresAt);
+          if (current)
+            return { ...current, status: current.status === 'revoked' ? 'revoked' : 'active', expiresAt: until };
+          return {
+            ...{ id: grantId, clientId, companyId, userId, grantType, issuedAt, createdAt: issuedAt },
+            status: 'active',
+            expiresAt: until,
+            revokedAt: null,
+            revocationReason: null,
+          };
+        }
+        case 'RefreshTokenRotated':
+          return current && { ...current, expiresAt: later(event.data.expiresAt, event.data.refreshExpiresAt) };
+        case 'TokenRevoked':
+          return (
+            current && {
+              ...current,
+              status: 'revoked',
+              revokedAt: event.data.revokedAt,
+              revocationReason: event.data.reason,
+            }
+          );
+        case 'AuthorizationCodeRedeemed':
+          return current;
+      }
+    });
+  },
+};
+
+export const GRANTS = physicalCollection(grantsProjection, 'grants');
