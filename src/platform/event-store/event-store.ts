@@ -21,6 +21,8 @@ export interface EventMetadata {
   readonly schemaVersion: number;
   readonly ip?: string;
   readonly userAgent?: string;
+  /** SHA-256 chained to the previous event of the stream (see event-chain.ts); set at append. */
+  readonly hash?: string;
 }
 
 export interface RecordedEvent<Type extends string = string, Data = unknown> {

@@ -1,4 +1,5 @@
-import { EventMetadata, EventStore } from './event-store';
+import { chainEvents } from './event-chain';
+import { EventMetadata, EventStore, RecordedEvent } from './event-store';
 import { Position } from './position';
 
 /** A domain event as deciders see it: the business fact, without the envelope. */
@@ -37,18 +38,19 @@ export class StaleRevisionError extends Error {
   }
 }
 
-/** An aggregate's current state and the revision of its last event (-1 when it has none). */
+/** An aggregate's current state, the revision of its last event (-1 when it has none), and that event. */
 export async function loadAggregate<Command, Event extends DomainEvent, State>(
   store: EventStore,
   stream: string,
   decider: Decider<Command, Event, State>,
-): Promise<{ state: State; revision: number }> {
+): Promise<{ state: State; revision: number; last?: RecordedEvent }> {
   const history = await store.readStream(stream);
   const state = history.reduce(
     (current, event) => decider.evolve(current, event as unknown as Event),
     decider.initialState,
   );
-  return { state, revision: history.length === 0 ? -1 : history[history.length - 1].revision };
+  const last = history.at(-1);
+  return { state, revision: last ? last.revision : -1, last };
 }
 
 /**
@@ -65,14 +67,18 @@ export async function handleCommand<Command, Event extends DomainEvent, State>(
   metadata: EventMetadata | ((state: State) => EventMetadata),
   ifRevision?: number,
 ): Promise<CommandOutcome<Event, State>> {
-  const { state, revision } = await loadAggregate(store, stream, decider);
+  const { state, revision, last } = await loadAggregate(store, stream, decider);
   if (ifRevision !== undefined && ifRevision !== revision) throw new StaleRevisionError(stream, ifRevision, revision);
   const events = decider.decide(command, state);
   if (events.length === 0) return { state, revision, events };
   const envelope = typeof metadata === 'function' ? metadata(state) : metadata;
   const { position, nextRevision } = await store.append(
     stream,
-    events.map((event) => ({ type: event.type, data: event.data, metadata: envelope })),
+    chainEvents(
+      stream,
+      last,
+      events.map((event) => ({ type: event.type, data: event.data, metadata: envelope })),
+    ),
     revision === -1 ? 'no_stream' : revision,
   );
   return { state: events.reduce(decider.evolve, state), revision: nextRevision, events, position };
