@@ -101,7 +101,9 @@ describe('client decider', () => {
     });
 
     it('registers a public client without a secret', () => {
-      const [event] = given().when(register({ clientType: 'public', secretHash: null }))();
+      const [event] = given().when(
+        register({ clientType: 'public', secretHash: null, allowUserTokens: false, scopes: [] }),
+      )();
       expect(event).toEqual(
         expect.objectContaining({
           type: 'ClientRegistered',
@@ -131,7 +133,21 @@ describe('client decider', () => {
       ['a blank name', { name: '   ' }, 'invalid_client_name'],
       ['an over-long name', { name: 'x'.repeat(201) }, 'invalid_client_name'],
       ['an unknown scope', { scopes: ['admin', 'superuser' as ClientScope] }, 'invalid_scope'],
-      ['a public client with a secret', { clientType: 'public' as const, secretHash: hash }, 'invalid_client_secret'],
+      [
+        'a public client with a secret',
+        { clientType: 'public' as const, secretHash: hash, scopes: [], allowUserTokens: false },
+        'invalid_client_secret',
+      ],
+      [
+        'a public client with scopes',
+        { clientType: 'public' as const, secretHash: null, allowUserTokens: false },
+        'public_client_privileges',
+      ],
+      [
+        'a public client allowed user tokens',
+        { clientType: 'public' as const, secretHash: null, scopes: [] },
+        'public_client_privileges',
+      ],
       [
         'a confidential client without a secret',
         { clientType: 'confidential' as const, secretHash: null },

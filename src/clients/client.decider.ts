@@ -129,6 +129,15 @@ function registration(command: Extract<ClientCommand, { type: 'RegisterClient' }
   assertValidRedirectUris(command.redirectUris);
   const unknown = command.scopes.filter((scope) => !CLIENT_SCOPES.includes(scope));
   if (unknown.length > 0) throw new DomainError('invalid', 'invalid_scope', `unknown scopes: ${unknown.join(', ')}`);
+  // Anyone can act as a public client (its id is no secret, and AIRisk has no login step), so it may
+  // hold neither admin scopes nor user tokens: those need a client that authenticates.
+  if (command.clientType === 'public' && (command.scopes.length > 0 || command.allowUserTokens)) {
+    throw new DomainError(
+      'invalid',
+      'public_client_privileges',
+      'a public client can have neither scopes nor user tokens: anyone knowing its id could use them',
+    );
+  }
   // RFC 6749 §2.1: a public client cannot keep a secret, so it gets none; a confidential one must have one.
   if ((command.clientType === 'public') !== (command.secretHash === null)) {
     throw new DomainError(

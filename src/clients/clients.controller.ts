@@ -56,7 +56,9 @@ export class ClientsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     assertWithinScope(context, body.companyId, 'company', body.companyId);
-    const input = { allowUserTokens: true, scopes: [], type: 'confidential' as const, ...body };
+    const type = body.type ?? 'confidential';
+    // User tokens are on by default for confidential clients only (see the client decider).
+    const input = { allowUserTokens: type === 'confidential', scopes: [], ...body, type };
     const { clientId, clientSecret, position }: RegisteredClient = await this.commands.execute(
       new RegisterClient(input, context),
     );

@@ -157,7 +157,8 @@ export class AppConfig {
     this.refreshTokenTtlSeconds = environment.REFRESH_TOKEN_TTL_SECONDS ?? 2_592_000;
     this.authorizationCodeTtlSeconds = environment.AUTHORIZATION_CODE_TTL_SECONDS ?? 60;
     this.refreshReuseGraceSeconds = environment.REFRESH_REUSE_GRACE_SECONDS ?? 10;
-    this.keyActivationDelaySeconds = environment.KEY_ACTIVATION_DELAY_SECONDS ?? 0;
+    // DESIGN §7: the next key is published before it signs; 5 minutes outlasts the JWKS's max-age.
+    this.keyActivationDelaySeconds = environment.KEY_ACTIVATION_DELAY_SECONDS ?? 300;
     this.accessTokenAudience = environment.ACCESS_TOKEN_AUDIENCE ?? 'airisk-api';
   }
 

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { EventMetadata } from '../platform/event-store/event-store';
 import { Position } from '../platform/event-store/position';
 import { ReadYourWrites } from '../platform/projections/read-your-writes';
@@ -17,13 +17,32 @@ const PAGE = 500;
  */
 @Injectable()
 export class GrantCascade {
+  private readonly logger = new Logger('grants');
+
   constructor(
     private readonly grants: Grants,
     private readonly readModels: ReadModels,
     private readonly readYourWrites: ReadYourWrites,
   ) {}
 
+  /**
+   * Never fails the request that caused it: the cause is recorded and already enforced by the token
+   * cutoff; a grant left unrecorded here is logged (an admin secret rotation must still return its secret).
+   */
   async revokeLive(
+    holder: { clientId: string } | { userId: string },
+    reason: RevocationReason,
+    cause: Position,
+    metadata: EventMetadata,
+  ): Promise<void> {
+    try {
+      await this.revokeEach(holder, reason, cause, metadata);
+    } catch (error) {
+      this.logger.error(`revocation cascade (${reason}) for ${JSON.stringify(holder)} stopped: ${String(error)}`);
+    }
+  }
+
+  private async revokeEach(
     holder: { clientId: string } | { userId: string },
     reason: RevocationReason,
     cause: Position,

@@ -157,17 +157,15 @@ function evolve(state: GrantState, event: GrantEvent): GrantState {
       if (state.status === 'absent') return state;
       // The presented token is spent; so is the one it superseded when a retry came within the grace period.
       const superseded = [event.data.previousRefreshTokenHash, state.refreshTokenHash].filter((hash) => hash !== null);
+      // A grace retry is honoured once: the retried token then counts as spent like any other.
+      const retry = event.data.previousRefreshTokenHash === state.previousRefreshTokenHash;
       return {
         ...state,
         refreshTokenHash: event.data.refreshTokenHash,
         refreshExpiresAt: event.data.refreshExpiresAt,
         refreshCutoffs: event.data.cutoffs,
-        previousRefreshTokenHash: event.data.previousRefreshTokenHash,
-        // A retry within the grace period keeps the window of the rotation it retries: it never slides.
-        rotatedAt:
-          event.data.previousRefreshTokenHash === state.previousRefreshTokenHash
-            ? state.rotatedAt
-            : event.data.issuedAt,
+        previousRefreshTokenHash: retry ? null : event.data.previousRefreshTokenHash,
+        rotatedAt: retry ? state.rotatedAt : event.data.issuedAt,
         spentRefreshTokenHashes: [...new Set([...state.spentRefreshTokenHashes, ...superseded])],
       };
     }
@@ -235,27 +233,47 @@ function redeem(command: Extract<GrantCommand, { type: 'RedeemCode' }>, state: G
 /** RFC 9700 §4.14.2: refresh tokens rotate; presenting a spent one revokes the whole grant. */
 function rotate(command: Extract<GrantCommand, { type: 'RotateRefreshToken' }>, state: GrantState): GrantEvent[] {
   const invalid = (why: string) => new OAuthError('invalid_grant', why);
-  if (state.status === 'absent' || state.refreshTokenHash === null) throw invalid('the refresh token is not valid');
-  if (state.clientId !== command.clientId) throw invalid('the refresh token was issued to another client');
+  // The token itself is checked first: without it, nothing about the grant is revealed.
+  if (!holdsRefreshToken(state, command.clientId, command.presentedHash))
+    throw invalid('the refresh token is not valid');
   if (state.status === 'revoked') throw invalid('the grant has been revoked');
   const current = command.presentedHash === state.refreshTokenHash;
   const retried =
     command.presentedHash === state.previousRefreshTokenHash &&
     Date.parse(command.now) - Date.parse(state.rotatedAt!) <= command.graceSeconds * 1000;
-  if (!current && !retried) {
-    if (state.spentRefreshTokenHashes.includes(command.presentedHash)) {
-      throw new GrantReplayError('refresh_reuse', 'the refresh token has already been used');
-    }
-    throw invalid('the refresh token is not valid');
-  }
-  if (current && Date.parse(command.now) >= Date.parse(state.refreshExpiresAt!))
+  if (!current && !retried) throw new GrantReplayError('refresh_reuse', 'the refresh token has already been used');
+  if (current && Date.parse(command.now) >= Date.parse(state.refreshExpiresAt!)) {
     throw invalid('the refresh token has expired');
+  }
   return [
     {
       type: 'RefreshTokenRotated',
       data: { grantId: state.grantId, previousRefreshTokenHash: command.presentedHash, ...command.tokens },
     },
   ];
+}
+
+/** Whether `presentedHash` is a refresh token this grant issued to this client (current, previous or spent). */
+export function holdsRefreshToken(
+  state: GrantState,
+  clientId: string,
+  presentedHash: string,
+): state is Exclude<GrantState, { status: 'absent' }> {
+  if (state.status === 'absent' || state.refreshTokenHash === null || state.clientId !== clientId) return false;
+  return (
+    presentedHash === state.refreshTokenHash ||
+    presentedHash === state.previousRefreshTokenHash ||
+    state.spentRefreshTokenHashes.includes(presentedHash)
+  );
+}
+
+/** Whether `codeHash` is this grant's code, issued to this client. */
+export function holdsCode(
+  state: GrantState,
+  clientId: string,
+  codeHash: string,
+): state is Exclude<GrantState, { status: 'absent' }> {
+  return state.status !== 'absent' && state.codeHash === codeHash && state.clientId === clientId;
 }
 
 export const grantDecider: Decider<GrantCommand, GrantEvent, GrantState> = {

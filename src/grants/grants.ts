@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { EventMetadata, EventStore } from '../platform/event-store/event-store';
 import { LiveViewRunner } from '../platform/projections/live-view-runner';
+import { OAuthError } from '../oauth/oauth-error';
 import { CommandOutcome, handleCommand, loadAggregate } from '../platform/event-store/handle-command';
 import { retryOnConflict } from '../platform/event-store/retry-on-conflict';
 import {
@@ -60,9 +61,12 @@ export class Grants {
     const outcome = await retryOnConflict(() =>
       handleCommand(this.events, grantStream(grantId), grantDecider, command, metadata),
     );
-    if (enforce && outcome.position) {
-      await this.liveViews.waitForPosition(outcome.position, this.config.readYourWritesTimeoutMs);
-    }
+    const enforced =
+      !enforce ||
+      !outcome.position ||
+      (await this.liveViews.waitForPosition(outcome.position, this.config.readYourWritesTimeoutMs));
+    if (!enforced)
+      throw new OAuthError('temporarily_unavailable', 'the revocation is recorded but not yet enforced here; retry');
     return outcome;
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { secretMatches } from '../platform/crypto/secrets';
+import { LiveViewRunner } from '../platform/projections/live-view-runner';
 import { OAuthError } from './oauth-error';
 import { parameter, RawParameters } from './parameters';
 import { ClientRecord, SecurityView } from './security-view';
@@ -19,7 +20,10 @@ const BAD_CREDENTIALS = 'client authentication failed';
  */
 @Injectable()
 export class ClientAuthentication {
-  constructor(private readonly view: SecurityView) {}
+  constructor(
+    private readonly view: SecurityView,
+    private readonly liveViews: LiveViewRunner,
+  ) {}
 
   /**
    * `anonymous` says how a request naming no client at all is refused: the AIRisk token endpoint
@@ -30,6 +34,9 @@ export class ClientAuthentication {
     body: RawParameters,
     anonymous: 'invalid_request' | 'invalid_client' = 'invalid_client',
   ): AuthenticatedClient {
+    // Fail closed: a view that is not live may not know of a disable or a secret rotation yet.
+    if (!this.liveViews.isLive())
+      throw new OAuthError('temporarily_unavailable', 'the server is catching up; retry shortly');
     const basic = basicCredentials(authorization);
     const bodyId = parameter(body, 'client_id');
     const bodySecret = parameter(body, 'client_secret');

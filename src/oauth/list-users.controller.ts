@@ -6,6 +6,7 @@ import { ReadModels } from '../platform/read-store/read-models';
 import { Document } from '../platform/read-store/read-store';
 import { USERS, UserView } from '../users/user.projection';
 import { AccessTokens, AccessTokenClaims } from './tokens/access-tokens';
+import { SecurityView } from './security-view';
 import { TokenValidity } from './tokens/token-validity';
 
 export interface ListedUser {
@@ -30,6 +31,7 @@ export class ListUsersController {
     private readonly accessTokens: AccessTokens,
     private readonly validity: TokenValidity,
     private readonly readModels: ReadModels,
+    private readonly view: SecurityView,
   ) {}
 
   @Get(['Users/ListUsers', 'ListUsers'])
@@ -60,6 +62,14 @@ export class ListUsersController {
         HttpStatus.UNAUTHORIZED,
         'a valid access token is required',
         match ? 'invalid_token' : 'missing_token',
+      );
+    }
+    // Anyone can obtain a public client's generic token (its id is no secret): it does not list people.
+    if (claims.userid === undefined && this.view.client(claims.client_id)?.type !== 'confidential') {
+      throw new ProblemException(
+        HttpStatus.FORBIDDEN,
+        "a public client's generic token cannot list users: anyone can obtain one",
+        'insufficient_scope',
       );
     }
     return claims;

@@ -10,7 +10,8 @@ export type OAuthErrorCode =
   | 'unsupported_grant_type'
   | 'invalid_scope'
   | 'unsupported_token_type'
-  | 'unsupported_response_type';
+  | 'unsupported_response_type'
+  | 'temporarily_unavailable';
 
 /** A refusal at a token-style endpoint: answered as `{ error, error_description }` JSON. */
 export class OAuthError extends Error {
@@ -22,9 +23,10 @@ export class OAuthError extends Error {
     super(`${error}: ${description}`);
   }
 
-  /** RFC 6749 §5.2: 400, except a failed client authentication, which is 401. */
+  /** RFC 6749 §5.2: 400, except a failed client authentication (401) and a server that cannot check safely now (503). */
   get status(): number {
-    return this.error === 'invalid_client' ? HttpStatus.UNAUTHORIZED : HttpStatus.BAD_REQUEST;
+    if (this.error === 'invalid_client') return HttpStatus.UNAUTHORIZED;
+    return this.error === 'temporarily_unavailable' ? HttpStatus.SERVICE_UNAVAILABLE : HttpStatus.BAD_REQUEST;
   }
 }
 

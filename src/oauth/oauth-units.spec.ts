@@ -6,6 +6,7 @@ import { RecordedEvent } from '../platform/event-store/event-store';
 import { ProblemException } from '../platform/http/problem-details';
 import { UserRole } from '../users/user.decider';
 import { authorizationRequest, redirectTarget } from './authorize/authorization-request';
+import { LiveViewRunner } from '../platform/projections/live-view-runner';
 import { ClientAuthentication } from './client-authentication';
 import { OAuthError, OAuthErrorCode } from './oauth-error';
 import { bodyParameters, parameter, RawParameters, requiredParameter } from './parameters';
@@ -14,6 +15,9 @@ import { assertCodeVerifier, isS256Challenge } from './token/pkce';
 import { scopeWithin } from './token/scope';
 import { grantIdIn, newGrantId, newOpaqueToken } from './tokens/opaque-tokens';
 import { TokenHolder, TokenValidity } from './tokens/token-validity';
+
+/** The security views are live in these tests; failing closed when they are not is tested below. */
+const live = { isLive: () => true } as unknown as LiveViewRunner;
 
 const now = '2026-11-27T10:00:00.000Z';
 
@@ -298,7 +302,7 @@ describe('ClientAuthentication', () => {
     feed = new Feed();
     feed.registerClient('web', { secretHash: hashSecret(secret) });
     feed.registerClient('spa', { type: 'public', secretHash: null });
-    authentication = new ClientAuthentication(feed.view);
+    authentication = new ClientAuthentication(feed.view, live);
   });
 
   it('authenticates with the secret in the body (client_secret_post)', () => {
@@ -495,16 +499,14 @@ describe('authorization request', () => {
     });
   });
 
-  it('accepts a full request: user, normalised scope and S256 challenge', () => {
-    const request = authorize(
-      webQuery({
-        userid: 'alice',
-        scope: 'audit:read admin audit:read',
-        code_challenge: challenge,
-        code_challenge_method: 'S256',
-      }),
-    );
-    expect(request).toMatchObject({ userId: 'alice', scope: 'audit:read admin', codeChallenge: challenge });
+  it('accepts a full request: user and S256 challenge', () => {
+    const request = authorize(webQuery({ userid: 'alice', code_challenge: challenge, code_challenge_method: 'S256' }));
+    expect(request).toMatchObject({ userId: 'alice', scope: '', codeChallenge: challenge });
+  });
+
+  it('never grants admin or audit scopes through the browser, even to a client that holds them', () => {
+    expectOAuthError(() => authorize(webQuery({ scope: 'admin' })), 'invalid_scope');
+    expectOAuthError(() => authorize(webQuery({ scope: 'audit:read' })), 'invalid_scope');
   });
 
   it('accepts any of the registered redirect URIs and leaves state undefined when absent', () => {
@@ -670,7 +672,7 @@ describe('TokenValidity', () => {
     feed.registerClient('other');
     feed.registerUser('alice');
     feed.registerUser('carol', 'company-b');
-    validity = new TokenValidity(feed.view);
+    validity = new TokenValidity(feed.view, live);
   });
 
   it('honours a generic and a user token of an enabled client and active user', () => {
@@ -712,10 +714,21 @@ describe('TokenValidity', () => {
   it('keeps tokens alive through changes that cut nothing off', () => {
     feed.client('web', 'RedirectUriAdded', { uri: 'https://app.example/new', addedAt: now });
     feed.client('other', 'ClientTokensRevoked', { revokedAt: now });
-    feed.user('alice', 'UserRoleChanged', { role: 'monitor', changedAt: now });
     feed.user('alice', 'UserGrantedAgent', { agentId: 'agent-1', grantedAt: now });
     expect(validity.isHonoured(generic())).toBe(true);
     expect(validity.isHonoured(forAlice())).toBe(true);
+  });
+
+  it.each([
+    ['UserRoleChanged', { role: 'monitor' }],
+    ['UserAgentRevoked', { agentId: 'agent-1' }],
+    ['UserDefaultAgentSet', { agentId: 'agent-1' }],
+    ['UserDefaultAgentCleared', {}],
+  ])('ends user tokens whose claims %s makes stale, and only those', (type, data) => {
+    const revision = feed.user('alice', type, { ...data, changedAt: now });
+    expect(validity.isHonoured(forAlice())).toBe(false);
+    expect(validity.isHonoured(forAlice(revision))).toBe(true);
+    expect(validity.isHonoured(generic())).toBe(true);
   });
 
   it('after a re-enable, keeps old tokens dead and honours those issued under the new cutoff', () => {
@@ -766,5 +779,29 @@ describe('TokenValidity', () => {
     expect(validity.isAccessTokenHonoured({ ...claims, cutoffs: { client: -1 } })).toBe(false);
     feed.revokeGrant(grantId);
     expect(validity.isAccessTokenHonoured(claims)).toBe(false);
+  });
+});
+
+describe('failing closed while the security view is not live', () => {
+  const notLive = { isLive: () => false } as unknown as LiveViewRunner;
+  it('refuses client authentication with temporarily_unavailable (503) and honours no token', () => {
+    const feed = new Feed();
+    feed.registerClient('web', { secretHash: hashSecret('s3cret') });
+    const authentication = new ClientAuthentication(feed.view, notLive);
+    expectOAuthError(
+      () => authentication.authenticate(undefined, { client_id: 'web', client_secret: 's3cret' }),
+      'temporarily_unavailable',
+      503,
+    );
+    const validity = new TokenValidity(feed.view, notLive);
+    expect(
+      validity.isHonoured({
+        grantId: 'g',
+        clientId: 'web',
+        companyId: 'company-a',
+        userId: null,
+        cutoffs: { client: -1, user: null },
+      }),
+    ).toBe(false);
   });
 });

@@ -5,6 +5,7 @@ import { IsOptional, IsString, IsUUID, Matches } from 'class-validator';
 import { ChangeClient, ClientChanged } from '../clients/change-client.handler';
 import { CLIENTS, clientsProjection, ClientView } from '../clients/client.projection';
 import { ReadModels } from '../platform/read-store/read-models';
+import { Position } from '../platform/event-store/position';
 import { AdminGuard } from '../platform/auth/admin.guard';
 import { Context, RequestContext } from '../platform/auth/request-context';
 import { ADMIN_SECURITY } from '../platform/http/openapi';
@@ -58,15 +59,26 @@ export class RevokeTokensController {
       const { position }: ClientChanged = await this.commands.execute(
         new ChangeClient(clientId, { type: 'RevokeClientTokens' }, context),
       );
-      await this.readYourWrites.visible(clientsProjection.name, position);
+      await this.enforced(clientsProjection.name, position);
       revoked.clientId = clientId;
     }
     if (userId) {
       await this.readModels.requireWithin<UserView>(USERS, userId, 'user', context);
       const { position } = await this.commands.execute(new ChangeUser(userId, { type: 'RevokeUserTokens' }, context));
-      await this.readYourWrites.visible(usersProjection.name, position);
+      await this.enforced(usersProjection.name, position);
       revoked.userId = userId;
     }
     return revoked;
+  }
+
+  /** The answer promises enforcement on this instance: if the bounded wait runs out, say so (503). */
+  private async enforced(projection: string, position: Position | undefined): Promise<void> {
+    if (!(await this.readYourWrites.visible(projection, position))) {
+      throw new ProblemException(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'recorded, but not yet enforced here; retry',
+        'not_yet_enforced',
+      );
+    }
   }
 }

@@ -37,7 +37,15 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** Events that end every token issued before them, per aggregate. */
 const CLIENT_CUTOFFS = new Set(['ClientDisabled', 'ClientSecretRotated', 'ClientTokensRevoked']);
-const USER_CUTOFFS = new Set(['UserDeactivated', 'UserTokensRevoked']);
+/** A user token carries the role and agents: a change that narrows or alters them ends the old tokens. */
+const USER_CUTOFFS = new Set([
+  'UserDeactivated',
+  'UserTokensRevoked',
+  'UserRoleChanged',
+  'UserAgentRevoked',
+  'UserDefaultAgentSet',
+  'UserDefaultAgentCleared',
+]);
 
 /**
  * What the OAuth endpoints check on every request, in memory on every instance (DESIGN §5, §9):

@@ -39,9 +39,11 @@ class PlatformLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
     private readonly liveViews: LiveViewRunner,
   ) {}
 
+  /** The security views must hold everything before the first request is taken: they fail closed until then. */
   async onApplicationBootstrap(): Promise<void> {
     this.liveViews.start();
     await this.runner.start();
+    await this.liveViews.whenCaughtUp();
   }
 
   beforeApplicationShutdown(signal?: string): void {

@@ -15,7 +15,7 @@ describe('signing keys over HTTP', () => {
   };
 
   beforeAll(async () => {
-    service = await startApp();
+    service = await startApp({ KEY_ACTIVATION_DELAY_SECONDS: '0' });
   });
   afterAll(async () => service.close());
 
@@ -88,7 +88,7 @@ describe('signing keys over HTTP', () => {
   it('serves the same keys after a restart on the same data directory', async () => {
     const kids = (await jwks()).keys.map((key) => key.kid);
     await service.close();
-    service = await startApp({ DATA_DIR: service.dataDir });
+    service = await startApp({ DATA_DIR: service.dataDir, KEY_ACTIVATION_DELAY_SECONDS: '0' });
     expect((await jwks()).keys.map((key) => key.kid)).toEqual(kids);
   });
 

@@ -40,7 +40,7 @@ describe('a standard OAuth client library (oauth4webapi + jose) against the runn
 
   beforeAll(async () => {
     // No grace period: presenting a rotated refresh token again is reuse at once.
-    service = await startApp({ REFRESH_REUSE_GRACE_SECONDS: '0' });
+    service = await startApp({ REFRESH_REUSE_GRACE_SECONDS: '0', KEY_ACTIVATION_DELAY_SECONDS: '0' });
     issuer = service.baseUrl;
     const company = await admin('/api/admin/companies', { name: 'Standard Client Ltd', userLicenses: 2 });
     const agent = await admin(`/api/admin/companies/${company.id}/agents`, { name: 'Underwriting Assistant' });
@@ -226,14 +226,15 @@ describe('a standard OAuth client library (oauth4webapi + jose) against the runn
   });
 
   it('runs authorization code + PKCE S256 with client_secret_basic; the access token verifies against the JWKS', async () => {
-    const { tokens, callback, verifier } = await codeFlow(confidential, basic, { scope: 'audit:read' });
+    const { tokens, callback, verifier } = await codeFlow(confidential, basic);
     expect(tokens.refresh_token).toEqual(expect.any(String));
-    expect(tokens.scope).toBe('audit:read');
+    // Admin and audit scopes never come through the browser (client_credentials only).
+    expect(tokens.scope).toBe('');
     const payload = await expectValidAccessToken(tokens);
     expect(payload).toMatchObject({
       sub: confidential.client_id,
       client_id: confidential.client_id,
-      scope: 'audit:read',
+      scope: '',
     });
     expect(payload).not.toHaveProperty('userid');
 
@@ -308,7 +309,7 @@ describe('a standard OAuth client library (oauth4webapi + jose) against the runn
   });
 
   it('introspects (RFC 7662) both tokens as active, and as inactive once the refresh token is revoked (RFC 7009)', async () => {
-    const { tokens } = await codeFlow(confidential, basic, { userid: USER_ID, scope: 'audit:read' });
+    const { tokens } = await codeFlow(confidential, basic, { userid: USER_ID });
     const claims = await expectValidAccessToken(tokens);
 
     const access = await introspect(tokens.access_token);
@@ -316,7 +317,7 @@ describe('a standard OAuth client library (oauth4webapi + jose) against the runn
       active: true,
       sub: USER_ID,
       client_id: confidential.client_id,
-      scope: 'audit:read',
+      scope: '',
       exp: claims.exp,
       iat: claims.iat,
       jti: claims.jti,
@@ -329,7 +330,7 @@ describe('a standard OAuth client library (oauth4webapi + jose) against the runn
       active: true,
       sub: USER_ID,
       client_id: confidential.client_id,
-      scope: 'audit:read',
+      scope: '',
       exp: expect.any(Number),
     });
     // The refresh token outlives the access token.

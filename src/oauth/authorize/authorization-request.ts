@@ -51,7 +51,8 @@ export function authorizationRequest(
   const responseType = parameter(query, 'response_type') ?? 'code';
   if (responseType !== 'code')
     throw new OAuthError('unsupported_response_type', 'only response_type=code is supported');
-  const scope = scopeWithin(parameter(query, 'scope'), client.scopes);
+  // Admin and audit scopes come only from client_credentials: never through a browser redirect.
+  const scope = scopeWithin(parameter(query, 'scope'), []);
   return {
     ...target,
     userId: requestedUser(view, client, parameter(query, 'userid')),

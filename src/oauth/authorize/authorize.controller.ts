@@ -5,6 +5,8 @@ import { AppConfig } from '../../config/app-config';
 import { Grants } from '../../grants/grants';
 import { eventMetadata } from '../../platform/auth/request-context';
 import { hashSecret } from '../../platform/crypto/secrets';
+import { ProblemException } from '../../platform/http/problem-details';
+import { LiveViewRunner } from '../../platform/projections/live-view-runner';
 import { clientContext } from '../client-context';
 import { OAuthError } from '../oauth-error';
 import { RawParameters } from '../parameters';
@@ -24,6 +26,7 @@ export class AuthorizeController {
     private readonly view: SecurityView,
     private readonly grants: Grants,
     private readonly config: AppConfig,
+    private readonly liveViews: LiveViewRunner,
   ) {}
 
   @Get()
@@ -32,6 +35,13 @@ export class AuthorizeController {
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
+    if (!this.liveViews.isLive()) {
+      throw new ProblemException(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'the server is catching up; retry shortly',
+        'temporarily_unavailable',
+      );
+    }
     const target = redirectTarget(this.view, query);
     let authorization;
     try {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { holdsCode } from '../../grants/grant.decider';
 import { Grants } from '../../grants/grants';
 import { EventMetadata } from '../../platform/event-store/event-store';
 import { hashSecret } from '../../platform/crypto/secrets';
@@ -35,7 +36,10 @@ export class AuthorizationCodeGrant {
     const grantId = grantIdIn(code);
     if (!grantId) throw new OAuthError('invalid_grant', 'the authorization code is not valid');
     const { state } = await this.grants.load(grantId);
-    if (state.status === 'absent') throw new OAuthError('invalid_grant', 'the authorization code is not valid');
+    // The code is checked before anything about its grant (or its user) is looked at.
+    if (state.status === 'absent' || !holdsCode(state, client.clientId, hashSecret(code))) {
+      throw new OAuthError('invalid_grant', 'the authorization code is not valid');
+    }
     // Minted before the decision so the event can record the new token's id; discarded if refused.
     const minted = this.issuer.mint(state, { refresh: true, now });
     await this.grants.execute(

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
+import { holdsRefreshToken } from '../../grants/grant.decider';
 import { Grants } from '../../grants/grants';
 import { hashSecret } from '../../platform/crypto/secrets';
 import { EventMetadata } from '../../platform/event-store/event-store';
@@ -35,7 +36,10 @@ export class RefreshTokenGrant {
     const grantId = grantIdIn(refreshToken);
     if (!grantId) throw new OAuthError('invalid_grant', 'the refresh token is not valid');
     const { state } = await this.grants.load(grantId);
-    if (state.status === 'absent') throw new OAuthError('invalid_grant', 'the refresh token is not valid');
+    // The token is checked before anything about its grant is looked at (nothing to probe without it).
+    if (state.status === 'absent' || !holdsRefreshToken(state, client.clientId, hashSecret(refreshToken))) {
+      throw new OAuthError('invalid_grant', 'the refresh token is not valid');
+    }
     // A disable, secret rotation, deactivation or mass revocation since it was issued ends it too.
     if (state.refreshCutoffs && !this.validity.isHonoured({ ...state, cutoffs: state.refreshCutoffs })) {
       throw new OAuthError('invalid_grant', 'the refresh token has been revoked');

@@ -55,14 +55,15 @@ export class AccessTokens {
 
   /** The claims of a token this service signed and that has not expired; null for anything else. */
   verify(token: string): AccessTokenClaims | null {
-    const decoded = this.jwt.decode<{ header?: { kid?: unknown; typ?: unknown; alg?: unknown } } | null>(token, {
-      complete: true,
-    });
-    const header = decoded?.header;
-    if (!header || header.alg !== 'ES256' || header.typ !== JWT_TYPE || typeof header.kid !== 'string') return null;
-    const publicKey = this.keys.publicKey(header.kid);
-    if (!publicKey) return null;
+    // Anything malformed is simply not a token of ours: decoding throws on some garbage.
     try {
+      const decoded = this.jwt.decode<{ header?: { kid?: unknown; typ?: unknown; alg?: unknown } } | null>(token, {
+        complete: true,
+      });
+      const header = decoded?.header;
+      if (!header || header.alg !== 'ES256' || header.typ !== JWT_TYPE || typeof header.kid !== 'string') return null;
+      const publicKey = this.keys.publicKey(header.kid);
+      if (!publicKey) return null;
       return this.jwt.verify<AccessTokenClaims>(token, {
         algorithms: ['ES256'],
         // jsonwebtoken 9 takes a KeyObject (typed as PEM only): no PEM parsing per request.

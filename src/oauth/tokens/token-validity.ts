@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { TokenCutoffs } from '../../grants/grant.decider';
+import { LiveViewRunner } from '../../platform/projections/live-view-runner';
 import { SecurityView } from '../security-view';
 import { AccessTokenClaims } from './access-tokens';
 
@@ -24,7 +25,10 @@ export interface TokenHolder {
  */
 @Injectable()
 export class TokenValidity {
-  constructor(private readonly view: SecurityView) {}
+  constructor(
+    private readonly view: SecurityView,
+    private readonly liveViews: LiveViewRunner,
+  ) {}
 
   isAccessTokenHonoured(claims: AccessTokenClaims): boolean {
     return this.isHonoured({
@@ -37,7 +41,8 @@ export class TokenValidity {
   }
 
   isHonoured({ grantId, clientId, companyId, userId, cutoffs }: TokenHolder): boolean {
-    if (this.view.isGrantRevoked(grantId)) return false;
+    // Fail closed: a view that is not live may not know of a revocation yet.
+    if (!this.liveViews.isLive() || this.view.isGrantRevoked(grantId)) return false;
     const client = this.view.client(clientId);
     if (!client || !client.enabled || client.companyId !== companyId || client.tokenCutoff !== cutoffs.client)
       return false;

@@ -10,20 +10,26 @@ export interface LiveViewStatus {
   readonly error?: string;
 }
 
+const RESUBSCRIBE_DELAY_MS = 500;
+
 /**
- * Feeds every live view from one catch-up-then-live subscription, one event at a time. A view that
- * throws stops the runner (readiness turns red): a security view must never silently skip a fact.
+ * Feeds every live view from one catch-up-then-live subscription, one event at a time. Security
+ * checks fail closed on it: callers refuse to answer unless `isLive()`. A dropped subscription is
+ * resumed from the last applied position; a view that throws stops the runner for good (readiness
+ * turns red): a security view must never silently skip a fact.
  */
 @Injectable()
 export class LiveViewRunner {
   private readonly logger = new Logger('live-views');
   private readonly byType = new Map<string, LiveView[]>();
+  private readonly stopping = new AbortController();
   private position: Position = START;
   private state: LiveViewStatus['state'] = 'catching_up';
   private error?: string;
   private subscription?: Subscription;
   private loop?: Promise<void>;
   private advanced = deferred();
+  private readonly caughtUp = deferred();
 
   constructor(
     private readonly events: EventStore,
@@ -34,16 +40,21 @@ export class LiveViewRunner {
     }
   }
 
-  /**
-   * Unfiltered on purpose: the position then follows the head of the store, so a write this
-   * instance made is "seen" as soon as the views have passed it, whatever its type.
-   */
   start(): void {
-    this.subscription = this.events.subscribe({ after: START });
-    this.loop = this.consume(this.subscription);
+    this.loop = this.run();
+  }
+
+  /** Resolves once the views hold everything that was in the store when they started. */
+  whenCaughtUp(): Promise<void> {
+    return this.caughtUp.promise;
+  }
+
+  isLive(): boolean {
+    return this.state === 'live';
   }
 
   async stop(): Promise<void> {
+    this.stopping.abort();
     await this.subscription?.close();
     await this.loop;
   }
@@ -63,28 +74,57 @@ export class LiveViewRunner {
     return true;
   }
 
+  private async run(): Promise<void> {
+    while (!this.stopping.signal.aborted && !this.isStopped()) {
+      // Unfiltered on purpose: the position then follows the head of the store, so a write this
+      // instance made is "seen" as soon as the views have passed it, whatever its type.
+      const subscription = (this.subscription = this.events.subscribe({ after: this.position }));
+      try {
+        await this.consume(subscription);
+      } catch (error) {
+        if (this.isStopped()) return;
+        this.logger.warn(`subscription dropped at ${formatPosition(this.position)}: ${describe(error)}; resuming`);
+      }
+      if (this.stopping.signal.aborted || this.isStopped()) return;
+      this.state = 'catching_up';
+      await sleep(RESUBSCRIBE_DELAY_MS, undefined, { signal: this.stopping.signal }).catch(() => undefined);
+    }
+  }
+
   private async consume(subscription: Subscription): Promise<void> {
-    const noticeLive = setInterval(
-      () => subscription.caughtUp && this.state === 'catching_up' && (this.state = 'live'),
-      50,
-    );
+    const noticeLive = setInterval(() => subscription.caughtUp && this.markLive(), 50);
     try {
       for await (const event of subscription) {
-        for (const view of this.byType.get(event.type) ?? []) view.apply(event);
+        try {
+          for (const view of this.byType.get(event.type) ?? []) view.apply(event);
+        } catch (error) {
+          this.state = 'stopped';
+          this.error = describe(error);
+          this.logger.error(`live views stopped at ${event.type} ${event.stream}@${event.revision}: ${this.error}`);
+          this.advanced.resolve();
+          this.caughtUp.resolve(); // start-up goes on, failing closed: readiness shows why
+          return;
+        }
         this.position = event.position;
-        if (subscription.caughtUp && this.state === 'catching_up') this.state = 'live';
+        if (subscription.caughtUp) this.markLive();
         const { resolve } = this.advanced;
         this.advanced = deferred();
         resolve();
       }
-    } catch (error) {
-      this.state = 'stopped';
-      this.error = error instanceof Error ? error.message : String(error);
-      this.logger.error(`live views stopped at ${formatPosition(this.position)}: ${this.error}`);
-      this.advanced.resolve();
     } finally {
       clearInterval(noticeLive);
     }
+  }
+
+  /** Read through a method: `state` changes across awaits, which the compiler's narrowing can't see. */
+  private isStopped(): boolean {
+    return this.state === 'stopped';
+  }
+
+  private markLive(): void {
+    if (this.state !== 'catching_up') return;
+    this.state = 'live';
+    this.caughtUp.resolve();
   }
 }
 
@@ -92,4 +132,8 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
   const promise = new Promise<void>((done) => (resolve = done));
   return { promise, resolve };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
