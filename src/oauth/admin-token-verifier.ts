@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { AdminTokenVerifier, ScopedAdmin } from '../platform/auth/admin.guard';
+import { AdminTokenVerifier, TokenHolder } from '../platform/auth/admin.guard';
 import { AccessTokens } from './tokens/access-tokens';
 import { TokenValidity } from './tokens/token-validity';
 
 /**
- * A company administrator's credential: an honoured generic (client) access token with the `admin`
- * scope, which only a client registered with that scope can obtain (client_credentials).
+ * A company administrator's or reviewer's credential: an honoured generic (client) access token.
+ * Its `admin` or `audit:read` scope can only have come from client_credentials, for a confidential
+ * client registered with it.
  */
 @Injectable()
 export class AccessTokenAdminVerifier extends AdminTokenVerifier {
@@ -16,10 +17,13 @@ export class AccessTokenAdminVerifier extends AdminTokenVerifier {
     super();
   }
 
-  verify(token: string): ScopedAdmin | null {
+  verify(token: string): TokenHolder | null {
     const claims = this.accessTokens.verify(token);
-    if (!claims || claims.userid !== undefined || !claims.scope.split(' ').includes('admin')) return null;
-    if (!this.validity.isAccessTokenHonoured(claims)) return null;
-    return { clientId: claims.client_id, companyId: claims.company_id };
+    if (!claims || claims.userid !== undefined || !this.validity.isAccessTokenHonoured(claims)) return null;
+    return {
+      clientId: claims.client_id,
+      companyId: claims.company_id,
+      scopes: claims.scope.split(' ').filter(Boolean),
+    };
   }
 }

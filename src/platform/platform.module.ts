@@ -9,7 +9,7 @@ import {
   Type,
 } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { AdminGuard, AdminKey } from './auth/admin.guard';
+import { AdminGuard, AdminKey, AuditGuard } from './auth/admin.guard';
 import { EventStore } from './event-store/event-store';
 import { HealthController } from './health/health.controller';
 import { Readiness } from './health/readiness';
@@ -80,6 +80,7 @@ export class PlatformModule {
         { provide: LIVE_VIEWS, inject: [...options.liveViews], useFactory: (...views: LiveView[]) => views },
         LiveViewRunner,
         AdminGuard,
+        AuditGuard,
         Readiness,
         ReadYourWrites,
         ReadModels,
@@ -122,6 +123,7 @@ export class PlatformModule {
         AppConfig,
         AdminKey,
         AdminGuard,
+        AuditGuard,
         EventStore,
         ReadStore,
         ProjectionRunner,

@@ -8,28 +8,28 @@ export class AdminKey {
   constructor(readonly value: string) {}
 }
 
-/** A company-scoped admin: the client and company of an access token carrying the `admin` scope. */
-export interface ScopedAdmin {
+/** The holder of a client access token presented to an admin-side route. */
+export interface TokenHolder {
   readonly clientId: string;
   readonly companyId: string;
+  readonly scopes: readonly string[];
 }
 
 /**
- * Verifies an access token for the admin routes (signature, expiry, revocation, `admin` scope).
- * Provided by the OAuth module; the platform only knows this shape.
+ * Verifies a generic (client) access token: signature, expiry, revocation. Provided by the OAuth
+ * module; the platform only knows this shape.
  */
 export abstract class AdminTokenVerifier {
-  abstract verify(token: string): ScopedAdmin | null;
+  abstract verify(token: string): TokenHolder | null;
 }
 
 /**
- * Two kinds of admin: the platform administrator, `Authorization: Bearer <admin key>` (both sides
- * hashed to equal-length digests and compared with `timingSafeEqual`, so neither the key's content
- * nor its length leaks through timing), and a company administrator, a client's access token with
- * the `admin` scope, confined to its own company (`companyScope`).
+ * The platform administrator, `Authorization: Bearer <admin key>` (both sides hashed to
+ * equal-length digests and compared with `timingSafeEqual`, so neither the key's content nor its
+ * length leaks through timing), or a client token carrying `scope`, confined to the client's own
+ * company (`companyScope`).
  */
-@Injectable()
-export class AdminGuard implements CanActivate {
+abstract class BearerGuard implements CanActivate {
   private readonly expected: Buffer;
   private readonly actorId: string;
   private tokens: AdminTokenVerifier | null | undefined;
@@ -37,6 +37,7 @@ export class AdminGuard implements CanActivate {
   constructor(
     key: AdminKey,
     private readonly modules: ModuleRef,
+    private readonly scope: string,
   ) {
     this.expected = digest(key.value);
     this.actorId = `api-key:${keyFingerprint(key.value)}`;
@@ -49,12 +50,14 @@ export class AdminGuard implements CanActivate {
       request.actor = { kind: 'admin', id: this.actorId };
       return true;
     }
-    const scoped = bearer === undefined ? null : this.tokenVerifier()?.verify(bearer);
-    if (!scoped) {
-      throw new UnauthorizedException('a valid admin API key, or an access token with the admin scope, is required');
+    const holder = bearer === undefined ? null : this.tokenVerifier()?.verify(bearer);
+    if (!holder || !holder.scopes.includes(this.scope)) {
+      throw new UnauthorizedException(
+        `the admin API key, or an access token with the ${this.scope} scope, is required`,
+      );
     }
-    request.actor = { kind: 'client', id: scoped.clientId };
-    request.companyScope = scoped.companyId;
+    request.actor = { kind: 'client', id: holder.clientId };
+    request.companyScope = holder.companyId;
     return true;
   }
 
@@ -68,6 +71,22 @@ export class AdminGuard implements CanActivate {
       }
     }
     return this.tokens ?? null;
+  }
+}
+
+/** Admin routes: the platform administrator, or a company administrator (`admin` scope). */
+@Injectable()
+export class AdminGuard extends BearerGuard {
+  constructor(key: AdminKey, modules: ModuleRef) {
+    super(key, modules, 'admin');
+  }
+}
+
+/** Audit routes: the platform administrator, or a company's compliance reviewer (`audit:read` scope). */
+@Injectable()
+export class AuditGuard extends BearerGuard {
+  constructor(key: AdminKey, modules: ModuleRef) {
+    super(key, modules, 'audit:read');
   }
 }
 

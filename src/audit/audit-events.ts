@@ -1,0 +1,79 @@
+import { Injectable } from '@nestjs/common';
+import { EventStore, RecordedEvent } from '../platform/event-store/event-store';
+import { formatPosition, parsePosition, Position, START } from '../platform/event-store/position';
+import { AuditEventsQuery, matches } from './audit-filter';
+
+/** One event as a reviewer reads it. */
+export interface AuditItem {
+  readonly position: string;
+  readonly stream: string;
+  readonly revision: number;
+  readonly type: string;
+  readonly time: string;
+  readonly actor: RecordedEvent['metadata']['actor'];
+  readonly correlationId: string;
+  readonly companyId?: string;
+  readonly data: unknown;
+  readonly hash?: string;
+}
+
+const SCAN_PAGE = 1000;
+export const DEFAULT_AUDIT_LIMIT = 100;
+
+export function toAuditItem(event: RecordedEvent): AuditItem {
+  const { metadata } = event;
+  return {
+    position: formatPosition(event.position),
+    stream: event.stream,
+    revision: event.revision,
+    type: event.type,
+    time: event.recordedAt,
+    actor: metadata.actor,
+    correlationId: metadata.correlationId,
+    ...(metadata.companyId ? { companyId: metadata.companyId } : {}),
+    data: event.data,
+    ...(metadata.hash ? { hash: metadata.hash } : {}),
+  };
+}
+
+/**
+ * Reads the audit trail from the event store itself (the source of truth), in global order. The
+ * store narrows by type and stream prefix; every other filter is checked here, page by page, so
+ * memory stays bounded whatever the store holds.
+ */
+@Injectable()
+export class AuditEvents {
+  constructor(private readonly events: EventStore) {}
+
+  /** Matching events after `filter.after`, up to `limit`; `nextCursor` when more may follow. */
+  async page(
+    filter: AuditEventsQuery,
+    companyScope: string | undefined,
+  ): Promise<{ items: AuditItem[]; nextCursor?: string }> {
+    const limit = filter.limit ?? DEFAULT_AUDIT_LIMIT;
+    const items: AuditItem[] = [];
+    let last: Position | undefined;
+    for await (const event of this.scan(filter, companyScope)) {
+      items.push(toAuditItem(event));
+      last = event.position;
+      if (items.length === limit) return { items, nextCursor: formatPosition(last) };
+    }
+    return { items };
+  }
+
+  /** Every matching event, lazily: for export and verification, in constant memory. */
+  async *scan(filter: AuditEventsQuery, companyScope: string | undefined): AsyncGenerator<RecordedEvent> {
+    const prefix = filter.stream ?? (filter.category ? `${filter.category}-` : undefined);
+    const storeFilter = {
+      ...(prefix ? { streamPrefixes: [prefix] } : {}),
+      ...(filter.type?.length ? { types: filter.type } : {}),
+    };
+    let after = filter.after ? parsePosition(filter.after) : START;
+    for (;;) {
+      const page = await this.events.readAll({ after, filter: storeFilter, limit: SCAN_PAGE });
+      for (const event of page) if (matches(event, filter, companyScope)) yield event;
+      if (page.length < SCAN_PAGE) return;
+      after = page[page.length - 1].position;
+    }
+  }
+}

@@ -1,0 +1,80 @@
+import { Controller, Get, Param, Query, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { Readable } from 'node:stream';
+import { AuditGuard } from '../platform/auth/admin.guard';
+import { assertPlatformAdmin, notFound } from '../platform/auth/company-scope';
+import { Context, RequestContext } from '../platform/auth/request-context';
+import { verifyChain } from '../platform/event-store/event-chain';
+import { EventStore } from '../platform/event-store/event-store';
+import { formatPosition } from '../platform/event-store/position';
+import { ADMIN_SECURITY } from '../platform/http/openapi';
+import { AuditEvents, toAuditItem } from './audit-events';
+import { AuditEventsQuery } from './audit-filter';
+import { AuditTrailReads } from './audit-trail-read';
+import { AuditVerification } from './audit-verification';
+import { ExportQuery, exportLines } from './audit-export';
+
+/**
+ * The audit trail for compliance reviewers, read from the event store itself. The platform admin
+ * sees everything; an `audit:read` token only its company's events. Every read is recorded.
+ */
+@Controller('api/admin/audit')
+@UseGuards(AuditGuard)
+@ApiTags('audit')
+@ApiBearerAuth(ADMIN_SECURITY)
+export class AuditController {
+  constructor(
+    private readonly auditEvents: AuditEvents,
+    private readonly events: EventStore,
+    private readonly verification: AuditVerification,
+    private readonly reads: AuditTrailReads,
+  ) {}
+
+  @Get('events')
+  async list(@Query() query: AuditEventsQuery, @Context() context: RequestContext) {
+    const page = await this.auditEvents.page(query, context.companyScope);
+    await this.reads.record(context, 'events', query, page.items.length);
+    return page;
+  }
+
+  /** One aggregate's whole history, with its hash chain checked. */
+  @Get('streams/:stream')
+  async stream(@Param('stream') stream: string, @Context() context: RequestContext) {
+    const history = await this.events.readStream(stream);
+    const visible =
+      context.companyScope === undefined || history.some((event) => event.metadata.companyId === context.companyScope);
+    if (history.length === 0 || !visible) throw notFound('stream', stream);
+    const breaks = verifyChain(history).map((found) => ({ ...found, position: formatPosition(found.position) }));
+    const items = history.filter(
+      (event) => context.companyScope === undefined || event.metadata.companyId === context.companyScope,
+    );
+    await this.reads.record(context, 'stream', { stream }, items.length);
+    return { stream, items: items.map(toAuditItem), chain: { ok: breaks.length === 0, breaks } };
+  }
+
+  /** Streamed as NDJSON (or CSV with `format=csv`), page by page: constant memory, resumable with `after`. */
+  @Get('export')
+  async export(
+    @Query() query: ExportQuery,
+    @Context() context: RequestContext,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    await this.reads.record(context, 'export', query, null);
+    const csv = query.format === 'csv';
+    reply
+      .header('Content-Type', csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson')
+      .header('Content-Disposition', `attachment; filename="audit.${csv ? 'csv' : 'ndjson'}"`)
+      .header('Cache-Control', 'no-store');
+    await reply.send(Readable.from(exportLines(this.auditEvents.scan(query, context.companyScope), csv)));
+  }
+
+  /** Checks every stream's hash chain; the platform administrator's alone (it reads every company). */
+  @Get('verify')
+  async verify(@Context() context: RequestContext) {
+    assertPlatformAdmin(context);
+    const report = await this.verification.verify();
+    await this.reads.record(context, 'verify', {}, report.events);
+    return report;
+  }
+}
