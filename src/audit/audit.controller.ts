@@ -9,6 +9,7 @@ import { verifyChain } from '../platform/event-store/event-chain';
 import { EventStore } from '../platform/event-store/event-store';
 import { formatPosition } from '../platform/event-store/position';
 import { ADMIN_SECURITY } from '../platform/http/openapi';
+import { AsOf, AsOfQuery } from './as-of';
 import { AuditEvents, toAuditItem } from './audit-events';
 import { AuditEventsQuery } from './audit-filter';
 import { AuditTrailReads } from './audit-trail-read';
@@ -29,6 +30,7 @@ export class AuditController {
     private readonly events: EventStore,
     private readonly verification: AuditVerification,
     private readonly reads: AuditTrailReads,
+    private readonly asOf: AsOf,
   ) {}
 
   @Get('events')
@@ -67,6 +69,22 @@ export class AuditController {
       .header('Content-Disposition', `attachment; filename="audit.${csv ? 'csv' : 'ndjson'}"`)
       .header('Cache-Control', 'no-store');
     await reply.send(Readable.from(exportLines(this.auditEvents.scan(query, context.companyScope), csv)));
+  }
+
+  /** A user as they stood at `at`: company, role, status, agents, default agent, chat settings. */
+  @Get('users/:userId/as-of')
+  async userAsOf(@Param('userId') userId: string, @Query() query: AsOfQuery, @Context() context: RequestContext) {
+    const answer = await this.asOf.user(userId, query.at, context.companyScope);
+    await this.reads.record(context, 'user-as-of', { userId, at: query.at }, 1);
+    return answer;
+  }
+
+  /** A client as it stood at `at`: status, redirect URIs. */
+  @Get('clients/:clientId/as-of')
+  async clientAsOf(@Param('clientId') clientId: string, @Query() query: AsOfQuery, @Context() context: RequestContext) {
+    const answer = await this.asOf.client(clientId, query.at, context.companyScope);
+    await this.reads.record(context, 'client-as-of', { clientId, at: query.at }, 1);
+    return answer;
   }
 
   /** Checks every stream's hash chain; the platform administrator's alone (it reads every company). */

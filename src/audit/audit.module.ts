@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AsOf } from './as-of';
 import { AuditController } from './audit.controller';
 import { AuditEvents } from './audit-events';
 import { AuditTrailReads } from './audit-trail-read';
@@ -7,6 +8,6 @@ import { AuditVerification } from './audit-verification';
 /** The audit trail for compliance reviewers: query, stream histories, export, chain verification. */
 @Module({
   controllers: [AuditController],
-  providers: [AuditEvents, AuditVerification, AuditTrailReads],
+  providers: [AuditEvents, AuditVerification, AuditTrailReads, AsOf],
 })
 export class AuditModule {}
