@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EventStore, Subscription } from '../event-store/event-store';
 import { formatPosition, isAtOrAfter, Position, START } from '../event-store/position';
+import { deferred } from './deferred';
 import { LIVE_VIEWS, LiveView } from './live-view';
 
 export interface LiveViewStatus {
@@ -126,12 +127,6 @@ export class LiveViewRunner {
     this.state = 'live';
     this.caughtUp.resolve();
   }
-}
-
-function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve!: () => void;
-  const promise = new Promise<void>((done) => (resolve = done));
-  return { promise, resolve };
 }
 
 function describe(error: unknown): string {

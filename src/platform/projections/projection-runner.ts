@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { EventStore, RecordedEvent } from '../event-store/event-store';
 import { formatPosition, isAtOrAfter, parsePosition, Position, START } from '../event-store/position';
 import { ReadStore } from '../read-store/read-store';
+import { deferred } from './deferred';
 import { Projection, projectionKey } from './projection';
 import { projectionWriter } from './projection-writer';
 
@@ -265,12 +266,6 @@ export class ProjectionRunner {
 
 function checkpointDocument(projection: Projection, position: Position) {
   return { id: projectionKey(projection), position: formatPosition(position), updatedAt: new Date().toISOString() };
-}
-
-function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve!: () => void;
-  const promise = new Promise<void>((done) => (resolve = done));
-  return { promise, resolve };
 }
 
 function describe(error: unknown): string {
