@@ -1,3 +1,4 @@
+import { PartialType } from '@nestjs/swagger';
 import { IsInt, IsNumber, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { MAX_AGENT_NAME_LENGTH, MAX_MESSAGES_RANGE, TEMPERATURE_RANGE } from './agent.decider';
 import { AgentView } from './agent.projection';
@@ -21,25 +22,8 @@ export class RegisterAgentBody {
   temperature?: number;
 }
 
-export class ChangeAgentBody {
-  @IsOptional()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(MAX_AGENT_NAME_LENGTH)
-  name?: string;
-
-  @IsOptional()
-  @IsInt()
-  @Min(MAX_MESSAGES_RANGE.min)
-  @Max(MAX_MESSAGES_RANGE.max)
-  maxMessages?: number;
-
-  @IsOptional()
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  @Min(TEMPERATURE_RANGE.min)
-  @Max(TEMPERATURE_RANGE.max)
-  temperature?: number;
-}
+/** Every field optional, with the same rules (mapped types keep the validators and the OpenAPI schema). */
+export class ChangeAgentBody extends PartialType(RegisterAgentBody) {}
 
 export interface AgentResponse {
   readonly agentId: string;
