@@ -1,4 +1,4 @@
-import { Controller, Get, Param, Query, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Readable } from 'node:stream';
@@ -14,6 +14,7 @@ import { AuditEvents, toAuditItem } from './audit-events';
 import { AuditEventsQuery } from './audit-filter';
 import { AuditTrailReads } from './audit-trail-read';
 import { AuditVerification } from './audit-verification';
+import { AuditCheckpoints } from './checkpoints';
 import { ExportQuery, exportLines } from './audit-export';
 
 /**
@@ -31,6 +32,7 @@ export class AuditController {
     private readonly verification: AuditVerification,
     private readonly reads: AuditTrailReads,
     private readonly asOf: AsOf,
+    private readonly checkpoints: AuditCheckpoints,
   ) {}
 
   @Get('events')
@@ -85,6 +87,15 @@ export class AuditController {
     const answer = await this.asOf.client(clientId, query.at, context.companyScope);
     await this.reads.record(context, 'client-as-of', { clientId, at: query.at }, 1);
     return answer;
+  }
+
+  /** Seals everything recorded since the last checkpoint with a signed running hash (also done periodically). */
+  @Post('checkpoints')
+  async checkpoint(@Context() context: RequestContext, @Res({ passthrough: true }) reply: FastifyReply) {
+    assertPlatformAdmin(context);
+    const checkpoint = await this.checkpoints.create(context);
+    reply.status(checkpoint ? 201 : 200);
+    return checkpoint ?? { detail: 'nothing recorded since the last checkpoint' };
   }
 
   /** Checks every stream's hash chain; the platform administrator's alone (it reads every company). */

@@ -1,5 +1,8 @@
 import { Module } from '@nestjs/common';
+import { KeysModule } from '../keys/keys.module';
 import { AsOf } from './as-of';
+import { AuditCheckpoints } from './checkpoints';
+import { CheckpointSchedule } from './checkpoint-schedule';
 import { AuditController } from './audit.controller';
 import { AuditEvents } from './audit-events';
 import { AuditTrailReads } from './audit-trail-read';
@@ -7,7 +10,8 @@ import { AuditVerification } from './audit-verification';
 
 /** The audit trail for compliance reviewers: query, stream histories, export, chain verification. */
 @Module({
+  imports: [KeysModule],
   controllers: [AuditController],
-  providers: [AuditEvents, AuditVerification, AuditTrailReads, AsOf],
+  providers: [AuditEvents, AuditVerification, AuditTrailReads, AsOf, AuditCheckpoints, CheckpointSchedule],
 })
 export class AuditModule {}

@@ -102,6 +102,13 @@ class Environment {
   REFRESH_REUSE_GRACE_SECONDS?: number;
 
   @IsOptional()
+  @Transform(toInteger)
+  @IsInt({ message: 'AUDIT_CHECKPOINT_INTERVAL_SECONDS must be a whole number (0 turns the schedule off)' })
+  @Min(0)
+  @Max(604_800)
+  AUDIT_CHECKPOINT_INTERVAL_SECONDS?: number;
+
+  @IsOptional()
   @IsString()
   @Matches(/^[\x21-\x7e]{1,200}$/, { message: 'ACCESS_TOKEN_AUDIENCE must be 1 to 200 visible ASCII characters' })
   ACCESS_TOKEN_AUDIENCE?: string;
@@ -137,6 +144,8 @@ export class AppConfig {
   readonly authorizationCodeTtlSeconds: number;
   /** A retried refresh within this window after its rotation is answered, not treated as reuse. */
   readonly refreshReuseGraceSeconds: number;
+  /** How often the audit trail is sealed by a signed checkpoint; 0: only on demand. */
+  readonly auditCheckpointIntervalSeconds: number;
   /** RFC 9068 `aud`: the resource server the access tokens are for. */
   readonly accessTokenAudience: string;
   /** A rotated signing key is published this long before it signs, so caches pick it up first. */
@@ -160,6 +169,7 @@ export class AppConfig {
     // DESIGN §7: the next key is published before it signs; 5 minutes outlasts the JWKS's max-age.
     this.keyActivationDelaySeconds = environment.KEY_ACTIVATION_DELAY_SECONDS ?? 300;
     this.accessTokenAudience = environment.ACCESS_TOKEN_AUDIENCE ?? 'airisk-api';
+    this.auditCheckpointIntervalSeconds = environment.AUDIT_CHECKPOINT_INTERVAL_SECONDS ?? 3_600;
   }
 
   /** Fails fast, naming every variable that is wrong, before anything starts. */

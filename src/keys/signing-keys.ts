@@ -96,6 +96,14 @@ export class SigningKeys implements OnModuleInit, OnModuleDestroy {
     return key && now.getTime() < key.unpublishedAt ? key.publicKey : undefined;
   }
 
+  /**
+   * Any key this service has held, published or long retired: for checking its own old signatures
+   * (audit checkpoints), never for accepting tokens.
+   */
+  verificationKey(kid: string): KeyObject | undefined {
+    return this.byKid.get(kid)?.publicKey;
+  }
+
   /** Staged, current and recently superseded keys, newest first; public members only (RFC 7517 §5). */
   jwks(now: Date = new Date()): JsonWebKeySet {
     return this.published(now.getTime()).set;
