@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { IsISO8601 } from 'class-validator';
+import { IsISO8601, IsOptional, IsString, MaxLength } from 'class-validator';
 import { ClientState, clientDecider, clientStream } from '../clients/client.decider';
 import { notFound } from '../platform/auth/company-scope';
 import { EventStore } from '../platform/event-store/event-store';
@@ -9,6 +9,18 @@ import { userDecider, UserState, userStream } from '../users/user.decider';
 export class AsOfQuery {
   @IsISO8601({ strict: true })
   at!: string;
+}
+
+export class ActiveTokensQuery extends AsOfQuery {
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  clientId?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  userId?: string;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Controller, Get, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, HttpStatus, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Readable } from 'node:stream';
@@ -9,7 +9,9 @@ import { verifyChain } from '../platform/event-store/event-chain';
 import { EventStore } from '../platform/event-store/event-store';
 import { formatPosition } from '../platform/event-store/position';
 import { ADMIN_SECURITY } from '../platform/http/openapi';
-import { AsOf, AsOfQuery } from './as-of';
+import { ProblemException } from '../platform/http/problem-details';
+import { ActiveTokensQuery, AsOf, AsOfQuery } from './as-of';
+import { PointInTime } from './point-in-time';
 import { AuditEvents, toAuditItem } from './audit-events';
 import { AuditEventsQuery } from './audit-filter';
 import { AuditTrailReads } from './audit-trail-read';
@@ -33,6 +35,7 @@ export class AuditController {
     private readonly reads: AuditTrailReads,
     private readonly asOf: AsOf,
     private readonly checkpoints: AuditCheckpoints,
+    private readonly pointInTime: PointInTime,
   ) {}
 
   @Get('events')
@@ -87,6 +90,25 @@ export class AuditController {
     const answer = await this.asOf.client(clientId, query.at, context.companyScope);
     await this.reads.record(context, 'client-as-of', { clientId, at: query.at }, 1);
     return answer;
+  }
+
+  /** Which users could use the agent at `at`. */
+  @Get('agents/:agentId/access')
+  async agentAccess(@Param('agentId') agentId: string, @Query() query: AsOfQuery, @Context() context: RequestContext) {
+    const answer = await this.pointInTime.agentAccess(agentId, query.at, context.companyScope);
+    await this.reads.record(context, 'agent-access', { agentId, at: query.at }, answer.users.length);
+    return answer;
+  }
+
+  /** Grants with an access token live at `at`, for a client or a user. */
+  @Get('tokens/active')
+  async activeTokens(@Query() query: ActiveTokensQuery, @Context() context: RequestContext) {
+    if (!query.clientId && !query.userId) {
+      throw new ProblemException(HttpStatus.BAD_REQUEST, 'name a clientId or a userId', 'missing_holder');
+    }
+    const grants = await this.pointInTime.liveTokens(query.at, query, context.companyScope);
+    await this.reads.record(context, 'tokens-active', { ...query }, grants.length);
+    return { at: query.at, grants };
   }
 
   /** Seals everything recorded since the last checkpoint with a signed running hash (also done periodically). */

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { KeysModule } from '../keys/keys.module';
 import { AsOf } from './as-of';
+import { PointInTime } from './point-in-time';
 import { AuditCheckpoints } from './checkpoints';
 import { CheckpointSchedule } from './checkpoint-schedule';
 import { AuditController } from './audit.controller';
@@ -12,6 +13,6 @@ import { AuditVerification } from './audit-verification';
 @Module({
   imports: [KeysModule],
   controllers: [AuditController],
-  providers: [AuditEvents, AuditVerification, AuditTrailReads, AsOf, AuditCheckpoints, CheckpointSchedule],
+  providers: [AuditEvents, AuditVerification, AuditTrailReads, AsOf, AuditCheckpoints, CheckpointSchedule, PointInTime],
 })
 export class AuditModule {}

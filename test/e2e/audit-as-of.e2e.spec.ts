@@ -63,6 +63,60 @@ describe('audit as-of', () => {
     });
   });
 
+  it('answers who could use an agent at an instant', async () => {
+    await post('/api/admin/users', {
+      id: 'u2',
+      companyId,
+      email: 'u2@example.com',
+      firstName: 'U',
+      lastName: 'Two',
+      role: 'user',
+    });
+    await post('/api/admin/users/u2/agents', { agentId });
+    await tick();
+    const both = new Date().toISOString();
+    await tick();
+    await service.request(`/api/admin/users/u2/agents/${agentId}`, { method: 'DELETE' });
+    // u1 was granted the agent but deactivated in the first test: only u2 could use it then, nobody now.
+    const then = await (await asOf(`/api/admin/audit/agents/${agentId}/access`, both)).json();
+    expect(then.users).toEqual(['u2']);
+    const now = await (await asOf(`/api/admin/audit/agents/${agentId}/access`, new Date().toISOString())).json();
+    expect(now.users).toEqual([]);
+  });
+
+  it('answers which grants had a live token at an instant, for a client', async () => {
+    const client = await post('/api/admin/clients', {
+      companyId,
+      name: 'Tokens',
+      redirectUris: ['https://t.example/cb'],
+    });
+    const token = async () =>
+      (
+        await fetch(`${service.baseUrl}/api/oauth2/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({
+            grant_type: 'client_credentials',
+            client_id: client.clientId,
+            client_secret: client.clientSecret,
+          }),
+        })
+      ).json();
+    await token();
+    await tick();
+    const one = new Date().toISOString();
+    await tick();
+    await token();
+    const at = (instant: string) =>
+      service.request(`/api/admin/audit/tokens/active?at=${encodeURIComponent(instant)}&clientId=${client.clientId}`);
+    expect((await (await at(one)).json()).grants).toHaveLength(1);
+    expect((await (await at(new Date().toISOString())).json()).grants).toHaveLength(2);
+    await post('/api/admin/tokens/revoke', { clientId: client.clientId });
+    const after = await (await at(new Date().toISOString())).json();
+    expect(after.grants).toEqual([]);
+    expect((await service.request(`/api/admin/audit/tokens/active?at=${encodeURIComponent(one)}`)).status).toBe(400);
+  });
+
   it('is 404 before the aggregate existed, and 400 without a valid instant', async () => {
     expect((await asOf('/api/admin/audit/users/u1/as-of', '2000-01-01T00:00:00Z')).status).toBe(404);
     expect((await service.request('/api/admin/audit/users/u1/as-of')).status).toBe(400);
