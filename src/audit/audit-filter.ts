@@ -88,6 +88,7 @@ export function matches(event: RecordedEvent, filter: AuditEventsQuery, companyS
   const { metadata } = event;
   if (companyScope !== undefined && metadata.companyId !== companyScope) return false;
   if (filter.stream !== undefined && event.stream !== filter.stream) return false;
+  if (filter.category !== undefined && !event.stream.startsWith(`${filter.category}-`)) return false;
   if (filter.actor !== undefined && metadata.actor?.id !== filter.actor) return false;
   if (filter.actorKind !== undefined && metadata.actor?.kind !== filter.actorKind) return false;
   if (filter.companyId !== undefined && metadata.companyId !== filter.companyId) return false;

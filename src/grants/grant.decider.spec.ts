@@ -49,7 +49,8 @@ function codeIssued(
   };
 }
 
-const redeemed: GrantEvent = { type: 'AuthorizationCodeRedeemed', data: { grantId, redeemedAt: at(10) } };
+const holder = { grantId, clientId, userId: 'user-1' };
+const redeemed: GrantEvent = { type: 'AuthorizationCodeRedeemed', data: { ...holder, redeemedAt: at(10) } };
 /** The tokens of the redemption: refresh token R0. */
 const issued: GrantEvent = {
   type: 'TokenIssued',
@@ -58,12 +59,12 @@ const issued: GrantEvent = {
 function rotated(from: number, to: number, seconds: number): GrantEvent {
   return {
     type: 'RefreshTokenRotated',
-    data: { grantId, previousRefreshTokenHash: `sha256:refresh-${from}`, ...tokens(to, at(seconds)) },
+    data: { ...holder, previousRefreshTokenHash: `sha256:refresh-${from}`, ...tokens(to, at(seconds)) },
   };
 }
 const revoked: GrantEvent = {
   type: 'TokenRevoked',
-  data: { grantId, reason: 'revoked_by_client', revokedAt: at(20) },
+  data: { ...holder, reason: 'revoked_by_client', revokedAt: at(20) },
 };
 
 function redeem(fields: Partial<Extract<GrantCommand, { type: 'RedeemCode' }>> = {}): GrantCommand {
@@ -193,7 +194,7 @@ describe('grant decider', () => {
       const issuedTokens = tokens(0, at(10));
       const then = given(codeIssued()).when(redeem({ tokens: issuedTokens }));
       expect(then()).toEqual([
-        { type: 'AuthorizationCodeRedeemed', data: { grantId, redeemedAt: at(10) } },
+        { type: 'AuthorizationCodeRedeemed', data: { ...holder, redeemedAt: at(10) } },
         {
           type: 'TokenIssued',
           data: {
@@ -338,7 +339,7 @@ describe('grant decider', () => {
         data: { ...subject, userId: null, ...tokens(0, at(0), null), grantType: 'client_credentials' },
       };
       expect(given(ccIssued).when({ type: 'RevokeGrant', grantId, reason: 'admin', now: at(5) })()).toEqual([
-        { type: 'TokenRevoked', data: { grantId, reason: 'admin', revokedAt: at(5) } },
+        { type: 'TokenRevoked', data: { ...holder, userId: null, reason: 'admin', revokedAt: at(5) } },
       ]);
     });
   });
@@ -349,7 +350,7 @@ describe('grant decider', () => {
     it('spends the current refresh token and issues the given tokens', () => {
       const next = tokens(1, at(100));
       expect(given(...history).when(rotate(0, 100, { tokens: next }))()).toEqual([
-        { type: 'RefreshTokenRotated', data: { grantId, previousRefreshTokenHash: 'sha256:refresh-0', ...next } },
+        { type: 'RefreshTokenRotated', data: { ...holder, previousRefreshTokenHash: 'sha256:refresh-0', ...next } },
       ]);
     });
 
@@ -399,7 +400,7 @@ describe('grant decider', () => {
     it('honours a retry of the previous token within the grace period, rotating again', () => {
       const next = tokens(2, at(105));
       expect(given(...history, rotated(0, 1, 100)).when(rotate(0, 105, { tokens: next }))()).toEqual([
-        { type: 'RefreshTokenRotated', data: { grantId, previousRefreshTokenHash: 'sha256:refresh-0', ...next } },
+        { type: 'RefreshTokenRotated', data: { ...holder, previousRefreshTokenHash: 'sha256:refresh-0', ...next } },
       ]);
     });
 
@@ -465,13 +466,15 @@ describe('grant decider', () => {
         reason: 'refresh_reuse',
         now: at(30),
       });
-      expect(then()).toEqual([{ type: 'TokenRevoked', data: { grantId, reason: 'refresh_reuse', revokedAt: at(30) } }]);
+      expect(then()).toEqual([
+        { type: 'TokenRevoked', data: { ...holder, reason: 'refresh_reuse', revokedAt: at(30) } },
+      ]);
     });
 
     it('revokes a grant whose code is not yet redeemed', () => {
       const then = given(codeIssued()).when({ type: 'RevokeGrant', grantId, reason: 'client_disabled', now: at(5) });
       expect(then()).toEqual([
-        { type: 'TokenRevoked', data: { grantId, reason: 'client_disabled', revokedAt: at(5) } },
+        { type: 'TokenRevoked', data: { ...holder, reason: 'client_disabled', revokedAt: at(5) } },
       ]);
     });
 

@@ -37,6 +37,9 @@ export interface IssuedTokens {
   refreshExpiresAt: string | null;
 }
 
+/** Every grant event names its client and user, so a reviewer filtering by either sees the whole grant. */
+type Holder = Pick<Subject, 'grantId' | 'clientId' | 'userId'>;
+
 export type GrantEvent =
   | DomainEvent<
       'AuthorizationCodeIssued',
@@ -48,10 +51,10 @@ export type GrantEvent =
         expiresAt: string;
       }
     >
-  | DomainEvent<'AuthorizationCodeRedeemed', { grantId: string; redeemedAt: string }>
+  | DomainEvent<'AuthorizationCodeRedeemed', Holder & { redeemedAt: string }>
   | DomainEvent<'TokenIssued', Subject & IssuedTokens & { grantType: GrantType }>
-  | DomainEvent<'RefreshTokenRotated', { grantId: string; previousRefreshTokenHash: string } & IssuedTokens>
-  | DomainEvent<'TokenRevoked', { grantId: string; reason: RevocationReason; revokedAt: string }>;
+  | DomainEvent<'RefreshTokenRotated', Holder & { previousRefreshTokenHash: string } & IssuedTokens>
+  | DomainEvent<'TokenRevoked', Holder & { reason: RevocationReason; revokedAt: string }>;
 
 export type GrantCommand =
   | ({
@@ -194,7 +197,10 @@ function decide(command: GrantCommand, state: GrantState): GrantEvent[] {
     case 'RevokeGrant':
       if (state.status === 'absent' || state.status === 'revoked') return [];
       return [
-        { type: 'TokenRevoked', data: { grantId: state.grantId, reason: command.reason, revokedAt: command.now } },
+        {
+          type: 'TokenRevoked',
+          data: { ...holderOf(state), reason: command.reason, revokedAt: command.now },
+        },
       ];
   }
 }
@@ -222,7 +228,7 @@ function redeem(command: Extract<GrantCommand, { type: 'RedeemCode' }>, state: G
   }
   const { grantId, clientId, companyId, userId, scope } = state;
   return [
-    { type: 'AuthorizationCodeRedeemed', data: { grantId, redeemedAt: command.now } },
+    { type: 'AuthorizationCodeRedeemed', data: { grantId, clientId, userId, redeemedAt: command.now } },
     {
       type: 'TokenIssued',
       data: { grantId, clientId, companyId, userId, scope, ...command.tokens, grantType: 'authorization_code' },
@@ -248,7 +254,7 @@ function rotate(command: Extract<GrantCommand, { type: 'RotateRefreshToken' }>, 
   return [
     {
       type: 'RefreshTokenRotated',
-      data: { grantId: state.grantId, previousRefreshTokenHash: command.presentedHash, ...command.tokens },
+      data: { ...holderOf(state), previousRefreshTokenHash: command.presentedHash, ...command.tokens },
     },
   ];
 }
@@ -274,6 +280,10 @@ export function holdsCode(
   codeHash: string,
 ): state is Exclude<GrantState, { status: 'absent' }> {
   return state.status !== 'absent' && state.codeHash === codeHash && state.clientId === clientId;
+}
+
+function holderOf(state: Subject): Holder {
+  return { grantId: state.grantId, clientId: state.clientId, userId: state.userId };
 }
 
 export const grantDecider: Decider<GrantCommand, GrantEvent, GrantState> = {

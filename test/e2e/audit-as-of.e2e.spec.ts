@@ -115,6 +115,20 @@ describe('audit as-of', () => {
     const after = await (await at(new Date().toISOString())).json();
     expect(after.grants).toEqual([]);
     expect((await service.request(`/api/admin/audit/tokens/active?at=${encodeURIComponent(one)}`)).status).toBe(400);
+
+    // Every grant event names its client, so filtering by client shows the revocations too.
+    const revocations = await (
+      await service.request(`/api/admin/audit/events?clientId=${client.clientId}&type=TokenRevoked`)
+    ).json();
+    expect(revocations.items).toHaveLength(2);
+    expect(revocations.items.every((item: { data: { reason: string } }) => item.data.reason === 'admin')).toBe(true);
+  });
+
+  it('combines every filter with AND, category and stream included', async () => {
+    const none = await (await service.request('/api/admin/audit/events?stream=user-u1&category=client')).json();
+    expect(none.items).toEqual([]);
+    const some = await (await service.request('/api/admin/audit/events?stream=user-u1&category=user')).json();
+    expect(some.items.length).toBeGreaterThan(0);
   });
 
   it('is 404 before the aggregate existed, and 400 without a valid instant', async () => {
