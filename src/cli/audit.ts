@@ -177,7 +177,7 @@ async function replay(config: AppConfig, events: EventStore): Promise<number> {
   try {
     for (const projection of projections) {
       const result = await rebuildProjection(events, reads, projection, { suffix: '_replay' });
-      const differences = await compareReadModels(reads, projection, '_replay');
+      const differences = await compareReadModels(reads, projection, '_replay', config.grantsPrunedBefore());
       differing += differences.length;
       print(
         JSON.stringify({

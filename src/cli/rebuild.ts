@@ -40,7 +40,9 @@ async function main(): Promise<number> {
       const started = performance.now();
       const result = await rebuildProjection(events, reads, projection, { suffix: '_rebuild', upTo });
       const seconds = (performance.now() - started) / 1000;
-      const differences = values.compare ? await compareReadModels(reads, projection, '_rebuild') : undefined;
+      const differences = values.compare
+        ? await compareReadModels(reads, projection, '_rebuild', config.grantsPrunedBefore())
+        : undefined;
       differing += differences?.length ?? 0;
       print(
         JSON.stringify({

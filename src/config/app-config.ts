@@ -103,6 +103,13 @@ class Environment {
 
   @IsOptional()
   @Transform(toInteger)
+  @IsInt({ message: 'GRANT_RETENTION_DAYS must be a whole number (0 keeps expired grants in the read model)' })
+  @Min(0)
+  @Max(3650)
+  GRANT_RETENTION_DAYS?: number;
+
+  @IsOptional()
+  @Transform(toInteger)
   @IsInt({ message: 'AUDIT_CHECKPOINT_INTERVAL_SECONDS must be a whole number (0 turns the schedule off)' })
   @Min(0)
   @Max(604_800)
@@ -144,6 +151,8 @@ export class AppConfig {
   readonly authorizationCodeTtlSeconds: number;
   /** A retried refresh within this window after its rotation is answered, not treated as reuse. */
   readonly refreshReuseGraceSeconds: number;
+  /** Days after expiry a grant leaves the `grants` read model (its events stay forever); 0: never. */
+  readonly grantRetentionDays: number;
   /** How often the audit trail is sealed by a signed checkpoint; 0: only on demand. */
   readonly auditCheckpointIntervalSeconds: number;
   /** RFC 9068 `aud`: the resource server the access tokens are for. */
@@ -170,6 +179,7 @@ export class AppConfig {
     this.keyActivationDelaySeconds = environment.KEY_ACTIVATION_DELAY_SECONDS ?? 300;
     this.accessTokenAudience = environment.ACCESS_TOKEN_AUDIENCE ?? 'airisk-api';
     this.auditCheckpointIntervalSeconds = environment.AUDIT_CHECKPOINT_INTERVAL_SECONDS ?? 3_600;
+    this.grantRetentionDays = environment.GRANT_RETENTION_DAYS ?? 30;
   }
 
   /** Fails fast, naming every variable that is wrong, before anything starts. */
@@ -198,6 +208,12 @@ export class AppConfig {
 
   get readStoreFile(): string {
     return join(this.dataDir, 'read-models.sqlite');
+  }
+
+  /** Grants that expired before this instant may be gone from the read model; undefined when kept forever. */
+  grantsPrunedBefore(now = new Date()): string | undefined {
+    if (this.grantRetentionDays === 0) return undefined;
+    return new Date(now.getTime() - this.grantRetentionDays * 86_400_000).toISOString();
   }
 
   /** Signing keys (private keys, mode 0600): a volume or mounted secret in production. */

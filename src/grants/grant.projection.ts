@@ -40,6 +40,8 @@ export const grantsProjection: Projection = {
   ],
   // Revocation cascades read it: a grant missing here would keep no audit record of its revocation.
   critical: true,
+  // Expired grants may leave the read model (GrantRetention); their events stay.
+  prunable: (document, before) => typeof document.expiresAt === 'string' && document.expiresAt < before,
   async apply(recorded: RecordedEvent, writer: ProjectionWriter): Promise<void> {
     const event = recorded as unknown as RecordedEvent & GrantEvent;
     await applyOnce<GrantView>(writer, 'grants', event.data.grantId, recorded, (current) => {

@@ -23,6 +23,11 @@ export interface Projection {
   /** Security-relevant projections stop on a failing event (readiness turns red) instead of parking it. */
   readonly critical: boolean;
   apply(event: RecordedEvent, writer: ProjectionWriter): Promise<void>;
+  /**
+   * For read models with a retention policy: whether a document only describes things over before
+   * `before` and may be deleted (never the events). Rebuild comparisons skip such documents.
+   */
+  readonly prunable?: (document: Document, before: string) => boolean;
 }
 
 /** Where a logical collection of a projection version lives; `suffix` keeps rebuilds apart from the live model. */

@@ -50,12 +50,18 @@ export interface ReadModelDifference {
   readonly rebuilt: Document | null;
 }
 
-/** Every document that differs between the live read model and a rebuilt one, walking both by id. */
+/**
+ * Every document that differs between the live read model and a rebuilt one, walking both by id.
+ * With `prunedBefore`, documents a retention job may already have deleted from the live model are skipped.
+ */
 export async function compareReadModels(
   store: ReadStore,
   projection: Projection,
   rebuiltSuffix: string,
+  prunedBefore?: string,
 ): Promise<ReadModelDifference[]> {
+  const pruned = (document: Document | null) =>
+    document !== null && prunedBefore !== undefined && (projection.prunable?.(document, prunedBefore) ?? false);
   const differences: ReadModelDifference[] = [];
   for (const collection of Object.keys(projection.collections)) {
     const live = documents(store, physicalCollection(projection, collection));
@@ -66,7 +72,7 @@ export async function compareReadModels(
       const order = a.done ? 1 : b.done ? -1 : a.value.id < b.value.id ? -1 : a.value.id > b.value.id ? 1 : 0;
       const liveDocument = order <= 0 && !a.done ? a.value : null;
       const rebuiltDocument = order >= 0 && !b.done ? b.value : null;
-      if (!isDeepStrictEqual(liveDocument, rebuiltDocument)) {
+      if (!isDeepStrictEqual(liveDocument, rebuiltDocument) && !pruned(liveDocument ?? rebuiltDocument)) {
         differences.push({
           collection,
           id: (liveDocument ?? rebuiltDocument)!.id,

@@ -1,0 +1,53 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { ReadStore } from '../platform/read-store/read-store';
+import { GrantView, GRANTS, grantsProjection } from './grant.projection';
+
+const PAGE = 1000;
+const INTERVAL_MS = 3_600_000;
+
+/**
+ * Keeps the `grants` read model from growing without bound: grants that expired more than
+ * `GRANT_RETENTION_DAYS` ago are deleted from it, hourly. Their events are never touched, so the
+ * audit trail (and any rebuild) still has them; rebuild comparisons know to skip them.
+ */
+@Injectable()
+export class GrantRetention implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('grants');
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly reads: ReadStore,
+    private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.config.grantRetentionDays === 0) return;
+    this.timer = setInterval(
+      () => void this.prune().catch((error) => this.logger.warn(`grant retention: ${String(error)}`)),
+      INTERVAL_MS,
+    );
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Deletes the prunable grants; answers how many. Safe on every instance at once (deletes are idempotent). */
+  async prune(now = new Date()): Promise<number> {
+    const before = this.config.grantsPrunedBefore(now);
+    if (before === undefined) return 0;
+    let pruned = 0;
+    let cursor: string | undefined;
+    do {
+      const page = await this.reads.find<GrantView>(GRANTS, { limit: PAGE, cursor });
+      for (const grant of page.items) {
+        if (grantsProjection.prunable!(grant, before) && (await this.reads.delete(GRANTS, grant.id))) pruned += 1;
+      }
+      cursor = page.nextCursor;
+    } while (cursor);
+    if (pruned > 0) this.logger.log(`removed ${pruned} grants expired before ${before} from the read model`);
+    return pruned;
+  }
+}
