@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { parse as parseForm } from 'node:querystring';
 import type { IncomingMessage } from 'node:http';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
@@ -40,5 +41,23 @@ export function createFastifyAdapter(logger: Logger): FastifyAdapter {
     reply.header('X-Request-Id', request.id);
     done();
   });
+  registerBodyParsers(adapter);
   return adapter;
+}
+
+/**
+ * JSON with Fastify's own parser (prototype-poisoning keys refused), except that an empty body is
+ * no body: clients send `Content-Type: application/json` on body-less POST and DELETE actions too.
+ * Forms as `querystring` parses them (repeated fields become arrays, which OAuth then refuses).
+ * Registered before Nest's init, which then leaves them in place.
+ */
+function registerBodyParsers(adapter: FastifyAdapter): void {
+  const json = adapter.getInstance().getDefaultJsonParser('error', 'error');
+  const options = { bodyLimit: BODY_LIMIT_BYTES };
+  adapter.useBodyParser('application/json', false, options, (request, body, done) =>
+    body.length === 0 ? done(null, undefined) : json(request, body.toString('utf8'), done),
+  );
+  adapter.useBodyParser('application/x-www-form-urlencoded', false, options, (_request, body, done) =>
+    done(null, parseForm(body.toString('utf8'))),
+  );
 }
