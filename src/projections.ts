@@ -1,5 +1,6 @@
 import { agentsProjection } from './agents/agent.projection';
 import { clientsProjection } from './clients/client.projection';
+import { auditIndexProjection } from './audit/audit-index.projection';
 import { companiesProjection } from './companies/company.projection';
 import { grantsProjection } from './grants/grant.projection';
 import { Projection } from './platform/projections/projection';
@@ -12,4 +13,5 @@ export const projections: readonly Projection[] = [
   agentsProjection,
   usersProjection,
   grantsProjection,
+  auditIndexProjection,
 ];

@@ -5,7 +5,8 @@ import { PointInTime } from './point-in-time';
 import { AuditCheckpoints } from './checkpoints';
 import { CheckpointSchedule } from './checkpoint-schedule';
 import { AuditController } from './audit.controller';
-import { AuditEvents } from './audit-events';
+import { AuditEvents, AuditIndex } from './audit-events';
+import { IndexedAuditEvents } from './audit-index';
 import { AuditTrailReads } from './audit-trail-read';
 import { AuditVerification } from './audit-verification';
 
@@ -13,6 +14,15 @@ import { AuditVerification } from './audit-verification';
 @Module({
   imports: [KeysModule],
   controllers: [AuditController],
-  providers: [AuditEvents, AuditVerification, AuditTrailReads, AsOf, AuditCheckpoints, CheckpointSchedule, PointInTime],
+  providers: [
+    { provide: AuditIndex, useClass: IndexedAuditEvents },
+    AuditEvents,
+    AuditVerification,
+    AuditTrailReads,
+    AsOf,
+    AuditCheckpoints,
+    CheckpointSchedule,
+    PointInTime,
+  ],
 })
 export class AuditModule {}

@@ -180,7 +180,7 @@ describe('admin companies over HTTP', () => {
       ready: true,
       eventStore: 'up',
       readStore: 'up',
-      projections: ['companies', 'clients', 'agents', 'users', 'grants'].map((name) =>
+      projections: ['companies', 'clients', 'agents', 'users', 'grants', 'audit_index'].map((name) =>
         expect.objectContaining({ name, state: 'live' }),
       ),
     });

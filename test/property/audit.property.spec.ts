@@ -3,6 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
 import { agentDecider, agentStream } from '../../src/agents/agent.decider';
 import { AsOf } from '../../src/audit/as-of';
+import { IndexedAuditEvents } from '../../src/audit/audit-index';
+import { auditIndexProjection } from '../../src/audit/audit-index.projection';
 import { AuditEvents, AuditItem, toAuditItem } from '../../src/audit/audit-events';
 import { AuditEventsQuery } from '../../src/audit/audit-filter';
 import { CLIENT_SCOPES, ClientScope, ClientType, clientDecider, clientStream } from '../../src/clients/client.decider';
@@ -637,33 +639,48 @@ async function outcome<T>(answer: Promise<T>): Promise<{ value: T } | { status: 
 describe('audit properties over randomized histories (embedded stores)', () => {
   jest.setTimeout(TEST_TIMEOUT_MS);
 
-  it('a. AuditEvents.page, joined over its pages, equals a direct filter of readAll', async () => {
+  it('a. AuditEvents.page, joined over its pages, equals a direct filter of readAll, by scan and by index', async () => {
     await fc.assert(
       fc.asyncProperty(history, fc.array(filterPlan, { minLength: 4, maxLength: 20 }), async (h, plans) => {
-        await withStores(async (events) => {
-          await applyHistory(events, h);
-          const log = await everything(events);
-          const audit = new AuditEvents(events);
-          for (const plan of plans) {
-            const { query, scope } = resolveFilter(plan, h, log);
-            const expected = referenceFilter(log, query, scope).map(toAuditItem);
-            const limit = query.limit ?? 100;
-            const pages: AuditItem[][] = [];
-            let after = query.after;
-            for (;;) {
-              const page = await audit.page({ ...query, ...(after !== undefined ? { after } : {}) }, scope);
-              pages.push(page.items);
-              expect(page.items.length).toBeLessThanOrEqual(limit);
-              if (!page.nextCursor) break;
-              // A cursor comes with a full page, and points at its last item.
-              expect(page.items.length).toBe(limit);
-              expect(page.nextCursor).toBe(page.items[page.items.length - 1].position);
-              after = page.nextCursor;
-              expect(pages.length).toBeLessThanOrEqual(log.length + 2);
+        await withStores(
+          async (events, readStore) => {
+            await applyHistory(events, h);
+            const log = await everything(events);
+            // The same questions through the store scan and through the audit index projection.
+            const runner = new ProjectionRunner(events, readStore, [auditIndexProjection]);
+            await runner.start();
+            const paths = {
+              scan: new AuditEvents(events),
+              index: new AuditEvents(events, new IndexedAuditEvents(events, readStore, runner)),
+            };
+            try {
+              for (const plan of plans) {
+                const { query, scope } = resolveFilter(plan, h, log);
+                const expected = referenceFilter(log, query, scope).map(toAuditItem);
+                const limit = query.limit ?? 100;
+                for (const [path, audit] of Object.entries(paths)) {
+                  const pages: AuditItem[][] = [];
+                  let after = query.after;
+                  for (;;) {
+                    const page = await audit.page({ ...query, ...(after !== undefined ? { after } : {}) }, scope);
+                    pages.push(page.items);
+                    expect(page.items.length).toBeLessThanOrEqual(limit);
+                    if (!page.nextCursor) break;
+                    // A cursor comes with a full page, and points at its last item.
+                    expect(page.items.length).toBe(limit);
+                    expect(page.nextCursor).toBe(page.items[page.items.length - 1].position);
+                    after = page.nextCursor;
+                    expect(pages.length).toBeLessThanOrEqual(log.length + 2);
+                  }
+                  expect({ path, query, scope, items: pages.flat() }).toEqual({ path, query, scope, items: expected });
+                }
+              }
+            } finally {
+              await runner.stop();
             }
-            expect({ query, scope, items: pages.flat() }).toEqual({ query, scope, items: expected });
-          }
-        });
+          },
+          { readStore: true },
+        );
       }),
       RUN_OPTIONS,
     );

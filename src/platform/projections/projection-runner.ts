@@ -152,7 +152,7 @@ export class ProjectionRunner {
     // Unfiltered: the position then follows every event, so waiting for any position works (a write
     // of a type this projection ignores is "seen" once passed) and lag is measured against the head.
     const subscription = this.events.subscribe({ after: entry.position, signal: this.stopping.signal });
-    const handles = new Set(entry.projection.handles);
+    const handles = entry.projection.handles === 'all' ? null : new Set(entry.projection.handles);
     let savedAt = Date.now();
     let leaseLost = false;
     const renewal = setInterval(async () => {
@@ -165,7 +165,7 @@ export class ProjectionRunner {
     try {
       for await (const event of subscription) {
         if (leaseLost) break;
-        if (handles.has(event.type)) {
+        if (handles === null || handles.has(event.type)) {
           await this.applyWithRetries(entry, event);
           savedAt = Date.now();
         } else {

@@ -19,7 +19,8 @@ export interface Projection {
   readonly version: number;
   /** Logical collection names and the indexes their queries need. */
   readonly collections: Readonly<Record<string, readonly IndexSpec[]>>;
-  readonly handles: readonly string[];
+  /** The event types it applies; `'all'` for an index of every event. */
+  readonly handles: readonly string[] | 'all';
   /** Security-relevant projections stop on a failing event (readiness turns red) instead of parking it. */
   readonly critical: boolean;
   apply(event: RecordedEvent, writer: ProjectionWriter): Promise<void>;

@@ -30,7 +30,8 @@ export async function rebuildProjection(
   let position = START;
   let applied = 0;
   for (;;) {
-    const page = (await events.readAll({ after: position, filter: { types: projection.handles }, limit: PAGE })).filter(
+    const filter = projection.handles === 'all' ? undefined : { types: projection.handles };
+    const page = (await events.readAll({ after: position, filter, limit: PAGE })).filter(
       (event) => !options.upTo || isAtOrAfter(options.upTo, event.position),
     );
     if (page.length === 0) return { events: applied, position };
