@@ -72,7 +72,14 @@ describe('npm run audit', () => {
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line));
-    expect(lines.map((line) => line.projection)).toEqual(['companies', 'clients', 'agents', 'users', 'grants']);
+    expect(lines.map((line) => line.projection)).toEqual([
+      'companies',
+      'clients',
+      'agents',
+      'users',
+      'grants',
+      'audit_index',
+    ]);
     expect(lines.every((line) => line.differences === 0)).toBe(true);
   });
 
