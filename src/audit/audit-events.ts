@@ -1,6 +1,7 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { EventStore, RecordedEvent } from '../platform/event-store/event-store';
-import { formatPosition, parsePosition, Position, START } from '../platform/event-store/position';
+import { formatPosition, parsePosition, Position } from '../platform/event-store/position';
+import { eventsOf } from '../platform/event-store/read-pages';
 import { AuditEventsQuery, matches } from './audit-filter';
 
 /** One event as a reviewer reads it. */
@@ -17,7 +18,6 @@ export interface AuditItem {
   readonly hash?: string;
 }
 
-const SCAN_PAGE = 1000;
 export const DEFAULT_AUDIT_LIMIT = 100;
 
 export function toAuditItem(event: RecordedEvent): AuditItem {
@@ -88,12 +88,9 @@ export class AuditEvents {
       ...(prefix ? { streamPrefixes: [prefix] } : {}),
       ...(filter.type?.length ? { types: filter.type } : {}),
     };
-    let after = filter.after ? parsePosition(filter.after) : START;
-    for (;;) {
-      const page = await this.events.readAll({ after, filter: storeFilter, limit: SCAN_PAGE });
-      for (const event of page) if (matches(event, filter, companyScope)) yield event;
-      if (page.length < SCAN_PAGE) return;
-      after = page[page.length - 1].position;
+    const after = filter.after ? parsePosition(filter.after) : undefined;
+    for await (const event of eventsOf(this.events, { after, filter: storeFilter })) {
+      if (matches(event, filter, companyScope)) yield event;
     }
   }
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { eventHash, GENESIS } from '../platform/event-store/event-chain';
 import { EventStore, RecordedEvent } from '../platform/event-store/event-store';
 import { comparePositions, formatPosition, parsePosition, START } from '../platform/event-store/position';
+import { eventsOf } from '../platform/event-store/read-pages';
 import { AuditCheckpoints, CHECKPOINT_PREFIX, CheckpointEvent, isCheckpoint, roll } from './checkpoints';
 
 export interface VerificationBreak {
@@ -27,7 +28,6 @@ export interface VerificationReport {
   readonly breaks: VerificationBreak[];
 }
 
-const PAGE = 1000;
 const MAX_REPORTED = 1000;
 
 /**
@@ -75,24 +75,18 @@ export class AuditVerification {
       }
     };
     let count = 0;
-    let after = START;
-    for (;;) {
-      const page = await this.events.readAll({ after, limit: PAGE });
-      for (const event of page) {
-        count += 1;
-        // A checkpoint vouches for everything up to its position: compare before going past it.
-        settle(event.position);
-        const position = formatPosition(event.position);
-        const previous = streams.get(event.stream) ?? { revision: -1, hash: GENESIS };
-        if (event.revision !== previous.revision + 1) report({ ...event, position }, 'revision_gap');
-        const hash = event.metadata.hash;
-        if (!hash) report({ ...event, position }, 'missing_hash');
-        else if (eventHash(previous.hash, event) !== hash) report({ ...event, position }, 'hash_mismatch');
-        streams.set(event.stream, { revision: event.revision, hash: hash ?? previous.hash });
-        if (!isCheckpoint(event)) rolling = roll(rolling, event);
-      }
-      if (page.length < PAGE) break;
-      after = page[page.length - 1].position;
+    for await (const event of eventsOf(this.events)) {
+      count += 1;
+      // A checkpoint vouches for everything up to its position: compare before going past it.
+      settle(event.position);
+      const position = formatPosition(event.position);
+      const previous = streams.get(event.stream) ?? { revision: -1, hash: GENESIS };
+      if (event.revision !== previous.revision + 1) report({ ...event, position }, 'revision_gap');
+      const hash = event.metadata.hash;
+      if (!hash) report({ ...event, position }, 'missing_hash');
+      else if (eventHash(previous.hash, event) !== hash) report({ ...event, position }, 'hash_mismatch');
+      streams.set(event.stream, { revision: event.revision, hash: hash ?? previous.hash });
+      if (!isCheckpoint(event)) rolling = roll(rolling, event);
     }
     settle(null);
     return { ok: breaks.length === 0, events: count, streams: streams.size, checkpoints: total, sealedUpTo, breaks };

@@ -8,9 +8,9 @@ import { GENESIS } from '../platform/event-store/event-chain';
 import { EventStore, RecordedEvent } from '../platform/event-store/event-store';
 import { Decider, DomainEvent, handleCommand } from '../platform/event-store/handle-command';
 import { formatPosition, parsePosition, START } from '../platform/event-store/position';
+import { eventsOf } from '../platform/event-store/read-pages';
 
 export const CHECKPOINT_PREFIX = 'auditcheckpoint-';
-const PAGE = 1000;
 
 /** What a checkpoint signs: everything recorded since the previous one, folded into one hash. */
 export interface CheckpointBody {
@@ -64,13 +64,10 @@ export class AuditCheckpoints {
 
   async all(): Promise<CheckpointEvent['data'][]> {
     const found: CheckpointEvent['data'][] = [];
-    let after = START;
-    for (;;) {
-      const page = await this.events.readAll({ after, filter: { streamPrefixes: [CHECKPOINT_PREFIX] }, limit: PAGE });
-      for (const event of page) found.push((event as unknown as CheckpointEvent).data);
-      if (page.length < PAGE) return found.sort((a, b) => a.sequence - b.sequence);
-      after = page[page.length - 1].position;
+    for await (const event of eventsOf(this.events, { filter: { streamPrefixes: [CHECKPOINT_PREFIX] } })) {
+      found.push((event as unknown as CheckpointEvent).data);
     }
+    return found.sort((a, b) => a.sequence - b.sequence);
   }
 
   /** Seals everything recorded since the last checkpoint; null when nothing new was recorded. */
@@ -79,16 +76,11 @@ export class AuditCheckpoints {
     let rollingHash = previous?.rollingHash ?? GENESIS;
     let after = previous ? parsePosition(previous.toPosition) : START;
     let count = 0;
-    for (;;) {
-      const page = await this.events.readAll({ after, limit: PAGE });
-      for (const event of page) {
-        if (isCheckpoint(event)) continue;
-        rollingHash = roll(rollingHash, event);
-        count += 1;
-      }
-      if (page.length === 0) break;
-      after = page[page.length - 1].position;
-      if (page.length < PAGE) break;
+    for await (const event of eventsOf(this.events, { after })) {
+      after = event.position;
+      if (isCheckpoint(event)) continue;
+      rollingHash = roll(rollingHash, event);
+      count += 1;
     }
     if (count === 0) return null;
     const signer = this.keys.current(now);

@@ -4,10 +4,9 @@ import { GrantEvent } from '../grants/grant.decider';
 import { notFound } from '../platform/auth/company-scope';
 import { EventStore, RecordedEvent } from '../platform/event-store/event-store';
 import { loadAggregate } from '../platform/event-store/handle-command';
-import { START } from '../platform/event-store/position';
+import { eventsOf } from '../platform/event-store/read-pages';
 import { UserEvent } from '../users/user.decider';
 
-const PAGE = 1000;
 const USER_FACTS = ['UserRegistered', 'UserGrantedAgent', 'UserAgentRevoked', 'UserDeactivated', 'UserReactivated'];
 const GRANT_FACTS = ['TokenIssued', 'RefreshTokenRotated', 'TokenRevoked'];
 
@@ -90,15 +89,9 @@ export class PointInTime {
   /** Facts of these types on streams with this prefix, recorded up to `at`, in global order. */
   private async *until(at: string, types: string[], streamPrefix: string): AsyncGenerator<RecordedEvent> {
     const instant = Date.parse(at);
-    let after = START;
-    for (;;) {
-      const page = await this.events.readAll({ after, filter: { types, streamPrefixes: [streamPrefix] }, limit: PAGE });
-      for (const event of page) {
-        if (Date.parse(event.recordedAt) > instant) return;
-        yield event;
-      }
-      if (page.length < PAGE) return;
-      after = page[page.length - 1].position;
+    for await (const event of eventsOf(this.events, { filter: { types, streamPrefixes: [streamPrefix] } })) {
+      if (Date.parse(event.recordedAt) > instant) return;
+      yield event;
     }
   }
 }

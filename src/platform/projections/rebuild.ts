@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { EventStore } from '../event-store/event-store';
 import { isAtOrAfter, Position, START } from '../event-store/position';
+import { pagesOf } from '../event-store/read-pages';
 import { Document, ReadStore } from '../read-store/read-store';
 import { physicalCollection, Projection } from './projection';
 import { projectionWriter } from './projection-writer';
@@ -29,19 +30,19 @@ export async function rebuildProjection(
   }
   let position = START;
   let applied = 0;
-  for (;;) {
-    const filter = projection.handles === 'all' ? undefined : { types: projection.handles };
-    const page = (await events.readAll({ after: position, filter, limit: PAGE })).filter(
-      (event) => !options.upTo || isAtOrAfter(options.upTo, event.position),
-    );
-    if (page.length === 0) return { events: applied, position };
+  const filter = projection.handles === 'all' ? undefined : { types: projection.handles };
+  for await (const all of pagesOf(events, { filter })) {
+    const page = all.filter((event) => !options.upTo || isAtOrAfter(options.upTo, event.position));
+    if (page.length === 0) break;
     await store.transaction(async (tx) => {
       const writer = projectionWriter(projection, tx, options.suffix);
       for (const event of page) await projection.apply(event, writer);
     });
     applied += page.length;
     position = page[page.length - 1].position;
+    if (page.length < all.length) break;
   }
+  return { events: applied, position };
 }
 
 export interface ReadModelDifference {
