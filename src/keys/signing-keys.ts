@@ -178,7 +178,9 @@ export class SigningKeys implements OnModuleInit, OnModuleDestroy {
 
   private async follow(subscription: Subscription): Promise<void> {
     try {
-      for await (const event of subscription) await this.pickUp((event.data as SigningKeyEvent['data']).kid);
+      for await (const batch of subscription) {
+        for (const event of batch) await this.pickUp((event.data as SigningKeyEvent['data']).kid);
+      }
     } catch (error) {
       this.logger.error(`stopped following key rotations; the directory is still re-read every 30 s: ${error}`);
     }

@@ -157,25 +157,42 @@ export function eventStoreContract(open: () => Promise<EventStore>): void {
   });
 
   describe('subscriptions', () => {
-    it('delivers existing events, then live ones, in order, and stops when closed', async () => {
+    it('delivers existing events, then live ones, in order, in non-empty batches, and stops when closed', async () => {
       const name = stream('sub');
       const from = await store.headPosition();
       await store.append(name, [event('Before', { n: 0 }), event('Before', { n: 1 })], 'no_stream');
       const subscription = store.subscribe({ after: from, filter: { streamPrefixes: [prefix] } });
       const received: number[] = [];
-      const consumed = (async () => {
-        for await (const e of subscription) {
-          received.push((e.data as { n: number }).n);
-          if (received.length === 2) {
-            expect(subscription.caughtUp || received.length === 2).toBe(true);
-            await store.append(name, [event('Live', { n: 2 })], 1);
-          }
-          if (received.length === 3) break;
-        }
-      })();
-      await consumed;
+      for await (const batch of subscription) {
+        expect(batch.length).toBeGreaterThan(0);
+        received.push(...batch.map((e) => (e.data as { n: number }).n));
+        if (received.length === 2) await store.append(name, [event('Live', { n: 2 })], 1);
+        if (received.length >= 3) break;
+      }
       await subscription.close();
       expect(received).toEqual([0, 1, 2]);
+    });
+
+    it('hands over a backlog in batches that hold many events, in position order', async () => {
+      const from = await store.headPosition();
+      const name = stream('backlog');
+      await store.append(
+        name,
+        Array.from({ length: 1200 }, (_, n) => event('Backlog', { n })),
+        'no_stream',
+      );
+      const subscription = store.subscribe({ after: from, filter: { streamPrefixes: [prefix] } });
+      const sizes: number[] = [];
+      const received: number[] = [];
+      for await (const batch of subscription) {
+        sizes.push(batch.length);
+        received.push(...batch.map((e) => (e.data as { n: number }).n));
+        if (received.length >= 1200) break;
+      }
+      await subscription.close();
+      expect(received).toEqual(Array.from({ length: 1200 }, (_, n) => n));
+      expect(sizes.length).toBeLessThan(1200);
+      expect(Math.max(...sizes)).toBeLessThanOrEqual(500);
     });
 
     it('ends iteration when its signal aborts', async () => {
@@ -183,7 +200,7 @@ export function eventStoreContract(open: () => Promise<EventStore>): void {
       const subscription = store.subscribe({ after: await store.headPosition(), signal: abort.signal });
       const done = (async () => {
         let count = 0;
-        for await (const _ of subscription) count++;
+        for await (const batch of subscription) count += batch.length;
         return count;
       })();
       setTimeout(() => abort.abort(), 50);
@@ -195,6 +212,7 @@ export function eventStoreContract(open: () => Promise<EventStore>): void {
       const from = await store.headPosition();
       await store.append(name, [event('A')], 'no_stream');
       const subscription = store.subscribe({ after: from, filter: { streamPrefixes: [prefix] } });
+      expect(subscription.caughtUp).toBe(false);
       const iterator = subscription[Symbol.asyncIterator]();
       await iterator.next();
       const deadline = Date.now() + 5000;

@@ -38,6 +38,8 @@ import { Position, START, comparePositions } from './position';
 
 /** Events fetched per `$all` round trip while paging past system and filtered-out events. */
 const PAGE_SIZE = 256;
+/** The most events one subscription batch carries: bounds a read-model transaction. */
+const MAX_BATCH = 500;
 
 /**
  * The EventStoreDB adapter of the event store port, over `@eventstore/db-client` 6.x (gRPC).
@@ -165,8 +167,10 @@ export class EsdbEventStore extends EventStore {
 }
 
 /**
- * A catch-up subscription over `subscribeToAll`, consumed with `for await` so events are handled
- * one at a time. The client stream is opened on first iteration.
+ * A catch-up subscription over `subscribeToAll`, consumed with `for await`. Each batch is the event
+ * just received plus what the client stream has buffered behind it, up to `MAX_BATCH`, so a
+ * consumer that falls behind catches up in large transactions. The client stream is opened on
+ * first iteration.
  */
 class EsdbSubscription implements Subscription {
   caughtUp = false;
@@ -180,7 +184,7 @@ class EsdbSubscription implements Subscription {
     private readonly signal?: AbortSignal,
   ) {}
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<RecordedEvent> {
+  async *[Symbol.asyncIterator](): AsyncGenerator<readonly RecordedEvent[]> {
     if (this.iterated) throw new Error('an EventStoreDB subscription can be iterated only once');
     this.iterated = true;
     if (this.closed || this.signal?.aborted) return;
@@ -190,17 +194,24 @@ class EsdbSubscription implements Subscription {
     // The server's CaughtUp message (EventStoreDB 23.10+, emitted by db-client 6.1+ as 'caughtUp')
     // arrives in order after the catch-up events, but those may still sit in the stream's buffer:
     // count them down so `caughtUp` turns true with the last of them, not before it is delivered.
-    // When the last ones are filtered out here, it turns true while the caller awaits the next event.
+    // When the last ones are filtered out here, it turns true while the caller awaits the next batch.
     let undelivered: number | undefined;
     source.on('caughtUp', () => {
       undelivered = source.readableLength;
       if (undelivered === 0) this.caughtUp = true;
     });
+    const take = (batch: RecordedEvent[], { event }: { event?: EsdbRecordedEvent }) => {
+      if (undelivered !== undefined && --undelivered <= 0) this.caughtUp = true;
+      if (event && this.accept(event)) batch.push(toRecorded(event));
+    };
     try {
-      for await (const { event } of source) {
+      for await (const first of source) {
         if (this.closed) break;
-        if (undelivered !== undefined && --undelivered <= 0) this.caughtUp = true;
-        if (event && this.accept(event)) yield toRecorded(event);
+        const batch: RecordedEvent[] = [];
+        take(batch, first);
+        // read() hands over what is already buffered without waiting; null when the buffer is empty.
+        for (let next; batch.length < MAX_BATCH && (next = source.read()) !== null;) take(batch, next);
+        if (batch.length > 0) yield batch;
       }
     } catch (error) {
       if (!this.closed) throw error; // errors raised while tearing down are not the caller's

@@ -72,11 +72,13 @@ export interface SubscribeOptions {
 }
 
 /**
- * A catch-up-then-live stream of events. Iterate it with `for await`; it ends when its signal
- * aborts or `close()` is called. `caughtUp` turns true once every event that existed when the
- * subscription started has been delivered.
+ * A catch-up-then-live stream of events in batches: each step of `for await` yields, in order, the
+ * events available at that moment (never an empty batch), so a consumer can apply many of them in
+ * one read-model transaction. It ends when its signal aborts or `close()` is called. `caughtUp`
+ * turns true once every event that existed when the subscription started has been handed over, at
+ * the latest as the batch holding the last of them is.
  */
-export interface Subscription extends AsyncIterable<RecordedEvent> {
+export interface Subscription extends AsyncIterable<readonly RecordedEvent[]> {
   readonly caughtUp: boolean;
   close(): Promise<void>;
 }

@@ -39,21 +39,18 @@ export class PollingSubscription implements Subscription {
     this.options.onClose();
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<RecordedEvent> {
+  async *[Symbol.asyncIterator](): AsyncIterator<readonly RecordedEvent[]> {
     let after = this.options.after;
     while (!this.stop.signal.aborted) {
       const woken = new Promise<void>((resolve) => (this.wakeUp = resolve));
       const page = this.options.read(after, PAGE_SIZE);
-      const last = page.length < PAGE_SIZE ? page.length - 1 : -1;
-      for (const [index, event] of page.entries()) {
-        if (this.stop.signal.aborted) return;
-        // Caught up as the last existing event is handed over, so its consumer sees it at once.
-        if (index === last) this.live = true;
-        yield event;
-        after = event.position;
+      // A short page holds the last existing event: caught up as it is handed over.
+      if (page.length < PAGE_SIZE) this.live = true;
+      if (page.length > 0) {
+        yield page;
+        after = page[page.length - 1].position;
       }
-      if (page.length < PAGE_SIZE) {
-        this.live = true;
+      if (page.length < PAGE_SIZE && !this.stop.signal.aborted) {
         const poll = setTimeout(() => this.wakeUp?.(), POLL_INTERVAL_MS);
         await woken;
         clearTimeout(poll);

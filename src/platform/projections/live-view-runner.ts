@@ -95,18 +95,20 @@ export class LiveViewRunner {
   private async consume(subscription: Subscription): Promise<void> {
     const noticeLive = setInterval(() => subscription.caughtUp && this.markLive(), 50);
     try {
-      for await (const event of subscription) {
-        try {
-          for (const view of this.byType.get(event.type) ?? []) view.apply(event);
-        } catch (error) {
-          this.state = 'stopped';
-          this.error = describe(error);
-          this.logger.error(`live views stopped at ${event.type} ${event.stream}@${event.revision}: ${this.error}`);
-          this.advanced.resolve();
-          this.caughtUp.resolve(); // start-up goes on, failing closed: readiness shows why
-          return;
+      for await (const batch of subscription) {
+        for (const event of batch) {
+          try {
+            for (const view of this.byType.get(event.type) ?? []) view.apply(event);
+          } catch (error) {
+            this.state = 'stopped';
+            this.error = describe(error);
+            this.logger.error(`live views stopped at ${event.type} ${event.stream}@${event.revision}: ${this.error}`);
+            this.advanced.resolve();
+            this.caughtUp.resolve(); // start-up goes on, failing closed: readiness shows why
+            return;
+          }
+          this.position = event.position;
         }
-        this.position = event.position;
         if (subscription.caughtUp) this.markLive();
         const { resolve } = this.advanced;
         this.advanced = deferred();

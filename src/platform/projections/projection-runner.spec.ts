@@ -34,9 +34,8 @@ const tally: Projection = {
   },
 };
 
-/** A read store whose checkpoint write fails once: the process "dies" between model write and checkpoint. */
-function failingOnceAtCheckpoint(store: ReadStore): ReadStore {
-  let failed = false;
+/** A read store whose checkpoint writes fail: the process "dies" between model write and checkpoint. */
+function failingAtCheckpoint(store: ReadStore): ReadStore {
   return new Proxy(store, {
     get(target, property, receiver) {
       if (property !== 'transaction') return Reflect.get(target, property, receiver);
@@ -48,8 +47,7 @@ function failingOnceAtCheckpoint(store: ReadStore): ReadStore {
             patch: tx.patch.bind(tx),
             delete: tx.delete.bind(tx),
             upsert: async (collection, document) => {
-              if (collection === CHECKPOINTS && !failed) {
-                failed = true;
+              if (collection === CHECKPOINTS) {
                 throw new Error('crash between read-model write and checkpoint');
               }
               return tx.upsert(collection, document);
@@ -99,7 +97,7 @@ describe('ProjectionRunner', () => {
 
   it('loses and duplicates nothing when it dies between the read-model write and the checkpoint', async () => {
     await count(4);
-    const dying = runner(failingOnceAtCheckpoint(reads), [tally]);
+    const dying = runner(failingAtCheckpoint(reads), [tally]);
     await dying.start();
     const { position } = await count(1);
     expect(await dying.waitForPosition('tally', position, 500)).toBe(false); // critical: it stopped
@@ -205,6 +203,32 @@ describe('ProjectionRunner', () => {
     ]);
   });
 
+  it('applies a backlog in a few read-model transactions, not one per event', async () => {
+    await count(1200);
+    let transactions = 0;
+    const counting = new Proxy(reads, {
+      get(target, property, receiver) {
+        if (property !== 'transaction') return Reflect.get(target, property, receiver);
+        return <T>(work: (tx: ReadStoreWriter) => Promise<T>) => {
+          transactions += 1;
+          return target.transaction(work);
+        };
+      },
+    });
+    const running = runner(counting, [tally]);
+    await running.start();
+    expect(await running.waitForPosition('tally', await events.headPosition(), 5000)).toBe(true);
+    const total = await reads.get<Document & { count: number; seen: string[] }>('tallies_v1', 'total');
+    expect(total?.count).toBe(1200);
+    expect(transactions).toBeLessThanOrEqual(3); // pages of 500
+    const restarted = runner(reads, [tally]);
+    await running.stop();
+    await restarted.start();
+    const { position } = await count(1);
+    expect(await restarted.waitForPosition('tally', position, 5000)).toBe(true);
+    expect(await reads.get('tallies_v1', 'total')).toMatchObject({ count: 1201 }); // the checkpoint held
+  });
+
   it('parks a failing event of a non-critical projection and keeps going', async () => {
     const fragile: Projection = {
       ...tally,
@@ -215,16 +239,18 @@ describe('ProjectionRunner', () => {
         return tally.apply(event, writer);
       },
     };
-    await count(1);
+    // The poison event sits inside a batch: the good events around it still apply.
+    await count(2);
     await events.append(
       `tally-${randomUUID()}`,
       [{ type: 'Counted', data: { poison: true }, metadata: metadata() }],
       'no_stream',
     );
+    await count(2);
     const running = runner(reads, [fragile], { attempts: 2 });
     await running.start();
     expect(await running.waitForPosition('fragile', (await count(1)).position, 5000)).toBe(true);
-    expect(await reads.get('tallies_v1', 'total')).toMatchObject({ count: 2 });
+    expect(await reads.get('tallies_v1', 'total')).toMatchObject({ count: 5 });
     expect(running.statuses()[0]).toMatchObject({ state: 'live', parkedEvents: 1 });
     const parked = await reads.find(PARKED_EVENTS, { limit: 10 });
     expect(parked.items).toEqual([

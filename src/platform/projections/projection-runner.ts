@@ -163,16 +163,18 @@ export class ProjectionRunner {
     // An idle subscription yields nothing, so "caught up" is also noticed between events.
     const noticeLive = setInterval(() => this.markLiveWhenCaughtUp(entry, subscription.caughtUp), 50);
     try {
-      for await (const event of subscription) {
+      for await (const batch of subscription) {
         if (leaseLost) break;
-        if (handles === null || handles.has(event.type)) {
-          await this.applyWithRetries(entry, event);
+        const handled = handles === null ? batch : batch.filter((event) => handles.has(event.type));
+        const through = batch[batch.length - 1].position;
+        if (handled.length > 0) {
+          await this.applyBatch(entry, handled, through);
           savedAt = Date.now();
         } else {
-          this.advance(entry, event.position, null);
+          this.advance(entry, through, null);
           // Progress past ignored events is saved at most once a second, so a restart does not rescan them all.
           if (Date.now() - savedAt >= CHECKPOINT_INTERVAL_MS) {
-            await this.store.upsert(CHECKPOINTS, checkpointDocument(entry.projection, event.position));
+            await this.store.upsert(CHECKPOINTS, checkpointDocument(entry.projection, through));
             savedAt = Date.now();
           }
         }
@@ -195,15 +197,39 @@ export class ProjectionRunner {
     return entry.state === 'stopped';
   }
 
-  private async applyWithRetries(entry: Tracked, event: RecordedEvent): Promise<void> {
+  /**
+   * Applies a batch and the checkpoint `through` its last event (handled or not) in one transaction:
+   * under load, one commit then covers many events. When the batch fails, its events are applied one
+   * at a time instead, so only the failing one is retried, parked or stops the projection.
+   */
+  private async applyBatch(entry: Tracked, events: readonly RecordedEvent[], through: Position): Promise<void> {
+    const { projection } = entry;
+    try {
+      await this.store.transaction(async (tx) => {
+        const writer = projectionWriter(projection, tx);
+        for (const event of events) await projection.apply(event, writer);
+        await tx.upsert(CHECKPOINTS, checkpointDocument(projection, through));
+      });
+      return this.advance(entry, through, lagOf(events[events.length - 1]));
+    } catch {
+      // Retried below, one event at a time, where the failure is reported.
+    }
+    for (const [index, event] of events.entries()) {
+      await this.applyWithRetries(entry, event, index === events.length - 1 ? through : event.position);
+      if (this.isStopped(entry)) return;
+    }
+  }
+
+  /** One event in its own transaction (with the checkpoint `through`), retried, then parked or stopping. */
+  private async applyWithRetries(entry: Tracked, event: RecordedEvent, through: Position): Promise<void> {
     const { projection } = entry;
     for (let attempt = 1; ; attempt++) {
       try {
         await this.store.transaction(async (tx) => {
           await projection.apply(event, projectionWriter(projection, tx));
-          await tx.upsert(CHECKPOINTS, checkpointDocument(projection, event.position));
+          await tx.upsert(CHECKPOINTS, checkpointDocument(projection, through));
         });
-        return this.advance(entry, event.position, Date.now() - Date.parse(event.recordedAt));
+        return this.advance(entry, through, lagOf(event));
       } catch (error) {
         if (projection.critical || attempt >= this.attempts) {
           this.options.onError?.(projection.name, event, error, !projection.critical);
@@ -213,7 +239,7 @@ export class ProjectionRunner {
             entry.advanced.resolve();
             return;
           }
-          return this.park(entry, event, error);
+          return this.park(entry, event, through, error);
         }
         await sleep(50 * attempt);
       }
@@ -221,7 +247,7 @@ export class ProjectionRunner {
   }
 
   /** Sets a poison event aside (with the checkpoint moving past it) so the projection keeps going. */
-  private async park(entry: Tracked, event: RecordedEvent, error: unknown): Promise<void> {
+  private async park(entry: Tracked, event: RecordedEvent, through: Position, error: unknown): Promise<void> {
     await this.store.transaction(async (tx) => {
       await tx.upsert(PARKED_EVENTS, {
         id: `${projectionKey(entry.projection)}:${event.id}`,
@@ -234,10 +260,10 @@ export class ProjectionRunner {
         error: describe(error),
         parkedAt: new Date().toISOString(),
       });
-      await tx.upsert(CHECKPOINTS, checkpointDocument(entry.projection, event.position));
+      await tx.upsert(CHECKPOINTS, checkpointDocument(entry.projection, through));
     });
     entry.parkedEvents += 1;
-    this.advance(entry, event.position, null);
+    this.advance(entry, through, null);
   }
 
   private advance(entry: Tracked, position: Position, lagMs: number | null): void {
@@ -266,6 +292,11 @@ export class ProjectionRunner {
 
 function checkpointDocument(projection: Projection, position: Position) {
   return { id: projectionKey(projection), position: formatPosition(position), updatedAt: new Date().toISOString() };
+}
+
+/** From an event's recording to its read-model write. */
+function lagOf(event: RecordedEvent): number {
+  return Date.now() - Date.parse(event.recordedAt);
 }
 
 function describe(error: unknown): string {

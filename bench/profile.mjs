@@ -1,0 +1,96 @@
+// npm run bench:profile [-- issuance|introspection|codeflow] [--seconds N]: runs one workload against
+// this service under `node --cpu-prof` and prints where the CPU time went: self time by area (our
+// source folders, each npm package, Node internals, native code, GC, idle) and the hottest functions.
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FORM, basic, issuance, load, registerClient, startOurs, stop, stopAll, token } from './harness.mjs';
+
+const workload = process.argv.slice(2).find((argument) => !argument.startsWith('-') && !/^\d+$/.test(argument));
+const secondsFlag = process.argv.indexOf('--seconds');
+const seconds = secondsFlag > 0 ? Number(process.argv[secondsFlag + 1]) : 10;
+
+async function main() {
+  const profileDir = mkdtempSync(join(tmpdir(), 'airisk-profile-'));
+  const ours = await startOurs({ nodeOptions: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] });
+  const client = await registerClient(ours);
+  const target = await targetFor(workload ?? 'issuance', ours, client);
+  await load(target, seconds);
+  await stop(ours);
+  const [file] = readdirSync(profileDir).filter((name) => name.endsWith('.cpuprofile'));
+  if (!file) throw new Error(`no profile written to ${profileDir}`);
+  summarize(JSON.parse(readFileSync(join(profileDir, file), 'utf8')));
+  console.log(`profile: ${join(profileDir, file)} (open it in Chrome DevTools or speedscope for the flame graph)`);
+}
+
+async function targetFor(name, ours, client) {
+  if (name === 'issuance') return issuance(ours, client);
+  if (name === 'introspection') {
+    const authorization = basic(client.clientId, client.clientSecret);
+    const accessToken = await token(`${ours.url}/api/oauth2/token`, authorization);
+    return {
+      url: `${ours.url}/api/oauth2/introspect`,
+      method: 'POST',
+      headers: { ...FORM, authorization },
+      body: `token=${accessToken}`,
+    };
+  }
+  throw new RangeError(`unknown workload ${name}: issuance or introspection`);
+}
+
+/** Self time per profile node, attributed to an area and to a function. */
+function summarize(profile) {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const selfMicros = new Map();
+  profile.samples.forEach((id, index) => selfMicros.set(id, (selfMicros.get(id) ?? 0) + profile.timeDeltas[index]));
+  const total = [...selfMicros.values()].reduce((sum, micros) => sum + micros, 0);
+  const areas = new Map();
+  const functions = new Map();
+  for (const [id, micros] of selfMicros) {
+    const { callFrame } = byId.get(id);
+    const area = areaOf(callFrame);
+    areas.set(area, (areas.get(area) ?? 0) + micros);
+    const where = callFrame.url ? `${shorten(callFrame.url)}:${callFrame.lineNumber + 1}` : area;
+    const key = `${callFrame.functionName || '(anonymous)'}  ${where}`;
+    functions.set(key, (functions.get(key) ?? 0) + micros);
+  }
+  const busy = total - (areas.get('(idle)') ?? 0);
+  const table = (map, limit) =>
+    [...map]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, limit)
+      .map(([name, micros]) => ({
+        name,
+        ms: Math.round(micros / 1000),
+        '% of busy': ((100 * micros) / busy).toFixed(1),
+      }));
+  console.log(`busy ${Math.round(busy / 1000)} ms of ${Math.round(total / 1000)} ms sampled`);
+  console.table(table(areas, 25));
+  console.table(table(functions, 30));
+}
+
+function areaOf({ url, functionName }) {
+  if (!url) return functionName.startsWith('(') ? functionName : '(native)';
+  const packageMatch = url.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/);
+  if (packageMatch) return packageMatch[1];
+  const ourMatch = url.match(/\/dist\/(.+)\/[^/]+\.js$/);
+  if (ourMatch) return `src/${ourMatch[1]}`;
+  if (url.startsWith('node:')) return 'node internals';
+  return shorten(url);
+}
+
+function shorten(url) {
+  return url
+    .replace(/^file:\/\//, '')
+    .replace(/^.*node_modules\//, '')
+    .replace(/^.*\/dist\//, 'src/');
+}
+
+main().then(
+  () => stopAll(),
+  (error) => {
+    stopAll();
+    console.error(error);
+    process.exitCode = 1;
+  },
+);
