@@ -15,8 +15,12 @@ async function main() {
   const ours = await startOurs({ nodeOptions: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] });
   const client = await registerClient(ours);
   const target = await targetFor(workload ?? 'issuance', ours, client);
-  await load(target, seconds);
+  const result = await load(target, seconds);
   await stop(ours);
+  console.log(
+    `${workload ?? 'issuance'}: ${Math.round(result.requests.average)} req/s under the profiler, ` +
+      `p99 ${result.latency.p99} ms, ${result.non2xx} non-2xx`,
+  );
   const [file] = readdirSync(profileDir).filter((name) => name.endsWith('.cpuprofile'));
   if (!file) throw new Error(`no profile written to ${profileDir}`);
   summarize(JSON.parse(readFileSync(join(profileDir, file), 'utf8')));

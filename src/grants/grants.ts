@@ -3,7 +3,7 @@ import { AppConfig } from '../config/app-config';
 import { EventMetadata, EventStore } from '../platform/event-store/event-store';
 import { LiveViewRunner } from '../platform/projections/live-view-runner';
 import { OAuthError } from '../oauth/oauth-error';
-import { CommandOutcome, handleCommand, loadAggregate } from '../platform/event-store/handle-command';
+import { CommandOutcome, handleCommand, loadAggregate, startStream } from '../platform/event-store/handle-command';
 import { retryOnConflict } from '../platform/event-store/retry-on-conflict';
 import {
   GrantCommand,
@@ -30,6 +30,15 @@ export class Grants {
 
   load(grantId: string): Promise<{ state: GrantState; revision: number }> {
     return loadAggregate(this.events, grantStream(grantId), grantDecider);
+  }
+
+  /** Opens the stream of a grant whose id was generated for this command (a code or a client_credentials token). */
+  start(
+    grantId: string,
+    command: GrantCommand,
+    metadata: EventMetadata,
+  ): Promise<CommandOutcome<GrantEvent, GrantState>> {
+    return startStream(this.events, grantStream(grantId), grantDecider, command, metadata);
   }
 
   async execute(

@@ -56,7 +56,7 @@ export class AuthorizeController {
     const code = newOpaqueToken(grantId);
     const expiresAt = new Date(now.getTime() + this.config.authorizationCodeTtlSeconds * 1000);
     const subject = { grantId, clientId: client.clientId, companyId: client.companyId, userId, scope };
-    await this.grants.execute(
+    await this.grants.start(
       grantId,
       {
         type: 'IssueCode',

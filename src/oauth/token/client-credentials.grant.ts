@@ -32,7 +32,7 @@ export class ClientCredentialsGrant {
     const grantId = newGrantId();
     const subject = { grantId, clientId: client.clientId, companyId: client.companyId, userId: null, scope };
     const minted = this.issuer.mint(subject, { refresh: false, now });
-    await this.grants.execute(
+    await this.grants.start(
       grantId,
       { type: 'IssueClientCredentialsToken', ...subject, tokens: minted.issued, now: now.toISOString() },
       metadata,

@@ -54,6 +54,32 @@ export async function loadAggregate<Command, Event extends DomainEvent, State>(
 }
 
 /**
+ * For a stream named by an id generated for this command (a new grant): decide against the initial
+ * state without reading, and append with `no_stream`, so an id that somehow exists is refused
+ * (`WrongExpectedRevisionError`), never written into. Saves a read on the token hot path.
+ */
+export async function startStream<Command, Event extends DomainEvent, State>(
+  store: EventStore,
+  stream: string,
+  decider: Decider<Command, Event, State>,
+  command: Command,
+  metadata: EventMetadata,
+): Promise<CommandOutcome<Event, State>> {
+  const events = decider.decide(command, decider.initialState);
+  if (events.length === 0) return { state: decider.initialState, revision: -1, events };
+  const { position, nextRevision } = await store.append(
+    stream,
+    chainEvents(
+      stream,
+      undefined,
+      events.map((event) => ({ type: event.type, data: event.data, metadata })),
+    ),
+    'no_stream',
+  );
+  return { state: events.reduce(decider.evolve, decider.initialState), revision: nextRevision, events, position };
+}
+
+/**
  * read stream → fold → decide → append at the exact revision read. A concurrent writer makes the
  * append fail with `WrongExpectedRevisionError` instead of silently interleaving (DESIGN §5).
  * `ifRevision` (from `If-Match`) additionally requires the caller to have seen the current state.

@@ -56,3 +56,53 @@ describe('SqliteEventStore group commit', () => {
     expect(await store.readStream('third')).toHaveLength(1);
   });
 });
+
+describe('SqliteEventStore live subscriptions', () => {
+  let directory: string;
+  let store: SqliteEventStore;
+  beforeEach(() => {
+    directory = temporaryDirectory();
+    store = new SqliteEventStore(`${directory}/events.sqlite`);
+  });
+  afterEach(() => store.close());
+
+  /** Collects `count` events from a fresh unfiltered subscription while `write` runs. */
+  async function follow(count: number, write: () => Promise<void>) {
+    const subscription = store.subscribe({ after: await store.headPosition() });
+    const received: unknown[] = [];
+    const reading = (async () => {
+      for await (const batch of subscription) {
+        received.push(...batch);
+        if (received.length >= count) break;
+      }
+    })();
+    await write();
+    await reading;
+    await subscription.close();
+    return received;
+  }
+
+  it('hands subscribers exactly what a read of the file returns, refused appends left out', async () => {
+    const received = await follow(4, async () => {
+      await store.append('a', [event(1), event(2)], 'no_stream');
+      await store.append('a', [event(9)], 5).catch(() => undefined); // refused: wrong revision
+      await Promise.all([store.append('b', [event(3)], 'no_stream'), store.append('c', [event(4)], 'no_stream')]);
+    });
+    expect(received).toEqual(await store.readAll({ limit: 100 }));
+  });
+
+  it('misses nothing another process appended between two of its own appends', async () => {
+    const other = new SqliteEventStore(`${directory}/events.sqlite`);
+    try {
+      const received = await follow(4, async () => {
+        await store.append('mine', [event(1)], 'no_stream');
+        await other.append('theirs', [event(2), event(3)], 'no_stream');
+        await store.append('mine', [event(4)], 0);
+      });
+      expect(received.map((e) => (e as { data: { n: number } }).data.n)).toEqual([1, 2, 3, 4]);
+      expect(received).toEqual(await store.readAll({ limit: 100 }));
+    } finally {
+      await other.close();
+    }
+  });
+});

@@ -51,6 +51,9 @@ const SCHEMA = `
   CREATE INDEX IF NOT EXISTS events_by_type ON events (type, position);
 `;
 
+/** How many of its newest appends the store keeps in memory for its live subscriptions. */
+const TAIL_SIZE = 4_096;
+
 /**
  * The embedded event store: one SQLite file in WAL mode with `synchronous = FULL`, so an append
  * that has resolved is on disk and survives `kill -9` (and power loss).
@@ -59,6 +62,11 @@ const SCHEMA = `
  * transaction (one fsync), each checked against its own expected revision inside it, so batching
  * never weakens optimistic concurrency. The `(stream, revision)` unique constraint backs the
  * check should anything else write to the file.
+ *
+ * Live subscriptions read from an in-memory tail of this process's newest appends instead of the
+ * file, so the projections and the live view following the head share one decoded copy of each
+ * event (read-only to all of them). The tail holds positions without a gap: when another process
+ * has written in between, it starts over, and reads it cannot answer go to the file.
  */
 export class SqliteEventStore extends EventStore {
   private readonly db: Database.Database;
@@ -68,6 +76,7 @@ export class SqliteEventStore extends EventStore {
   private closed = false;
   private readonly subscriptions = new Set<PollingSubscription>();
   private readonly statementCache = new Map<string, Database.Statement<unknown[], EventRow>>();
+  private tail: RecordedEvent[] = [];
 
   constructor(file: string) {
     super();
@@ -108,6 +117,7 @@ export class SqliteEventStore extends EventStore {
     const batch = this.queue;
     this.queue = [];
     const outcomes: Array<{ ok: true; result: AppendResult } | { ok: false; error: unknown }> = [];
+    const recorded: RecordedEvent[] = [];
     const recordedAt = new Date().toISOString();
     try {
       this.db
@@ -115,7 +125,10 @@ export class SqliteEventStore extends EventStore {
           for (const item of batch) {
             try {
               // A nested better-sqlite3 transaction is a savepoint: a refused append rolls back alone.
-              outcomes.push({ ok: true, result: this.db.transaction(() => this.write(item, recordedAt))() });
+              const written: RecordedEvent[] = [];
+              const result = this.db.transaction(() => this.write(item, recordedAt, written))();
+              outcomes.push({ ok: true, result });
+              recorded.push(...written);
             } catch (error) {
               outcomes.push({ ok: false, error });
             }
@@ -127,6 +140,7 @@ export class SqliteEventStore extends EventStore {
       for (const item of batch) item.reject(error);
       return;
     }
+    this.extendTail(recorded);
     batch.forEach((item, index) => {
       const outcome = outcomes[index];
       if (outcome.ok) item.resolve(outcome.result);
@@ -135,14 +149,32 @@ export class SqliteEventStore extends EventStore {
     for (const subscription of this.subscriptions) subscription.wake();
   }
 
-  private write(item: PendingAppend, recordedAt: string): AppendResult {
+  private extendTail(recorded: readonly RecordedEvent[]): void {
+    for (const event of recorded) {
+      const last = this.tail[this.tail.length - 1];
+      if (last && event.position.commit !== last.position.commit + 1n) this.tail = [];
+      this.tail.push(event);
+    }
+    if (this.tail.length > 2 * TAIL_SIZE) this.tail = this.tail.slice(-TAIL_SIZE);
+  }
+
+  /** The events after `after` when the tail holds them all (the gap-free run up to the newest), else undefined. */
+  private readTail(after: Position, limit: number): RecordedEvent[] | undefined {
+    const first = this.tail[0];
+    if (!first || after.commit < first.position.commit - 1n) return undefined;
+    const start = Number(after.commit - first.position.commit) + 1;
+    if (start >= this.tail.length) return undefined; // nothing newer here; the file may have others' writes
+    return this.tail.slice(start, start + limit);
+  }
+
+  private write(item: PendingAppend, recordedAt: string, written: RecordedEvent[]): AppendResult {
     const last = this.statements.lastRevision.get(item.stream)?.revision ?? null;
     assertExpected(item.stream, item.expected, last);
     let revision = last ?? -1;
     let position = 0;
     for (const event of item.events) {
       revision += 1;
-      const info = this.statements.insert.run({
+      const row = {
         id: event.id ?? randomUUID(),
         stream: item.stream,
         revision,
@@ -150,8 +182,10 @@ export class SqliteEventStore extends EventStore {
         data: JSON.stringify(event.data),
         metadata: JSON.stringify(event.metadata),
         recordedAt,
-      });
-      position = Number(info.lastInsertRowid);
+      };
+      position = Number(this.statements.insert.run(row).lastInsertRowid);
+      // Decoded from the stored text: exactly what a read of the file returns, detached from the caller's objects.
+      written.push(toRecorded({ ...row, position, recorded_at: recordedAt }));
     }
     return { nextRevision: revision, position: toPosition(position) };
   }
@@ -189,7 +223,9 @@ export class SqliteEventStore extends EventStore {
     const subscription = new PollingSubscription({
       after: options.after ?? START,
       signal: options.signal,
-      read: (after, limit) => this.readAllNow({ after, filter: options.filter, limit }),
+      read: (after, limit) =>
+        (options.filter ? undefined : this.readTail(after, limit)) ??
+        this.readAllNow({ after, filter: options.filter, limit }),
       onClose: () => this.subscriptions.delete(subscription),
     });
     this.subscriptions.add(subscription);
