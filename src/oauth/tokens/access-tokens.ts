@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { AppConfig } from '../../config/app-config';
 import { SigningKeys } from '../../keys/signing-keys';
+import { hashSecret } from '../../platform/crypto/secrets';
 
 /** The claims this service puts in an access token (DESIGN §7, RFC 9068 §2.2). */
 export interface AccessTokenClaims {
@@ -27,15 +28,23 @@ export interface AccessTokenClaims {
 export type UnsignedClaims = Omit<AccessTokenClaims, 'iss' | 'aud' | 'iat' | 'exp'>;
 
 const JWT_TYPE = 'at+jwt';
+/** Tokens whose signature was checked, remembered for their next introspection or API call. */
+const VERIFIED_CACHE_SIZE = 10_000;
 
 /**
  * Signs and verifies RFC 9068 access tokens: ES256 with the current key's `kid`, `typ: at+jwt`.
  * Verification checks the algorithm, type, key, signature, issuer, audience and expiry; whether the
  * token is still honoured (revocations, disabled clients) is `TokenValidity`'s question.
+ *
+ * A resource server presents the same token again and again during its life, and an ES256 check is
+ * most of an introspection's cost: the claims of tokens already verified are kept (keyed by the
+ * token's SHA-256, so no bearer token is held in memory), and a repeat only re-checks what can change
+ * for the same bytes — expiry and whether the signing key is still published.
  */
 @Injectable()
 export class AccessTokens {
   private readonly jwt = new JwtService();
+  private readonly verified = new Map<string, { kid: string; claims: AccessTokenClaims }>();
 
   constructor(
     private readonly keys: SigningKeys,
@@ -54,7 +63,25 @@ export class AccessTokens {
   }
 
   /** The claims of a token this service signed and that has not expired; null for anything else. */
-  verify(token: string): AccessTokenClaims | null {
+  verify(token: string, now = new Date()): AccessTokenClaims | null {
+    const key = hashSecret(token);
+    const known = this.verified.get(key);
+    if (known) {
+      const current = Math.floor(now.getTime() / 1000) < known.claims.exp && this.keys.publicKey(known.kid, now);
+      if (current) return known.claims;
+      this.verified.delete(key);
+      return null;
+    }
+    const checked = this.verifySignature(token, now);
+    if (checked) {
+      // Oldest first out: a Map iterates in insertion order.
+      if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(key, checked);
+    }
+    return checked?.claims ?? null;
+  }
+
+  private verifySignature(token: string, now: Date): { kid: string; claims: AccessTokenClaims } | null {
     // Anything malformed is simply not a token of ours: decoding throws on some garbage.
     try {
       const decoded = this.jwt.decode<{ header?: { kid?: unknown; typ?: unknown; alg?: unknown } } | null>(token, {
@@ -64,13 +91,15 @@ export class AccessTokens {
       if (!header || header.alg !== 'ES256' || header.typ !== JWT_TYPE || typeof header.kid !== 'string') return null;
       const publicKey = this.keys.publicKey(header.kid);
       if (!publicKey) return null;
-      return this.jwt.verify<AccessTokenClaims>(token, {
+      const claims = this.jwt.verify<AccessTokenClaims>(token, {
         algorithms: ['ES256'],
         // jsonwebtoken 9 takes a KeyObject (typed as PEM only): no PEM parsing per request.
         publicKey: publicKey as unknown as string,
         issuer: this.config.issuer,
         audience: this.config.accessTokenAudience,
+        clockTimestamp: Math.floor(now.getTime() / 1000),
       });
+      return { kid: header.kid, claims };
     } catch {
       return null;
     }
