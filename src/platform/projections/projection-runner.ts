@@ -4,6 +4,7 @@ import { EventStore, RecordedEvent } from '../event-store/event-store';
 import { formatPosition, isAtOrAfter, parsePosition, Position, START } from '../event-store/position';
 import { ReadStore } from '../read-store/read-store';
 import { deferred } from './deferred';
+import { LagHistogram, LagSummary } from './lag-histogram';
 import { Projection, projectionKey } from './projection';
 import { projectionWriter } from './projection-writer';
 
@@ -20,6 +21,8 @@ export interface ProjectionStatus {
   readonly position: string;
   /** From an event's recording to its read-model write, for the last event applied. */
   readonly lastLagMs: number | null;
+  /** The same for every event applied while live, as quantiles. */
+  readonly lag: LagSummary;
   readonly parkedEvents: number;
   readonly error?: string;
 }
@@ -38,6 +41,7 @@ interface Tracked {
   state: ProjectionState;
   position: Position;
   lastLagMs: number | null;
+  readonly lag: LagHistogram;
   parkedEvents: number;
   error?: string;
   /** Resolved and replaced whenever `position` moves. */
@@ -73,6 +77,7 @@ export class ProjectionRunner {
         state: 'starting',
         position: START,
         lastLagMs: null,
+        lag: new LagHistogram(),
         parkedEvents: 0,
         advanced: deferred(),
       });
@@ -104,6 +109,7 @@ export class ProjectionRunner {
       state: entry.state,
       position: formatPosition(entry.position),
       lastLagMs: entry.lastLagMs,
+      lag: entry.lag.summary(),
       parkedEvents: entry.parkedEvents,
       ...(entry.error ? { error: entry.error } : {}),
     }));
@@ -210,6 +216,7 @@ export class ProjectionRunner {
         for (const event of events) await projection.apply(event, writer);
         await tx.upsert(CHECKPOINTS, checkpointDocument(projection, through));
       });
+      this.recordLag(entry, events);
       return this.advance(entry, through, lagOf(events[events.length - 1]));
     } catch {
       // Retried below, one event at a time, where the failure is reported.
@@ -229,6 +236,7 @@ export class ProjectionRunner {
           await projection.apply(event, projectionWriter(projection, tx));
           await tx.upsert(CHECKPOINTS, checkpointDocument(projection, through));
         });
+        this.recordLag(entry, [event]);
         return this.advance(entry, through, lagOf(event));
       } catch (error) {
         if (projection.critical || attempt >= this.attempts) {
@@ -264,6 +272,12 @@ export class ProjectionRunner {
     });
     entry.parkedEvents += 1;
     this.advance(entry, through, null);
+  }
+
+  /** Lag counts only while live: events met while catching up were waiting by design. */
+  private recordLag(entry: Tracked, events: readonly RecordedEvent[]): void {
+    if (entry.state !== 'live') return;
+    for (const event of events) entry.lag.record(lagOf(event));
   }
 
   private advance(entry: Tracked, position: Position, lagMs: number | null): void {
