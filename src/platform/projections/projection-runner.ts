@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
 import { EventStore, RecordedEvent } from '../event-store/event-store';
 import { formatPosition, isAtOrAfter, parsePosition, Position, START } from '../event-store/position';
 import { ReadStore } from '../read-store/read-store';
@@ -11,6 +11,11 @@ import { projectionWriter } from './projection-writer';
 export const CHECKPOINTS = 'projection_checkpoints';
 export const PARKED_EVENTS = 'projection_parked_events';
 const CHECKPOINT_INTERVAL_MS = 1_000;
+/**
+ * Events applied per read-model transaction: large enough that a commit serves many events, small
+ * enough that a projection never holds the event loop for long (request latency).
+ */
+const EVENTS_PER_TRANSACTION = 64;
 
 export type ProjectionState = 'starting' | 'catching_up' | 'live' | 'standby' | 'stopped';
 
@@ -174,7 +179,13 @@ export class ProjectionRunner {
         const handled = handles === null ? batch : batch.filter((event) => handles.has(event.type));
         const through = batch[batch.length - 1].position;
         if (handled.length > 0) {
-          await this.applyBatch(entry, handled, through);
+          for (let start = 0; start < handled.length && !this.isStopped(entry); start += EVENTS_PER_TRANSACTION) {
+            // A transaction's awaits are microtasks that never let requests in: yield between transactions.
+            if (start > 0) await setImmediate();
+            const chunk = handled.slice(start, start + EVENTS_PER_TRANSACTION);
+            const end = start + EVENTS_PER_TRANSACTION >= handled.length;
+            await this.applyBatch(entry, chunk, end ? through : chunk[chunk.length - 1].position);
+          }
           savedAt = Date.now();
         } else {
           this.advance(entry, through, null);
