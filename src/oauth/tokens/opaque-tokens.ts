@@ -1,11 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { generateSecret } from '../../platform/crypto/secrets';
+import { timeOrderedId } from '../../platform/crypto/time-ordered-id';
 
-/** `<uuid v4>.<256 bits in base64url>` */
-const OPAQUE_TOKEN = /^([0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12})\.[A-Za-z0-9_-]{43}$/;
+/** `<grant id>.<256 bits in base64url>`; grant ids are UUIDs, version 7 (version 4 before them). */
+const OPAQUE_TOKEN = /^([0-9a-f]{8}-[0-9a-f]{4}-[47][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12})\.[A-Za-z0-9_-]{43}$/;
 
+/** Time-ordered, so the store's stream index takes new grants at its end. */
 export function newGrantId(): string {
-  return randomUUID();
+  return timeOrderedId();
 }
 
 /**

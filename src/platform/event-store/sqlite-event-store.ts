@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -14,6 +13,7 @@ import {
   Subscription,
   WrongExpectedRevisionError,
 } from './event-store';
+import { timeOrderedId } from '../crypto/time-ordered-id';
 import { Position, START } from './position';
 import { PollingSubscription } from './polling-subscription';
 
@@ -175,7 +175,7 @@ export class SqliteEventStore extends EventStore {
     for (const event of item.events) {
       revision += 1;
       const row = {
-        id: event.id ?? randomUUID(),
+        id: event.id ?? timeOrderedId(),
         stream: item.stream,
         revision,
         type: event.type,
