@@ -91,6 +91,19 @@ describe('SqliteEventStore live subscriptions', () => {
     expect(received).toEqual(await store.readAll({ limit: 100 }));
   });
 
+  it('hands an event to subscribers only once its append is answered (durable)', async () => {
+    const subscription = store.subscribe({ after: await store.headPosition() });
+    let answered = false;
+    const appending = store.append('durable', [event(1)], 'no_stream').then(() => (answered = true));
+    for await (const batch of subscription) {
+      expect(batch.map((e) => e.stream)).toEqual(['durable']);
+      expect(answered).toBe(true);
+      break;
+    }
+    await appending;
+    await subscription.close();
+  });
+
   it('misses nothing another process appended between two of its own appends', async () => {
     const other = new SqliteEventStore(`${directory}/events.sqlite`);
     try {

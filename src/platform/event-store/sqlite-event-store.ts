@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, fdatasync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import {
@@ -28,6 +28,15 @@ interface EventRow {
   recorded_at: string;
 }
 
+/** A group commit written to the WAL, waiting for the WAL's fsync before its appends are answered. */
+interface CommittedBatch {
+  /** Where its first event landed; undefined when every append of it was refused. */
+  readonly firstPosition: bigint | undefined;
+  /** Extends the tail and answers the appends: called once the batch is durable. */
+  readonly settle: () => void;
+  readonly fail: (error: Error) => void;
+}
+
 interface PendingAppend {
   readonly stream: string;
   readonly events: readonly NewEvent[];
@@ -55,18 +64,25 @@ const SCHEMA = `
 const TAIL_SIZE = 4_096;
 
 /**
- * The embedded event store: one SQLite file in WAL mode with `synchronous = FULL`, so an append
- * that has resolved is on disk and survives `kill -9` (and power loss).
+ * The embedded event store: one SQLite file in WAL mode; an append is answered only once the WAL
+ * holding it has been fsynced, so an append that has resolved survives `kill -9` and power loss.
  *
  * Group commit: appends arriving in the same event-loop turn are queued and written by one
- * transaction (one fsync), each checked against its own expected revision inside it, so batching
- * never weakens optimistic concurrency. The `(stream, revision)` unique constraint backs the
- * check should anything else write to the file.
+ * transaction, each checked against its own expected revision inside it, so batching never weakens
+ * optimistic concurrency. The `(stream, revision)` unique constraint backs the check should
+ * anything else write to the file.
  *
- * Live subscriptions read from an in-memory tail of this process's newest appends instead of the
- * file, so the projections and the live view following the head share one decoded copy of each
- * event (read-only to all of them). The tail holds positions without a gap: when another process
- * has written in between, it starts over, and reads it cannot answer go to the file.
+ * The fsync runs off the event loop: the connection commits with `synchronous = NORMAL` (WAL
+ * written, not yet synced) and the store then calls `fdatasync` on the WAL file in libuv's thread
+ * pool — what `synchronous = FULL` does inside COMMIT, minus blocking every request for the disk.
+ * An fsync makes every commit before it durable, so a batch is answered when its own or any later
+ * sync completes, in commit order. Until then, its events are withheld from subscriptions (and so
+ * from read models); a failed sync is fatal to the store: every later append is refused.
+ *
+ * Live subscriptions read from an in-memory tail of this process's newest durable appends instead
+ * of the file, so the projections and the live view following the head share one decoded copy of
+ * each event (read-only to all of them). The tail holds positions without a gap: when another
+ * process has written in between, it starts over, and reads it cannot answer go to the file.
  */
 export class SqliteEventStore extends EventStore {
   private readonly db: Database.Database;
@@ -77,13 +93,19 @@ export class SqliteEventStore extends EventStore {
   private readonly subscriptions = new Set<PollingSubscription>();
   private readonly statementCache = new Map<string, Database.Statement<unknown[], EventRow>>();
   private tail: RecordedEvent[] = [];
+  /** Committed batches whose WAL sync is pending, oldest first. */
+  private unsynced: CommittedBatch[] = [];
+  private walDescriptor: number | undefined;
+  private syncFailure: Error | undefined;
+  private onSynced: (() => void) | undefined;
 
-  constructor(file: string) {
+  constructor(private readonly file: string) {
     super();
     mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
+    // The fsync of each commit is the store's own, off the event loop (see above).
+    this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
     this.statements = {
@@ -101,6 +123,7 @@ export class SqliteEventStore extends EventStore {
 
   append(stream: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new Error('event store is closed'));
+    if (this.syncFailure) return Promise.reject(this.syncFailure);
     if (events.length === 0) return Promise.reject(new RangeError('append needs at least one event'));
     return new Promise((resolve, reject) => {
       this.queue.push({ stream, events, expected, resolve, reject });
@@ -140,13 +163,42 @@ export class SqliteEventStore extends EventStore {
       for (const item of batch) item.reject(error);
       return;
     }
-    this.extendTail(recorded);
-    batch.forEach((item, index) => {
-      const outcome = outcomes[index];
-      if (outcome.ok) item.resolve(outcome.result);
-      else item.reject(outcome.error);
+    this.syncThenSettle({
+      firstPosition: recorded[0]?.position.commit,
+      settle: () => {
+        this.extendTail(recorded);
+        batch.forEach((item, index) => {
+          const outcome = outcomes[index];
+          if (outcome.ok) item.resolve(outcome.result);
+          else item.reject(outcome.error);
+        });
+      },
+      fail: (error) => {
+        for (const item of batch) item.reject(error);
+      },
     });
-    for (const subscription of this.subscriptions) subscription.wake();
+  }
+
+  private syncThenSettle(committed: CommittedBatch): void {
+    this.unsynced.push(committed);
+    this.walDescriptor ??= openSync(`${this.file}-wal`, 'r');
+    fdatasync(this.walDescriptor, (error) => {
+      if (error) this.syncFailure ??= new Error(`the event store's log could not be synced to disk: ${error.message}`);
+      const index = this.unsynced.indexOf(committed);
+      // Already settled by a later sync, which covered this commit too.
+      if (index === -1) return;
+      for (const batch of this.unsynced.splice(0, index + 1)) {
+        if (this.syncFailure) batch.fail(this.syncFailure);
+        else batch.settle();
+      }
+      for (const subscription of this.subscriptions) subscription.wake();
+      if (this.unsynced.length === 0) this.onSynced?.();
+    });
+  }
+
+  /** Reads of the file for subscriptions stop before the oldest commit not yet durable. */
+  private durableBefore(): bigint | undefined {
+    return this.unsynced.find((batch) => batch.firstPosition !== undefined)?.firstPosition;
   }
 
   private extendTail(recorded: readonly RecordedEvent[]): void {
@@ -198,14 +250,13 @@ export class SqliteEventStore extends EventStore {
     return this.readAllNow(options);
   }
 
-  private readAllNow({ after = START, filter, limit }: ReadAllOptions): RecordedEvent[] {
+  private readAllNow({ after = START, filter, limit }: ReadAllOptions, before?: bigint): RecordedEvent[] {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError('limit must be a positive integer');
     const { where, parameters } = filterClause(filter);
-    const rows = this.prepared(`SELECT * FROM events WHERE position > ? ${where} ORDER BY position LIMIT ?`).all(
-      Number(after.commit),
-      ...parameters,
-      limit,
-    );
+    const bound = before === undefined ? '' : 'AND position < ?';
+    const rows = this.prepared(
+      `SELECT * FROM events WHERE position > ? ${bound} ${where} ORDER BY position LIMIT ?`,
+    ).all(Number(after.commit), ...(before === undefined ? [] : [Number(before)]), ...parameters, limit);
     return rows.map(toRecorded);
   }
 
@@ -225,7 +276,7 @@ export class SqliteEventStore extends EventStore {
       signal: options.signal,
       read: (after, limit) =>
         (options.filter ? undefined : this.readTail(after, limit)) ??
-        this.readAllNow({ after, filter: options.filter, limit }),
+        this.readAllNow({ after, filter: options.filter, limit }, this.durableBefore()),
       onClose: () => this.subscriptions.delete(subscription),
     });
     this.subscriptions.add(subscription);
@@ -246,6 +297,8 @@ export class SqliteEventStore extends EventStore {
     this.closed = true;
     await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
     if (this.queue.length > 0) this.flush();
+    if (this.unsynced.length > 0) await new Promise<void>((resolve) => (this.onSynced = resolve));
+    if (this.walDescriptor !== undefined) closeSync(this.walDescriptor);
     this.db.close();
   }
 }
