@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EventStore, Subscription } from '../event-store/event-store';
+import { EventStore, RecordedEvent, Subscription } from '../event-store/event-store';
+import { pagesOf } from '../event-store/read-pages';
 import { formatPosition, isAtOrAfter, Position, START } from '../event-store/position';
 import { deferred } from './deferred';
 import { LIVE_VIEWS, LiveView } from './live-view';
@@ -77,10 +78,12 @@ export class LiveViewRunner {
 
   private async run(): Promise<void> {
     while (!this.stopping.signal.aborted && !this.isStopped()) {
-      // Unfiltered on purpose: the position then follows the head of the store, so a write this
-      // instance made is "seen" as soon as the views have passed it, whatever its type.
-      const subscription = (this.subscription = this.events.subscribe({ after: this.position }));
       try {
+        await this.catchUpOnHandledTypes();
+        if (this.stopping.signal.aborted || this.isStopped()) return;
+        // Unfiltered on purpose: the position then follows the head of the store, so a write this
+        // instance made is "seen" as soon as the views have passed it, whatever its type.
+        const subscription = (this.subscription = this.events.subscribe({ after: this.position }));
         await this.consume(subscription);
       } catch (error) {
         if (this.isStopped()) return;
@@ -92,27 +95,54 @@ export class LiveViewRunner {
     }
   }
 
+  /**
+   * Reads only the event types the views handle, up to the head as it was when it began: at start
+   * the token traffic, most of a store, is skipped by the store's type index instead of decoded.
+   */
+  private async catchUpOnHandledTypes(): Promise<void> {
+    const head = await this.events.headPosition();
+    for await (const page of pagesOf(this.events, {
+      after: this.position,
+      filter: { types: [...this.byType.keys()] },
+    })) {
+      if (!this.applyAll(page) || this.stopping.signal.aborted) return;
+    }
+    // Nothing the views handle lies between the last event applied and the head: skip to it.
+    if (!isAtOrAfter(this.position, head)) this.position = head;
+    this.notifyAdvanced();
+  }
+
+  private notifyAdvanced(): void {
+    const { resolve } = this.advanced;
+    this.advanced = deferred();
+    resolve();
+  }
+
+  /** Applies events in order; false when a view threw and the runner has stopped. */
+  private applyAll(events: readonly RecordedEvent[]): boolean {
+    for (const event of events) {
+      try {
+        for (const view of this.byType.get(event.type) ?? []) view.apply(event);
+      } catch (error) {
+        this.state = 'stopped';
+        this.error = describe(error);
+        this.logger.error(`live views stopped at ${event.type} ${event.stream}@${event.revision}: ${this.error}`);
+        this.advanced.resolve();
+        this.caughtUp.resolve(); // start-up goes on, failing closed: readiness shows why
+        return false;
+      }
+      this.position = event.position;
+    }
+    return true;
+  }
+
   private async consume(subscription: Subscription): Promise<void> {
     const noticeLive = setInterval(() => subscription.caughtUp && this.markLive(), 50);
     try {
       for await (const batch of subscription) {
-        for (const event of batch) {
-          try {
-            for (const view of this.byType.get(event.type) ?? []) view.apply(event);
-          } catch (error) {
-            this.state = 'stopped';
-            this.error = describe(error);
-            this.logger.error(`live views stopped at ${event.type} ${event.stream}@${event.revision}: ${this.error}`);
-            this.advanced.resolve();
-            this.caughtUp.resolve(); // start-up goes on, failing closed: readiness shows why
-            return;
-          }
-          this.position = event.position;
-        }
+        if (!this.applyAll(batch)) return;
         if (subscription.caughtUp) this.markLive();
-        const { resolve } = this.advanced;
-        this.advanced = deferred();
-        resolve();
+        this.notifyAdvanced();
       }
     } finally {
       clearInterval(noticeLive);
