@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { companiesProjection, COMPANIES } from '../../companies/company.projection';
 import { temporaryDirectory } from '../../../test/support/temporary-directory';
 import { EventStore, NewEvent, RecordedEvent } from '../event-store/event-store';
+import { formatPosition } from '../event-store/position';
 import { SqliteEventStore } from '../event-store/sqlite-event-store';
 import { Document, ReadStore, ReadStoreWriter } from '../read-store/read-store';
 import { SqliteReadStore } from '../read-store/sqlite-read-store';
@@ -56,6 +57,14 @@ function failingAtCheckpoint(store: ReadStore): ReadStore {
         );
     },
   });
+}
+
+/** Polls `condition` until it holds; fails the test after two seconds. */
+async function until(condition: () => Promise<boolean>): Promise<void> {
+  for (const deadline = Date.now() + 2000; !(await condition());) {
+    if (Date.now() > deadline) throw new Error('condition not met within 2 s');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 describe('ProjectionRunner', () => {
@@ -232,6 +241,25 @@ describe('ProjectionRunner', () => {
     const { position } = await count(1);
     expect(await restarted.waitForPosition('tally', position, 5000)).toBe(true);
     expect(await reads.get('tallies_v1', 'total')).toMatchObject({ count: 1201 }); // the checkpoint held
+  });
+
+  it('saves its progress past events it ignores on reaching the head and on stopping', async () => {
+    const stored = async () => (await reads.get<Document & { position: string }>(CHECKPOINTS, 'tally_v1'))?.position;
+    const other = (n: number) =>
+      events.append(
+        `other-${randomUUID()}`,
+        Array.from({ length: n }, (): NewEvent => ({ type: 'Other', data: {}, metadata: metadata() })),
+        'no_stream',
+      );
+    const backlog = await other(3);
+    const running = runner(reads, [tally]);
+    await running.start();
+    expect(await running.waitForPosition('tally', backlog.position, 5000)).toBe(true);
+    await until(async () => (await stored()) === formatPosition(backlog.position));
+    const later = await other(2);
+    expect(await running.waitForPosition('tally', later.position, 5000)).toBe(true);
+    await running.stop();
+    expect(await stored()).toBe(formatPosition(later.position)); // within the second, yet kept
   });
 
   it('parks a failing event of a non-critical projection and keeps going', async () => {

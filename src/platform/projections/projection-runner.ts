@@ -165,6 +165,15 @@ export class ProjectionRunner {
     const subscription = this.events.subscribe({ after: entry.position, signal: this.stopping.signal });
     const handles = entry.projection.handles === 'all' ? null : new Set(entry.projection.handles);
     let savedAt = Date.now();
+    let saved = entry.position;
+    /** Stores progress made past ignored events, which no read-model transaction has recorded. */
+    const saveProgress = async () => {
+      if (!isAtOrAfter(saved, entry.position)) {
+        await this.store.upsert(CHECKPOINTS, checkpointDocument(entry.projection, entry.position));
+        saved = entry.position;
+      }
+      savedAt = Date.now();
+    };
     let leaseLost = false;
     const renewal = setInterval(async () => {
       if (await this.store.tryAcquireLease(key, this.instanceId, this.leaseTtlMs).catch(() => false)) return;
@@ -186,18 +195,20 @@ export class ProjectionRunner {
             const end = start + EVENTS_PER_TRANSACTION >= handled.length;
             await this.applyBatch(entry, chunk, end ? through : chunk[chunk.length - 1].position);
           }
+          saved = entry.position; // with the read-model changes
           savedAt = Date.now();
         } else {
           this.advance(entry, through, null);
-          // Progress past ignored events is saved at most once a second, so a restart does not rescan them all.
-          if (Date.now() - savedAt >= CHECKPOINT_INTERVAL_MS) {
-            await this.store.upsert(CHECKPOINTS, checkpointDocument(entry.projection, through));
-            savedAt = Date.now();
-          }
+          // Progress past ignored events is saved at most once a second and on reaching the head,
+          // so a restart does not rescan them all.
+          const reachingHead = subscription.caughtUp && entry.state === 'catching_up';
+          if (reachingHead || Date.now() - savedAt >= CHECKPOINT_INTERVAL_MS) await saveProgress();
         }
         if (this.isStopped(entry)) break;
         this.markLiveWhenCaughtUp(entry, subscription.caughtUp);
       }
+      // Stopping with the lease: keep what was passed. A lost lease's holder now owns the checkpoint.
+      if (!leaseLost && !this.isStopped(entry)) await saveProgress();
     } finally {
       clearInterval(renewal);
       clearInterval(noticeLive);
