@@ -118,6 +118,38 @@ export function issuance(ours, client) {
   };
 }
 
+/** The AIRisk flow as autocannon request pairs: authorize (302 with a code), then redeem it. */
+export function codeFlow(ours, client) {
+  const redirect = encodeURIComponent(client.redirectUris[0]);
+  return {
+    url: ours.url,
+    requests: [
+      {
+        method: 'GET',
+        path: `/api/oauth2?client_id=${client.clientId}&redirect_uri=${redirect}&state=bench`,
+        onResponse: (status, _body, context, headers) => {
+          const location = headers?.location ?? headers?.Location;
+          context.code = location ? new URL(location).searchParams.get('code') : undefined;
+        },
+      },
+      {
+        method: 'POST',
+        path: '/api/oauth2/token',
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (request, context) => ({
+          ...request,
+          body: JSON.stringify({
+            client_id: client.clientId,
+            client_secret: client.clientSecret,
+            redirect_uri: client.redirectUris[0],
+            code: context.code,
+          }),
+        }),
+      },
+    ],
+  };
+}
+
 export function load(target, duration, connections = CONNECTIONS) {
   return new Promise((resolve, reject) => {
     autocannon({ connections, duration, ...target }, (error, result) => (error ? reject(error) : resolve(result)));

@@ -4,7 +4,7 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FORM, basic, issuance, load, registerClient, startOurs, stop, stopAll, token } from './harness.mjs';
+import { FORM, basic, codeFlow, issuance, load, registerClient, startOurs, stop, stopAll, token } from './harness.mjs';
 
 const workload = process.argv.slice(2).find((argument) => !argument.startsWith('-') && !/^\d+$/.test(argument));
 const secondsFlag = process.argv.indexOf('--seconds');
@@ -39,7 +39,8 @@ async function targetFor(name, ours, client) {
       body: `token=${accessToken}`,
     };
   }
-  throw new RangeError(`unknown workload ${name}: issuance or introspection`);
+  if (name === 'codeflow') return codeFlow(ours, client);
+  throw new RangeError(`unknown workload ${name}: issuance, introspection or codeflow`);
 }
 
 /** Self time per profile node, attributed to an area and to a function. */

@@ -1,34 +1,32 @@
 // npm run bench [-- --quick]: this service and oidc-provider side by side on loopback, same load
 // generator (autocannon), same connection count, alternating A/B runs with a discarded warm-up.
 // Prints one table and writes bench/results/latest.json. Needs `npm run build` (npm run bench does it).
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
+import {
+  CONNECTIONS,
+  codeFlow,
+  FORM,
+  basic,
+  issuance,
+  load,
+  registerClient,
+  root,
+  start,
+  startOurs,
+  stopAll,
+  token,
+} from './harness.mjs';
+import { historyTable, measureHistory, TARGETS } from './history.mjs';
 
 const quick = process.argv.includes('--quick');
-const CONNECTIONS = 32;
 const DURATION = quick ? 3 : 10;
 const ROUNDS = quick ? 1 : 3;
-const ADMIN_KEY = 'bench-admin-key-'.padEnd(48, 'k');
 const PEER = { id: 'bench', secret: 'bench-secret-'.padEnd(48, 's') };
-const root = new URL('..', import.meta.url).pathname;
-const children = [];
 
 async function main() {
-  const ours = await start(
-    'airisk-identity',
-    ['dist/main.js'],
-    {
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'airisk-bench-')),
-      ADMIN_API_KEY: ADMIN_KEY,
-      LOG_LEVEL: 'warn',
-      KEY_ACTIVATION_DELAY_SECONDS: '0',
-    },
-    '/health/ready',
-  );
+  const ours = await startOurs();
   const peerJwt = await start('oidc-provider (jwt)', ['bench/peer-oidc-provider.mjs'], peerEnv('jwt'), '/jwks');
   const peerOpaque = await start(
     'oidc-provider (opaque)',
@@ -39,26 +37,19 @@ async function main() {
   const hello = await start('fastify hello', ['bench/hello-fastify.mjs'], {}, '/hello');
 
   const client = await registerClient(ours);
-  const basic = (id, secret) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
   const ourAuth = basic(client.clientId, client.clientSecret);
   const peerAuth = basic(PEER.id, PEER.secret);
-  const form = { 'content-type': 'application/x-www-form-urlencoded' };
   const ourToken = await token(`${ours.url}/api/oauth2/token`, ourAuth);
   const peerToken = await token(`${peerOpaque.url}/token`, peerAuth);
 
   const workloads = [
     {
       name: 'client_credentials issuance',
-      ours: {
-        url: `${ours.url}/api/oauth2/token`,
-        method: 'POST',
-        headers: { ...form, authorization: ourAuth },
-        body: 'grant_type=client_credentials',
-      },
+      ours: issuance(ours, client),
       peer: {
         url: `${peerJwt.url}/token`,
         method: 'POST',
-        headers: { ...form, authorization: peerAuth },
+        headers: { ...FORM, authorization: peerAuth },
         body: 'grant_type=client_credentials',
       },
     },
@@ -67,17 +58,17 @@ async function main() {
       ours: {
         url: `${ours.url}/api/oauth2/introspect`,
         method: 'POST',
-        headers: { ...form, authorization: ourAuth },
+        headers: { ...FORM, authorization: ourAuth },
         body: `token=${ourToken}`,
       },
       peer: {
         url: `${peerOpaque.url}/token/introspection`,
         method: 'POST',
-        headers: { ...form, authorization: peerAuth },
+        headers: { ...FORM, authorization: peerAuth },
         body: `token=${peerToken}`,
       },
     },
-    { name: 'AIRisk code flow (2 requests)', ours: codeFlow(ours.url, client), peer: null },
+    { name: 'AIRisk code flow (2 requests)', ours: codeFlow(ours, client), peer: null },
     { name: 'JWKS', ours: { url: `${ours.url}/.well-known/jwks.json` }, peer: { url: `${peerJwt.url}/jwks` } },
     {
       name: 'metadata',
@@ -88,6 +79,7 @@ async function main() {
   ];
 
   const results = [];
+  const underLoad = { coldStartMs: Math.round(ours.readyAfterMs) };
   for (const workload of workloads) {
     for (const side of ['ours', 'peer']) if (workload[side]) await load(workload[side], 1); // warm-up, discarded
     const runs = { ours: [], peer: [] };
@@ -101,48 +93,25 @@ async function main() {
       ours: summarize(runs.ours),
       peer: workload.peer ? summarize(runs.peer) : null,
     });
+    // Issuance runs first: the lag histograms then hold (almost) only events appended under its load.
+    if (workload === workloads[0]) underLoad.projectionLag = await projectionLag(ours);
   }
-  report(results);
+  underLoad.rssMbAfterLoad = rssMb(ours.child.pid);
+  // The history run starts services of its own: nothing else may compete for the two cores.
+  stopAll();
+  const history = quick ? null : await measureHistory({ events: 1_000_000, onProgress: (step) => console.error(step) });
+  report(results, underLoad, history);
 }
 
-/** The AIRisk flow as autocannon request pairs: authorize (302 with a code), then redeem it. */
-function codeFlow(base, client) {
-  const redirect = encodeURIComponent(client.redirectUris[0]);
-  return {
-    url: base,
-    requests: [
-      {
-        method: 'GET',
-        path: `/api/oauth2?client_id=${client.clientId}&redirect_uri=${redirect}&state=bench`,
-        onResponse: (status, _body, context, headers) => {
-          const location = headers?.location ?? headers?.Location;
-          context.code = location ? new URL(location).searchParams.get('code') : undefined;
-        },
-      },
-      {
-        method: 'POST',
-        path: '/api/oauth2/token',
-        headers: { 'content-type': 'application/json' },
-        setupRequest: (request, context) => ({
-          ...request,
-          body: JSON.stringify({
-            client_id: client.clientId,
-            client_secret: client.clientSecret,
-            redirect_uri: client.redirectUris[0],
-            code: context.code,
-          }),
-        }),
-      },
-    ],
-  };
+/** Each projection's lag from append to read-model commit, over the events it applied live. */
+async function projectionLag(ours) {
+  const health = await fetch(`${ours.url}/health/ready`).then((response) => response.json());
+  return Object.fromEntries(health.projections.map(({ name, lag }) => [name, lag]));
 }
 
-function load(target, duration) {
-  return new Promise((resolve, reject) => {
-    autocannon({ connections: CONNECTIONS, duration, ...target }, (error, result) =>
-      error ? reject(error) : resolve(result),
-    );
-  });
+function rssMb(pid) {
+  const kib = Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1]);
+  return Math.round(kib / 1024);
 }
 
 /** The median run of a workload (by requests/s), with errors summed over all runs. */
@@ -159,7 +128,7 @@ function summarize(runs) {
   };
 }
 
-function report(results) {
+function report(results, underLoad, history) {
   const rows = results.map(({ workload, ours, peer }) => ({
     workload,
     'ours req/s': ours.requestsPerSecond,
@@ -171,6 +140,11 @@ function report(results) {
     'ours/peer': peer ? (ours.requestsPerSecond / peer.requestsPerSecond).toFixed(2) : '—',
   }));
   console.table(rows);
+  if (history)
+    console.table(Object.fromEntries(historyTable(history).map(({ measure, ...figures }) => [measure, figures])));
+  else console.log('history (1,000,000 events): left out of --quick; node bench/history.mjs --quick measures 100,000');
+  const targets = evaluate(results, underLoad, history);
+  console.table(targets);
   const machine = {
     cpus: cpus().length,
     cpu: cpus()[0]?.model,
@@ -179,95 +153,71 @@ function report(results) {
   };
   mkdirSync(join(root, 'bench/results'), { recursive: true });
   const file = join(root, 'bench/results/latest.json');
-  writeFileSync(
-    file,
-    JSON.stringify(
-      {
-        at: new Date().toISOString(),
-        quick,
-        connections: CONNECTIONS,
-        duration: DURATION,
-        rounds: ROUNDS,
-        machine,
-        results,
-      },
-      null,
-      2,
-    ),
-  );
+  const run = { at: new Date().toISOString(), quick, connections: CONNECTIONS, duration: DURATION, rounds: ROUNDS };
+  writeFileSync(file, JSON.stringify({ ...run, machine, results, underLoad, history, targets }, null, 2));
   console.log(
     `machine: ${machine.cpus} × ${machine.cpu}, ${machine.memoryGiB} GiB, Node ${machine.node}; written to ${file}`,
   );
 }
 
+/** Each target of the issue against what this run measured. */
+function evaluate(results, underLoad, history) {
+  const ours = (name) => results.find((result) => result.workload.startsWith(name)).ours;
+  const ratio = (name) => {
+    const { ours: mine, peer } = results.find((result) => result.workload.startsWith(name));
+    return mine.requestsPerSecond / peer.requestsPerSecond;
+  };
+  const worstP99 = Math.max(...results.filter((r) => !r.workload.startsWith('fastify')).map((r) => r.ours.p99));
+  const lagP99 = Math.max(...Object.values(underLoad.projectionLag).map((lag) => lag.p99Ms));
+  // A flow is two requests: its request rate against the JWKS request rate.
+  const flowShare = ours('AIRisk code flow').requestsPerSecond / ours('JWKS').requestsPerSecond;
+  const row = (measure, target, measured, met) => ({ measure, target, measured, met: met ? 'yes' : 'NO' });
+  const rows = [
+    row(
+      'issuance vs peer (JWT)',
+      '≥ 3×',
+      `${ratio('client_credentials').toFixed(2)}×`,
+      ratio('client_credentials') >= 3,
+    ),
+    row('introspection vs peer (opaque)', '≥ 2×', `${ratio('introspection').toFixed(2)}×`, ratio('introspection') >= 2),
+    row('code flow vs own JWKS', '≥ 40%', `${(100 * flowShare).toFixed(1)}%`, flowShare >= 0.4),
+    row('p99 latency, worst workload', '≤ 25 ms', `${worstP99} ms`, worstP99 <= 25),
+    row('projection lag p99 under issuance', '≤ 50 ms', `${lagP99} ms`, lagP99 <= 50),
+    row(
+      'cold start to /health/ready (empty store)',
+      '≤ 2 s',
+      `${underLoad.coldStartMs} ms`,
+      underLoad.coldStartMs <= 2000,
+    ),
+  ];
+  if (!history) return rows;
+  const { replay, rebuild, catchUpStart, warmStart } = history;
+  const rss = Math.max(catchUpStart.rssSettledMb, warmStart.rssSettledMb);
+  return rows.concat([
+    row(
+      `raw replay of ${history.events} events`,
+      '≥ 50,000/s',
+      `${replay.eventsPerSecond}/s`,
+      replay.eventsPerSecond >= TARGETS.replayEventsPerSecond,
+    ),
+    row(
+      'rebuild, all projections',
+      '≥ 50,000/s',
+      `${rebuild.eventsPerSecond}/s`,
+      rebuild.eventsPerSecond >= TARGETS.replayEventsPerSecond,
+    ),
+    row(`RSS holding ${history.events} events`, '≤ 300 MB', `${rss} MB`, rss <= TARGETS.rssMb),
+    row(
+      `restart to /health/ready over ${history.events} events`,
+      '≤ 2 s',
+      `${warmStart.readyMs} ms`,
+      warmStart.readyMs <= TARGETS.readyMs,
+    ),
+  ]);
+}
+
 function peerEnv(format) {
   return { CLIENT_ID: PEER.id, CLIENT_SECRET: PEER.secret, ACCESS_TOKEN_FORMAT: format };
-}
-
-async function registerClient(ours) {
-  const admin = (path, body) =>
-    fetch(`${ours.url}${path}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    }).then((response) => response.json());
-  const company = await admin('/api/admin/companies', { name: 'Bench' });
-  return admin('/api/admin/clients', {
-    companyId: company.id,
-    name: 'Bench',
-    redirectUris: ['https://bench.example/cb'],
-  });
-}
-
-async function token(url, authorization) {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' },
-    body: 'grant_type=client_credentials',
-  });
-  const body = await response.json();
-  if (!body.access_token) throw new Error(`no token from ${url}: ${JSON.stringify(body)}`);
-  return body.access_token;
-}
-
-async function start(name, args, environment, readyPath) {
-  const port = await freePort();
-  const child = spawn(process.execPath, args, {
-    cwd: root,
-    env: { ...process.env, ...environment, PORT: String(port), HOST: '127.0.0.1', NODE_NO_WARNINGS: '1' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let errors = '';
-  child.stderr.on('data', (chunk) => (errors += chunk));
-  children.push(child);
-  const url = `http://127.0.0.1:${port}`;
-  for (const deadline = Date.now() + 20_000; Date.now() < deadline;) {
-    if (child.exitCode !== null) throw new Error(`${name} exited: ${errors}`);
-    if (
-      await fetch(`${url}${readyPath}`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return { name, url, child };
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${name} not ready: ${errors}`);
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function stopAll() {
-  for (const child of children) child.kill('SIGTERM');
 }
 
 main().then(stopAll, (error) => {
