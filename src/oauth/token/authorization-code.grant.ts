@@ -41,7 +41,7 @@ export class AuthorizationCodeGrant {
       throw new OAuthError('invalid_grant', 'the authorization code is not valid');
     }
     // Minted before the decision so the event can record the new token's id; discarded if refused.
-    const minted = this.issuer.mint(state, { refresh: true, now });
+    const minted = await this.issuer.mint(state, { refresh: true, now });
     await this.grants.execute(
       grantId,
       {

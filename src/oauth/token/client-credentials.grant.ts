@@ -31,7 +31,7 @@ export class ClientCredentialsGrant {
     const scope = scopeWithin(parameter(parameters, 'scope'), client.scopes);
     const grantId = newGrantId();
     const subject = { grantId, clientId: client.clientId, companyId: client.companyId, userId: null, scope };
-    const minted = this.issuer.mint(subject, { refresh: false, now });
+    const minted = await this.issuer.mint(subject, { refresh: false, now });
     await this.grants.start(
       grantId,
       { type: 'IssueClientCredentialsToken', ...subject, tokens: minted.issued, now: now.toISOString() },

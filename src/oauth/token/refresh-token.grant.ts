@@ -47,7 +47,7 @@ export class RefreshTokenGrant {
     const requested = parameter(parameters, 'scope');
     const scope =
       requested === undefined ? state.scope : scopeWithin(requested, state.scope.split(' ').filter(Boolean));
-    const minted = this.issuer.mint({ ...state, scope }, { refresh: true, now });
+    const minted = await this.issuer.mint({ ...state, scope }, { refresh: true, now });
     await this.grants.execute(
       grantId,
       {

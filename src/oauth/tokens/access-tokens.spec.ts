@@ -27,23 +27,23 @@ describe('AccessTokens', () => {
   });
   afterEach(() => events.close());
 
-  it('answers a token again, from what it verified the first time, with the same claims', () => {
-    const { token } = tokens.issue(claims, issuedAt);
+  it('answers a token again, from what it verified the first time, with the same claims', async () => {
+    const { token } = await tokens.issue(claims, issuedAt);
     const first = tokens.verify(token, seconds(1));
     expect(first).toMatchObject({ ...claims, aud: 'airisk-api' });
     expect(tokens.verify(token, seconds(2))).toEqual(first);
   });
 
-  it('refuses a remembered token once it has expired', () => {
-    const { token } = tokens.issue(claims, issuedAt);
+  it('refuses a remembered token once it has expired', async () => {
+    const { token } = await tokens.issue(claims, issuedAt);
     expect(tokens.verify(token, seconds(1))).not.toBeNull();
     expect(tokens.verify(token, seconds(300))).toBeNull();
     expect(tokens.verify(token, seconds(300))).toBeNull(); // forgotten, and refused by the signature check too
     expect(tokens.verify(token, seconds(299))).not.toBeNull(); // verified afresh at an earlier instant
   });
 
-  it('refuses any other bytes, even when a token differing by one character was verified', () => {
-    const { token } = tokens.issue(claims, issuedAt);
+  it('refuses any other bytes, even when a token differing by one character was verified', async () => {
+    const { token } = await tokens.issue(claims, issuedAt);
     expect(tokens.verify(token)).not.toBeNull();
     const [header, payload, signature] = token.split('.');
     const forged = Buffer.from(
@@ -54,8 +54,10 @@ describe('AccessTokens', () => {
     expect(tokens.verify('not a token')).toBeNull();
   });
 
-  it('keeps answering correctly once more tokens were verified than it remembers', () => {
-    const issued = Array.from({ length: 10_050 }, (_, n) => tokens.issue({ ...claims, jti: `grant-1.${n}` }, issuedAt));
+  it('keeps answering correctly once more tokens were verified than it remembers', async () => {
+    const issued = await Promise.all(
+      Array.from({ length: 10_050 }, (_, n) => tokens.issue({ ...claims, jti: `grant-1.${n}` }, issuedAt)),
+    );
     for (const { token } of issued) expect(tokens.verify(token, seconds(1))).not.toBeNull();
     expect(tokens.verify(issued[0].token, seconds(1))).toMatchObject({ jti: 'grant-1.0' }); // verified afresh
     expect(tokens.verify(issued[0].token, seconds(400))).toBeNull();

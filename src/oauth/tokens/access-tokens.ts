@@ -1,8 +1,11 @@
+import { webcrypto } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { AppConfig } from '../../config/app-config';
-import { SigningKeys } from '../../keys/signing-keys';
+import { Signer, SigningKeys } from '../../keys/signing-keys';
 import { hashSecret } from '../../platform/crypto/secrets';
+
+type CryptoKey = webcrypto.CryptoKey;
 
 /** The claims this service puts in an access token (DESIGN §7, RFC 9068 §2.2). */
 export interface AccessTokenClaims {
@@ -28,6 +31,7 @@ export interface AccessTokenClaims {
 export type UnsignedClaims = Omit<AccessTokenClaims, 'iss' | 'aud' | 'iat' | 'exp'>;
 
 const JWT_TYPE = 'at+jwt';
+const ES256 = { name: 'ECDSA', hash: 'SHA-256' };
 /** Tokens whose signature was checked, remembered for their next introspection or API call. */
 const VERIFIED_CACHE_SIZE = 10_000;
 
@@ -45,21 +49,41 @@ const VERIFIED_CACHE_SIZE = 10_000;
 export class AccessTokens {
   private readonly jwt = new JwtService();
   private readonly verified = new Map<string, { kid: string; claims: AccessTokenClaims }>();
+  private readonly signingKeys = new Map<string, Promise<CryptoKey>>();
 
   constructor(
     private readonly keys: SigningKeys,
     private readonly config: AppConfig,
   ) {}
 
-  issue(claims: UnsignedClaims, now: Date): { token: string; expiresAt: Date } {
+  /**
+   * A JWS in compact serialization (RFC 7515 §7.1) over the claims, ES256 (RFC 7518 §3.4: the
+   * signature is R || S, 64 bytes, as WebCrypto returns it). Signed through WebCrypto, whose ECDSA
+   * runs in libuv's thread pool: the event loop serves other requests meanwhile.
+   */
+  async issue(claims: UnsignedClaims, now: Date): Promise<{ token: string; expiresAt: Date }> {
     const iat = Math.floor(now.getTime() / 1000);
     const exp = iat + this.config.accessTokenTtlSeconds;
     const signer = this.keys.current(now);
-    const token = this.jwt.sign(
-      { ...claims, iss: this.config.issuer, aud: this.config.accessTokenAudience, iat, exp },
-      { algorithm: 'ES256', privateKey: signer.privateKey, keyid: signer.kid, header: { alg: 'ES256', typ: JWT_TYPE } },
-    );
-    return { token, expiresAt: new Date(exp * 1000) };
+    const header = { alg: 'ES256', typ: JWT_TYPE, kid: signer.kid };
+    const payload = { ...claims, iss: this.config.issuer, aud: this.config.accessTokenAudience, iat, exp };
+    const signingInput = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(payload))}`;
+    const signature = await webcrypto.subtle.sign(ES256, await this.cryptoKey(signer), Buffer.from(signingInput));
+    return {
+      token: `${signingInput}.${Buffer.from(signature).toString('base64url')}`,
+      expiresAt: new Date(exp * 1000),
+    };
+  }
+
+  /** Each signing key imported into WebCrypto once. */
+  private cryptoKey(signer: Signer): Promise<CryptoKey> {
+    let key = this.signingKeys.get(signer.kid);
+    if (!key) {
+      const pkcs8 = signer.privateKey.export({ format: 'der', type: 'pkcs8' });
+      key = webcrypto.subtle.importKey('pkcs8', pkcs8, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
+      this.signingKeys.set(signer.kid, key);
+    }
+    return key;
   }
 
   /** The claims of a token this service signed and that has not expired; null for anything else. */
@@ -104,4 +128,8 @@ export class AccessTokens {
       return null;
     }
   }
+}
+
+function base64url(text: string): string {
+  return Buffer.from(text).toString('base64url');
 }

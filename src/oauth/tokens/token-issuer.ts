@@ -47,7 +47,7 @@ export class TokenIssuer {
     private readonly config: AppConfig,
   ) {}
 
-  mint(subject: TokenSubject, options: { refresh: boolean; now: Date }): MintedTokens {
+  async mint(subject: TokenSubject, options: { refresh: boolean; now: Date }): Promise<MintedTokens> {
     const { grantId, clientId, companyId, userId, scope } = subject;
     const client = this.view.client(clientId);
     if (!client) throw new OAuthError('invalid_grant', 'the client no longer exists');
@@ -66,7 +66,7 @@ export class TokenIssuer {
       claims = { ...base, ...userClaims, cutoffs: { client: client.tokenCutoff, user: user.tokenCutoff } };
       userCutoff = user.tokenCutoff;
     }
-    const { token, expiresAt } = this.accessTokens.issue(claims, options.now);
+    const { token, expiresAt } = await this.accessTokens.issue(claims, options.now);
     const refreshToken = options.refresh ? newOpaqueToken(grantId) : undefined;
     const refreshExpiresAt = new Date(options.now.getTime() + this.config.refreshTokenTtlSeconds * 1000);
     return {
