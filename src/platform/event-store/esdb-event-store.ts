@@ -119,7 +119,12 @@ export class EsdbEventStore extends EventStore {
   subscribe({ after, filter, signal }: SubscribeOptions): Subscription {
     // subscribeToAll's fromPosition is exclusive: subscribing from an append's position delivers
     // only later events. EventStoreDB takes one server-side filter; `acceptor` re-checks everything.
-    const open = () => this.client.subscribeToAll({ fromPosition: fromPosition(after), filter: serverFilter(filter) });
+    // The client buffers only 16 events by default: room for a whole batch lets a lagging consumer take one.
+    const open = () =>
+      this.client.subscribeToAll(
+        { fromPosition: fromPosition(after), filter: serverFilter(filter) },
+        { highWaterMark: MAX_BATCH },
+      );
     return new EsdbSubscription(open, acceptor(filter), signal);
   }
 

@@ -76,8 +76,10 @@ const TAIL_SIZE = 4_096;
  * written, not yet synced) and the store then calls `fdatasync` on the WAL file in libuv's thread
  * pool — what `synchronous = FULL` does inside COMMIT, minus blocking every request for the disk.
  * An fsync makes every commit before it durable, so a batch is answered when its own or any later
- * sync completes, in commit order. Until then, its events are withheld from subscriptions (and so
- * from read models); a failed sync is fatal to the store: every later append is refused.
+ * sync completes, in commit order. Until then, its events are withheld from `readAll`, `headPosition`
+ * and subscriptions (and so from read models and the security view). A failed sync is fatal to the
+ * store: what it committed may or may not be on disk, so from then on every append, read and `ping`
+ * throws (readiness turns red, views fail closed) until the process is restarted on the file.
  *
  * Live subscriptions read from an in-memory tail of this process's newest durable appends instead
  * of the file, so the projections and the live view following the head share one decoded copy of
@@ -95,11 +97,13 @@ export class SqliteEventStore extends EventStore {
   private tail: RecordedEvent[] = [];
   /** Committed batches whose WAL sync is pending, oldest first. */
   private unsynced: CommittedBatch[] = [];
-  private walDescriptor: number | undefined;
+  private readonly walDescriptor: number;
+  private syncsInFlight = 0;
   private syncFailure: Error | undefined;
-  private onSynced: (() => void) | undefined;
+  /** Resolves `close()` once no sync is pending or running. */
+  private onIdle: (() => void) | undefined;
 
-  constructor(private readonly file: string) {
+  constructor(file: string) {
     super();
     mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file);
@@ -108,6 +112,9 @@ export class SqliteEventStore extends EventStore {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    // The WAL exists once the schema statement ran in WAL mode; it keeps its inode while a connection is open.
+    // Opened for writing: some platforms refuse to flush a descriptor opened read-only.
+    this.walDescriptor = openSync(`${file}-wal`, 'r+');
     this.statements = {
       lastRevision: this.db.prepare<[string], { revision: number | null }>(
         'SELECT max(revision) AS revision FROM events WHERE stream = ?',
@@ -139,6 +146,10 @@ export class SqliteEventStore extends EventStore {
   private flush(): void {
     const batch = this.queue;
     this.queue = [];
+    if (this.syncFailure) {
+      for (const item of batch) item.reject(this.syncFailure);
+      return;
+    }
     const outcomes: Array<{ ok: true; result: AppendResult } | { ok: false; error: unknown }> = [];
     const recorded: RecordedEvent[] = [];
     const recordedAt = new Date().toISOString();
@@ -181,22 +192,32 @@ export class SqliteEventStore extends EventStore {
 
   private syncThenSettle(committed: CommittedBatch): void {
     this.unsynced.push(committed);
-    this.walDescriptor ??= openSync(`${this.file}-wal`, 'r');
+    this.syncsInFlight += 1;
     fdatasync(this.walDescriptor, (error) => {
-      if (error) this.syncFailure ??= new Error(`the event store's log could not be synced to disk: ${error.message}`);
+      this.syncsInFlight -= 1;
+      if (error) this.fail(error);
       const index = this.unsynced.indexOf(committed);
-      // Already settled by a later sync, which covered this commit too.
-      if (index === -1) return;
+      // index -1: already settled by a later sync, which covered this commit too.
       for (const batch of this.unsynced.splice(0, index + 1)) {
         if (this.syncFailure) batch.fail(this.syncFailure);
         else batch.settle();
       }
       for (const subscription of this.subscriptions) subscription.wake();
-      if (this.unsynced.length === 0) this.onSynced?.();
+      if (this.unsynced.length === 0 && this.syncsInFlight === 0) this.onIdle?.();
     });
   }
 
-  /** Reads of the file for subscriptions stop before the oldest commit not yet durable. */
+  private fail(error: Error): void {
+    this.syncFailure ??= new Error(`the event store's log could not be synced to disk: ${error.message}`);
+    // Subscribers read again, meet the failure and stop: projections retry, the live views fail closed.
+    for (const subscription of this.subscriptions) subscription.wake();
+  }
+
+  private assertHealthy(): void {
+    if (this.syncFailure) throw this.syncFailure;
+  }
+
+  /** Reads of the global order stop before the oldest commit not yet durable. */
   private durableBefore(): bigint | undefined {
     return this.unsynced.find((batch) => batch.firstPosition !== undefined)?.firstPosition;
   }
@@ -237,12 +258,17 @@ export class SqliteEventStore extends EventStore {
       };
       position = Number(this.statements.insert.run(row).lastInsertRowid);
       // Decoded from the stored text: exactly what a read of the file returns, detached from the caller's objects.
-      written.push(toRecorded({ ...row, position, recorded_at: recordedAt }));
+      written.push(deepFreeze(toRecorded({ ...row, position, recorded_at: recordedAt })));
     }
     return { nextRevision: revision, position: toPosition(position) };
   }
 
+  /**
+   * A stream as committed, durable or not yet: a command deciding on it appends after it, and that
+   * append is answered only once a sync covering both has completed.
+   */
   async readStream(stream: string): Promise<RecordedEvent[]> {
+    this.assertHealthy();
     return this.statements.readStream.all(stream).map(toRecorded);
   }
 
@@ -250,8 +276,10 @@ export class SqliteEventStore extends EventStore {
     return this.readAllNow(options);
   }
 
-  private readAllNow({ after = START, filter, limit }: ReadAllOptions, before?: bigint): RecordedEvent[] {
+  private readAllNow({ after = START, filter, limit }: ReadAllOptions): RecordedEvent[] {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError('limit must be a positive integer');
+    this.assertHealthy();
+    const before = this.durableBefore();
     const { where, parameters } = filterClause(filter);
     const bound = before === undefined ? '' : 'AND position < ?';
     const rows = this.prepared(
@@ -274,9 +302,13 @@ export class SqliteEventStore extends EventStore {
     const subscription = new PollingSubscription({
       after: options.after ?? START,
       signal: options.signal,
-      read: (after, limit) =>
-        (options.filter ? undefined : this.readTail(after, limit)) ??
-        this.readAllNow({ after, filter: options.filter, limit }, this.durableBefore()),
+      read: (after, limit) => {
+        this.assertHealthy();
+        return (
+          (options.filter ? undefined : this.readTail(after, limit)) ??
+          this.readAllNow({ after, filter: options.filter, limit })
+        );
+      },
       onClose: () => this.subscriptions.delete(subscription),
     });
     this.subscriptions.add(subscription);
@@ -284,11 +316,14 @@ export class SqliteEventStore extends EventStore {
   }
 
   async headPosition(): Promise<Position> {
-    const head = this.statements.head.get()?.position;
-    return head == null ? START : toPosition(head);
+    this.assertHealthy();
+    const before = this.durableBefore();
+    const head = before === undefined ? this.statements.head.get()?.position : Number(before) - 1;
+    return head == null || head < 1 ? START : toPosition(head);
   }
 
   async ping(): Promise<void> {
+    this.assertHealthy();
     this.statements.head.get();
   }
 
@@ -297,8 +332,9 @@ export class SqliteEventStore extends EventStore {
     this.closed = true;
     await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
     if (this.queue.length > 0) this.flush();
-    if (this.unsynced.length > 0) await new Promise<void>((resolve) => (this.onSynced = resolve));
-    if (this.walDescriptor !== undefined) closeSync(this.walDescriptor);
+    if (this.unsynced.length > 0 || this.syncsInFlight > 0)
+      await new Promise<void>((resolve) => (this.onIdle = resolve));
+    closeSync(this.walDescriptor);
     this.db.close();
   }
 }
@@ -327,6 +363,15 @@ function filterClause(filter: AllFilter | undefined): { where: string; parameter
 function toPosition(rowPosition: number): Position {
   const value = BigInt(rowPosition);
   return { commit: value, prepare: value };
+}
+
+/** Tail events are shared by every subscriber: frozen, so none can change what the others see. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const member of Object.values(value)) deepFreeze(member);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 function toRecorded(row: EventRow): RecordedEvent {

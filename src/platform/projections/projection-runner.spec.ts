@@ -243,6 +243,26 @@ describe('ProjectionRunner', () => {
     expect(await reads.get('tallies_v1', 'total')).toMatchObject({ count: 1201 }); // the checkpoint held
   });
 
+  it('reports live only once the whole backlog is applied, however long its transactions take', async () => {
+    const backlog = await count(200);
+    const statesSeen = new Set<string>();
+    let running: ProjectionRunner | undefined = undefined;
+    const slow: Projection = {
+      ...tally,
+      name: 'slow',
+      async apply(event, writer) {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        statesSeen.add(running!.statuses()[0].state);
+        return tally.apply(event, writer);
+      },
+    };
+    running = runner(reads, [slow]);
+    await running.start();
+    expect(await running.waitForPosition('slow', backlog.position, 10_000)).toBe(true);
+    expect([...statesSeen]).toEqual(['catching_up']);
+    expect(running.statuses()[0]).toMatchObject({ state: 'live', lag: { samples: 0 } });
+  });
+
   it('saves its progress past events it ignores on reaching the head and on stopping', async () => {
     const stored = async () => (await reads.get<Document & { position: string }>(CHECKPOINTS, 'tally_v1'))?.position;
     const other = (n: number) =>

@@ -180,15 +180,19 @@ export class ProjectionRunner {
       leaseLost = true;
       await subscription.close();
     }, this.leaseTtlMs / 3);
-    // An idle subscription yields nothing, so "caught up" is also noticed between events.
-    const noticeLive = setInterval(() => this.markLiveWhenCaughtUp(entry, subscription.caughtUp), 50);
+    // An idle subscription yields nothing, so "caught up" is also noticed between batches, never
+    // while one is being applied: the subscription is caught up as it hands over its last batch.
+    let applying = false;
+    const noticeLive = setInterval(() => applying || this.markLiveWhenCaughtUp(entry, subscription.caughtUp), 50);
     try {
       for await (const batch of subscription) {
         if (leaseLost) break;
+        applying = true;
         const handled = handles === null ? batch : batch.filter((event) => handles.has(event.type));
         const through = batch[batch.length - 1].position;
         if (handled.length > 0) {
-          for (let start = 0; start < handled.length && !this.isStopped(entry); start += EVENTS_PER_TRANSACTION) {
+          for (let start = 0; start < handled.length; start += EVENTS_PER_TRANSACTION) {
+            if (this.isStopped(entry) || leaseLost) break;
             // A transaction's awaits are microtasks that never let requests in: yield between transactions.
             if (start > 0) await setImmediate();
             const chunk = handled.slice(start, start + EVENTS_PER_TRANSACTION);
@@ -204,6 +208,7 @@ export class ProjectionRunner {
           const reachingHead = subscription.caughtUp && entry.state === 'catching_up';
           if (reachingHead || Date.now() - savedAt >= CHECKPOINT_INTERVAL_MS) await saveProgress();
         }
+        applying = false;
         if (this.isStopped(entry)) break;
         this.markLiveWhenCaughtUp(entry, subscription.caughtUp);
       }
