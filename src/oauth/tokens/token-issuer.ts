@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
+import { randomBytesFromPool } from '../../platform/crypto/random-pool';
 import { hashSecret } from '../../platform/crypto/secrets';
 import { IssuedTokens } from '../../grants/grant.decider';
 import { OAuthError } from '../oauth-error';
@@ -51,7 +51,7 @@ export class TokenIssuer {
     const { grantId, clientId, companyId, userId, scope } = subject;
     const client = this.view.client(clientId);
     if (!client) throw new OAuthError('invalid_grant', 'the client no longer exists');
-    const jti = `${grantId}.${randomBytes(9).toString('base64url')}`;
+    const jti = `${grantId}.${randomBytesFromPool(9).toString('base64url')}`;
     const base = { sub: userId ?? clientId, client_id: clientId, company_id: companyId, jti, scope };
     let claims;
     let userCutoff: number | null = null;

@@ -1,11 +1,12 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { randomBytesFromPool } from './random-pool';
 
 /**
  * Server-generated secrets carry 256 random bits, so a plain SHA-256 resists guessing as well as a
  * password KDF would and keeps the hot path fast (DESIGN §4). Only the hash is ever stored.
  */
 export function generateSecret(): string {
-  return randomBytes(32).toString('base64url');
+  return randomBytesFromPool(32).toString('base64url');
 }
 
 export function hashSecret(secret: string): string {

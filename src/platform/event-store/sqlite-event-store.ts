@@ -89,6 +89,10 @@ const TAIL_SIZE = 4_096;
 export class SqliteEventStore extends EventStore {
   private readonly db: Database.Database;
   private readonly statements;
+  private readonly writeBatch: Database.Transaction<(write: () => void) => void>;
+  private readonly writeOne: Database.Transaction<
+    (item: PendingAppend, recordedAt: string, written: RecordedEvent[]) => AppendResult
+  >;
   private queue: PendingAppend[] = [];
   private transactions = 0;
   private closed = false;
@@ -115,6 +119,12 @@ export class SqliteEventStore extends EventStore {
     // The WAL exists once the schema statement ran in WAL mode; it keeps its inode while a connection is open.
     // Opened for writing: some platforms refuse to flush a descriptor opened read-only.
     this.walDescriptor = openSync(`${file}-wal`, 'r+');
+    // Compiled once: the group commit around a batch, and a savepoint around each append of it,
+    // since a better-sqlite3 transaction nested in another is a savepoint: a refused append rolls back alone.
+    this.writeBatch = this.db.transaction((write: () => void) => write());
+    this.writeOne = this.db.transaction((item: PendingAppend, recordedAt: string, written: RecordedEvent[]) =>
+      this.write(item, recordedAt, written),
+    );
     this.statements = {
       lastRevision: this.db.prepare<[string], { revision: number | null }>(
         'SELECT max(revision) AS revision FROM events WHERE stream = ?',
@@ -154,21 +164,17 @@ export class SqliteEventStore extends EventStore {
     const recorded: RecordedEvent[] = [];
     const recordedAt = new Date().toISOString();
     try {
-      this.db
-        .transaction(() => {
-          for (const item of batch) {
-            try {
-              // A nested better-sqlite3 transaction is a savepoint: a refused append rolls back alone.
-              const written: RecordedEvent[] = [];
-              const result = this.db.transaction(() => this.write(item, recordedAt, written))();
-              outcomes.push({ ok: true, result });
-              recorded.push(...written);
-            } catch (error) {
-              outcomes.push({ ok: false, error });
-            }
+      this.writeBatch.immediate(() => {
+        for (const item of batch) {
+          try {
+            const written: RecordedEvent[] = [];
+            outcomes.push({ ok: true, result: this.writeOne(item, recordedAt, written) });
+            recorded.push(...written);
+          } catch (error) {
+            outcomes.push({ ok: false, error });
           }
-        })
-        .immediate();
+        }
+      });
       this.transactions += 1;
     } catch (error) {
       for (const item of batch) item.reject(error);
