@@ -1,7 +1,7 @@
 // What the benchmark scripts share: starting servers on free loopback ports, the admin setup of a
 // client on this service, and one autocannon run.
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,9 +12,16 @@ export const ADMIN_KEY = 'bench-admin-key-'.padEnd(48, 'k');
 export const root = new URL('..', import.meta.url).pathname;
 const children = [];
 
+const dataDirs = [];
+// Children are stopped before the bench exits (stopAll); their data directories go with it.
+process.on('exit', () => {
+  for (const directory of dataDirs) rmSync(directory, { recursive: true, force: true });
+});
+
 /** This service on embedded stores in a fresh data directory; `nodeOptions` go before the script. */
 export function startOurs({ nodeOptions = [], environment = {} } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'airisk-bench-'));
+  dataDirs.push(dataDir);
   return start(
     'airisk-identity',
     [...nodeOptions, 'dist/main.js'],
