@@ -25,16 +25,8 @@ export class RegisterAgentBody {
 /** Every field optional, with the same rules (mapped types keep the validators and the OpenAPI schema). */
 export class ChangeAgentBody extends PartialType(RegisterAgentBody) {}
 
-export interface AgentResponse {
-  readonly agentId: string;
-  readonly companyId: string;
-  readonly name: string;
-  readonly maxMessages: number;
-  readonly temperature: number;
-  readonly status: 'active' | 'retired';
-  readonly createdAt: string;
-  readonly updatedAt: string;
-}
+/** The read model as admins get it: its id named `agentId`, without the revision (that is the `ETag`). */
+export type AgentResponse = Omit<AgentView, 'id' | 'revision'> & { readonly agentId: string };
 
 export function toAgentResponse(view: AgentView): AgentResponse {
   const { id, revision: _revision, ...rest } = view;

@@ -64,19 +64,8 @@ export class ListClientsQuery extends PageQuery {
   companyId?: string;
 }
 
-export interface ClientResponse {
-  readonly clientId: string;
-  readonly companyId: string;
-  readonly name: string;
-  readonly type: ClientType;
-  readonly redirectUris: string[];
-  readonly allowUserTokens: boolean;
-  readonly scopes: ClientScope[];
-  readonly status: 'active' | 'disabled';
-  readonly createdAt: string;
-  readonly updatedAt: string;
-  readonly secretRotatedAt: string | null;
-}
+/** The read model as admins get it: its id named `clientId`, without the revision (that is the `ETag`). */
+export type ClientResponse = Omit<ClientView, 'id' | 'revision'> & { readonly clientId: string };
 
 export function toClientResponse(view: ClientView): ClientResponse {
   const { id, revision: _revision, ...rest } = view;

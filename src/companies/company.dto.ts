@@ -32,14 +32,7 @@ export class ChangeCompanyBody {
 }
 
 /** What admins see of a company. */
-export interface CompanyResponse {
-  readonly id: string;
-  readonly name: string;
-  readonly userLicenses: number | null;
-  readonly activeUsers: number;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-}
+export type CompanyResponse = Omit<CompanyView, 'revision'>;
 
 export function toCompanyResponse(view: CompanyView): CompanyResponse {
   const { id, name, userLicenses, activeUsers, createdAt, updatedAt } = view;

@@ -15,7 +15,7 @@ import {
 } from 'class-validator';
 import { MAX_MESSAGES_RANGE, TEMPERATURE_RANGE } from '../agents/agent.decider';
 import { PageQuery } from '../platform/http/paging.dto';
-import { ChatSettings, MAX_NAME_LENGTH, USER_ID_PATTERN, USER_ROLES, UserRole } from './user.decider';
+import { MAX_NAME_LENGTH, USER_ID_PATTERN, USER_ROLES, UserRole } from './user.decider';
 import { UserView } from './user.projection';
 
 const USER_ID_MESSAGE = 'id has 1 to 128 characters from A-Z a-z 0-9 . _ @ : -';
@@ -97,20 +97,8 @@ export class ListUsersQuery extends PageQuery {
   email?: string;
 }
 
-export interface UserResponse {
-  readonly id: string;
-  readonly companyId: string;
-  readonly email: string;
-  readonly firstName: string;
-  readonly lastName: string;
-  readonly role: UserRole;
-  readonly status: 'active' | 'deactivated';
-  readonly agents: string[];
-  readonly defaultAgentId: string | null;
-  readonly chatSettings: ChatSettings;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-}
+/** The read model as admins get it: without the lowercased email key and the revision (that is the `ETag`). */
+export type UserResponse = Omit<UserView, 'emailKey' | 'revision'>;
 
 export function toUserResponse(view: UserView): UserResponse {
   const { emailKey: _emailKey, revision: _revision, ...rest } = view;
