@@ -58,25 +58,14 @@ export async function loadAggregate<Command, Event extends DomainEvent, State>(
  * state without reading, and append with `no_stream`, so an id that somehow exists is refused
  * (`WrongExpectedRevisionError`), never written into. Saves a read on the token hot path.
  */
-export async function startStream<Command, Event extends DomainEvent, State>(
+export function startStream<Command, Event extends DomainEvent, State>(
   store: EventStore,
   stream: string,
   decider: Decider<Command, Event, State>,
   command: Command,
   metadata: EventMetadata,
 ): Promise<CommandOutcome<Event, State>> {
-  const events = decider.decide(command, decider.initialState);
-  if (events.length === 0) return { state: decider.initialState, revision: -1, events };
-  const { position, nextRevision } = await store.append(
-    stream,
-    chainEvents(
-      stream,
-      undefined,
-      events.map((event) => ({ type: event.type, data: event.data, metadata })),
-    ),
-    'no_stream',
-  );
-  return { state: events.reduce(decider.evolve, decider.initialState), revision: nextRevision, events, position };
+  return decideAndAppend(store, stream, decider, command, { state: decider.initialState, revision: -1 }, metadata);
 }
 
 /**
@@ -93,8 +82,22 @@ export async function handleCommand<Command, Event extends DomainEvent, State>(
   metadata: EventMetadata | ((state: State) => EventMetadata),
   ifRevision?: number,
 ): Promise<CommandOutcome<Event, State>> {
-  const { state, revision, last } = await loadAggregate(store, stream, decider);
-  if (ifRevision !== undefined && ifRevision !== revision) throw new StaleRevisionError(stream, ifRevision, revision);
+  const current = await loadAggregate(store, stream, decider);
+  if (ifRevision !== undefined && ifRevision !== current.revision) {
+    throw new StaleRevisionError(stream, ifRevision, current.revision);
+  }
+  return decideAndAppend(store, stream, decider, command, current, metadata);
+}
+
+/** decide → append the events, chained to `last`, at `revision` (-1: the stream must not exist yet). */
+async function decideAndAppend<Command, Event extends DomainEvent, State>(
+  store: EventStore,
+  stream: string,
+  decider: Decider<Command, Event, State>,
+  command: Command,
+  { state, revision, last }: { state: State; revision: number; last?: RecordedEvent },
+  metadata: EventMetadata | ((state: State) => EventMetadata),
+): Promise<CommandOutcome<Event, State>> {
   const events = decider.decide(command, state);
   if (events.length === 0) return { state, revision, events };
   const envelope = typeof metadata === 'function' ? metadata(state) : metadata;
