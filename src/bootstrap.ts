@@ -9,12 +9,14 @@ import { serveOpenApi } from './platform/http/openapi';
 import { ProblemDetailsFilter } from './platform/http/problem-details';
 import { createValidationPipe } from './platform/http/validation';
 import { NestPinoLogger } from './platform/logging/logger';
+import { assertStorageSettings } from './platform/storage';
 
 /** Read once at start: the version the OpenAPI document announces. */
 const SERVICE_VERSION: string = (require('../package.json') as { version: string }).version;
 
 /** The whole service as one Nest application, ready to `listen` (used by `main.ts` and the e2e tests). */
 export async function createApp(config: AppConfig, adminKey: string, logger: Logger): Promise<NestFastifyApplication> {
+  assertStorageSettings(config);
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.create(config, adminKey),
     createFastifyAdapter(logger),

@@ -18,8 +18,15 @@ describe('AppConfig', () => {
       EVENTSTORE_CONNECTION_STRING: 'esdb://localhost:2113?tls=false',
       MONGODB_URI: 'mongodb://localhost:27017/identity',
       LOG_LEVEL: 'debug',
+      STORE_TIMEOUT_MS: '2500',
     });
-    expect(config).toMatchObject({ port: 8080, host: '0.0.0.0', dataDir: '/var/lib/identity', logLevel: 'debug' });
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      dataDir: '/var/lib/identity',
+      logLevel: 'debug',
+      storeTimeoutMs: 2500,
+    });
     expect(config.eventStoreConnectionString).toBe('esdb://localhost:2113?tls=false');
   });
 
@@ -29,13 +36,13 @@ describe('AppConfig', () => {
         PORT: 'eighty',
         LOG_LEVEL: 'loud',
         ADMIN_API_KEY: 'short',
-        MONGODB_URI: 'postgres://x',
+        STORE_TIMEOUT_MS: 'soon',
       });
     expect(attempt).toThrow(ConfigurationError);
     expect(attempt).toThrow(/PORT must be a whole number/);
     expect(attempt).toThrow(/LOG_LEVEL must be one of/);
     expect(attempt).toThrow(/ADMIN_API_KEY must be at least 32 characters/);
-    expect(attempt).toThrow(/MONGODB_URI must be a mongodb/);
+    expect(attempt).toThrow(/STORE_TIMEOUT_MS must be a whole number/);
   });
 
   it('refuses production without an admin key, and treats an empty one as absent', () => {

@@ -45,17 +45,21 @@ class Environment {
   @MaxLength(512)
   ADMIN_API_KEY?: string;
 
+  // The two connection strings are parsed by their own clients at boot (platform/storage.ts).
   @IsOptional()
   @IsString()
-  @Matches(/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover|kdb|kdb\+discover):\/\//, {
-    message: 'EVENTSTORE_CONNECTION_STRING must be an esdb:// (or esdb+discover://) connection string',
-  })
   EVENTSTORE_CONNECTION_STRING?: string;
 
   @IsOptional()
   @IsString()
-  @Matches(/^mongodb(\+srv)?:\/\//, { message: 'MONGODB_URI must be a mongodb:// or mongodb+srv:// URI' })
   MONGODB_URI?: string;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt({ message: 'STORE_TIMEOUT_MS must be a whole number of milliseconds' })
+  @Min(100)
+  @Max(120_000)
+  STORE_TIMEOUT_MS?: number;
 
   @IsOptional()
   @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
@@ -141,6 +145,8 @@ export class AppConfig {
   readonly adminApiKey: string | undefined;
   readonly eventStoreConnectionString: string | undefined;
   readonly mongodbUri: string | undefined;
+  /** Deadline of every EventStoreDB and MongoDB call: past it the caller gets a 503, not a hung request. */
+  readonly storeTimeoutMs: number;
   readonly logLevel: LogLevel;
   /** How long an admin write waits for its read model before answering 202 instead of 201/200. */
   readonly readYourWritesTimeoutMs = 5_000;
@@ -168,6 +174,7 @@ export class AppConfig {
     this.adminApiKey = environment.ADMIN_API_KEY;
     this.eventStoreConnectionString = environment.EVENTSTORE_CONNECTION_STRING;
     this.mongodbUri = environment.MONGODB_URI;
+    this.storeTimeoutMs = environment.STORE_TIMEOUT_MS ?? 5_000;
     this.logLevel = environment.LOG_LEVEL ?? 'info';
     const shownHost = this.host === '0.0.0.0' || this.host === '::' ? 'localhost' : this.host;
     this.issuer = environment.ISSUER ?? `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${this.port}`;

@@ -6,6 +6,7 @@ import { eventMetadata, RequestContext } from '../platform/auth/request-context'
 import { EventStore, Subscription } from '../platform/event-store/event-store';
 import { handleCommand } from '../platform/event-store/handle-command';
 import { Position } from '../platform/event-store/position';
+import { Backoff } from '../platform/health/backoff';
 import { generateSigningKey, KeyDirectory, LoadedKey } from './key-directory';
 import { PublishedJwk, SIGNING_KEYS_STREAM, signingKeyDecider, SigningKeyEvent } from './signing-key.decider';
 
@@ -68,6 +69,7 @@ export class SigningKeys implements OnModuleInit, OnModuleDestroy {
   private following?: Promise<void>;
   private timer?: NodeJS.Timeout;
   private stopped = false;
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly config: AppConfig,
@@ -158,13 +160,10 @@ export class SigningKeys implements OnModuleInit, OnModuleDestroy {
    * Other instances learn of a rotation from its `SigningKeyRotated` event (under a second, before
    * the key signs when there is an activation delay) and re-read the directory. A 30 s re-read is
    * the backstop for what no event announces: two instances creating a first key at once, a key
-   * installed in a mounted secret, a subscription that failed.
+   * installed in a mounted secret, an event store that is away.
    */
-  async onModuleInit(): Promise<void> {
-    const after = await this.events.headPosition();
-    this.reload(); // rotations before `after` are on disk by now; later ones arrive as events
-    this.subscription = this.events.subscribe({ after, filter: { types: ['SigningKeyRotated'] } });
-    this.following = this.follow(this.subscription);
+  onModuleInit(): void {
+    this.following = this.follow();
     this.timer = setInterval(() => this.reload(), RELOAD_INTERVAL_MS);
     this.timer.unref();
   }
@@ -172,17 +171,44 @@ export class SigningKeys implements OnModuleInit, OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    this.stopping.abort();
     await this.subscription?.close();
     await this.following;
   }
 
-  private async follow(subscription: Subscription): Promise<void> {
-    try {
-      for await (const batch of subscription) {
-        for (const event of batch) await this.pickUp((event.data as SigningKeyEvent['data']).kid);
+  /**
+   * Follows rotations from the head as it is when the store first answers, and after a drop (or a
+   * store that is away at start) resumes from the last rotation seen, with backoff; a drop is
+   * logged once, not at every attempt.
+   */
+  private async follow(): Promise<void> {
+    const backoff = new Backoff();
+    let after: Position | undefined;
+    let dropped = false;
+    while (!this.stopped) {
+      try {
+        after ??= await this.events.headPosition();
+        this.reload(); // rotations before `after` are on disk by now; later ones arrive as events
+        const subscription = (this.subscription = this.events.subscribe({
+          after,
+          filter: { types: ['SigningKeyRotated'] },
+        }));
+        for await (const batch of subscription) {
+          if (dropped) this.logger.log('following key rotations again');
+          dropped = false;
+          backoff.reset();
+          for (const event of batch) {
+            await this.pickUp((event.data as SigningKeyEvent['data']).kid);
+            after = event.position;
+          }
+        }
+      } catch (error) {
+        if (!dropped && !this.stopped) {
+          this.logger.warn(`not following key rotations, resuming (the directory is re-read every 30 s): ${error}`);
+        }
+        dropped = true;
       }
-    } catch (error) {
-      this.logger.error(`stopped following key rotations; the directory is still re-read every 30 s: ${error}`);
+      await sleep(backoff.next(), undefined, { signal: this.stopping.signal }).catch(() => undefined);
     }
   }
 

@@ -1,5 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { STORE_RETRY_AFTER_SECONDS } from '../platform/http/problem-details';
+import { StoreUnavailableError } from '../platform/store-unavailable';
 
 /** RFC 6749 §5.2 error codes, and RFC 7009 §2.2.1's. */
 export type OAuthErrorCode =
@@ -45,6 +47,15 @@ export class OAuthErrorFilter implements ExceptionFilter {
     if (exception instanceof OAuthError) {
       if (exception.error === 'invalid_client') reply.header('WWW-Authenticate', 'Basic realm="airisk-identity"');
       void reply.status(exception.status).send({ error: exception.error, error_description: exception.description });
+      return;
+    }
+    if (exception instanceof StoreUnavailableError) {
+      // RFC 6749 §4.1.2.1 names `temporarily_unavailable` for a server that cannot answer now.
+      this.logger.warn(`OAuth endpoint answered 503: ${exception.message}`);
+      void reply
+        .status(HttpStatus.SERVICE_UNAVAILABLE)
+        .header('Retry-After', String(STORE_RETRY_AFTER_SECONDS))
+        .send({ error: 'temporarily_unavailable', error_description: 'the service cannot answer now; retry later' });
       return;
     }
     const status = exception instanceof HttpException ? exception.getStatus() : frameworkStatus(exception);

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BeforeApplicationShutdown,
   DynamicModule,
@@ -11,8 +12,10 @@ import {
 import { AppConfig } from '../config/app-config';
 import { AdminGuard, AdminKey, AuditGuard } from './auth/admin.guard';
 import { EventStore } from './event-store/event-store';
+import { Backoff } from './health/backoff';
 import { HealthController } from './health/health.controller';
 import { Readiness } from './health/readiness';
+import { StoreMonitor } from './health/store-monitor';
 import { LIVE_VIEWS, LiveView } from './projections/live-view';
 import { LiveViewRunner } from './projections/live-view-runner';
 import { Projection } from './projections/projection';
@@ -25,11 +28,15 @@ import { ReadStore } from './read-store/read-store';
 import { openEventStore, openReadStore } from './storage';
 
 /**
- * Starts the projections once the app is up and, on shutdown, stops them and closes the stores,
- * in that order, after the HTTP server has drained (Nest closes it before shutdown hooks).
+ * Starts the projections and live views once both stores answer and, on shutdown, stops them and
+ * closes the stores, in that order, after the HTTP server has drained (Nest closes it before
+ * shutdown hooks). A store that is down at start never stops the process: it listens at once,
+ * `/health/ready` says which store it waits for, and everything starts when the stores answer.
  */
 class PlatformLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('platform');
+  private readonly stopping = new AbortController();
+  private startup?: Promise<void>;
 
   constructor(
     private readonly runner: ProjectionRunner,
@@ -37,12 +44,33 @@ class PlatformLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
     private readonly reads: ReadStore,
     private readonly readiness: Readiness,
     private readonly liveViews: LiveViewRunner,
+    private readonly stores: StoreMonitor,
   ) {}
 
-  /** The security views must hold everything before the first request is taken: they fail closed until then. */
+  /**
+   * When the stores answer at boot, the first request waits for the security views to hold
+   * everything, as they fail closed until then; otherwise the service listens meanwhile (unready).
+   */
   async onApplicationBootstrap(): Promise<void> {
+    await this.stores.start();
+    this.startup = this.startWhenStoresAnswer();
+    if (this.stores.allUp()) await this.startup;
+  }
+
+  private async startWhenStoresAnswer(): Promise<void> {
+    const backoff = new Backoff();
+    for (;;) {
+      if (!(await this.stores.whenAllUp())) return;
+      try {
+        await this.runner.start(); // indexes and checkpoints: the read store may fail it again
+        break;
+      } catch (error) {
+        this.logger.warn(`projections not started yet, retrying: ${error instanceof Error ? error.message : error}`);
+        const stopped = await sleep(backoff.next(), undefined, { signal: this.stopping.signal }).catch(() => true);
+        if (stopped) return;
+      }
+    }
     this.liveViews.start();
-    await this.runner.start();
     await this.liveViews.whenCaughtUp();
   }
 
@@ -52,6 +80,8 @@ class PlatformLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopping.abort();
+    this.stores.stop();
     await Promise.all([this.runner.stop(), this.liveViews.stop()]);
     await Promise.all([this.events.close(), this.reads.close()]);
     this.logger.log('projections stopped, stores closed');
@@ -82,6 +112,7 @@ export class PlatformModule {
         AdminGuard,
         AuditGuard,
         Readiness,
+        StoreMonitor,
         ReadYourWrites,
         ReadModels,
         GetDocumentHandler,
@@ -109,14 +140,15 @@ export class PlatformModule {
         },
         {
           provide: PlatformLifecycle,
-          inject: [ProjectionRunner, EventStore, ReadStore, Readiness, LiveViewRunner],
+          inject: [ProjectionRunner, EventStore, ReadStore, Readiness, LiveViewRunner, StoreMonitor],
           useFactory: (
             runner: ProjectionRunner,
             events: EventStore,
             reads: ReadStore,
             readiness: Readiness,
             liveViews: LiveViewRunner,
-          ) => new PlatformLifecycle(runner, events, reads, readiness, liveViews),
+            stores: StoreMonitor,
+          ) => new PlatformLifecycle(runner, events, reads, readiness, liveViews, stores),
         },
       ],
       exports: [

@@ -1,4 +1,4 @@
-import { AppConfig } from '../config/app-config';
+import { AppConfig, ConfigurationError } from '../config/app-config';
 import { EsdbEventStore } from './event-store/esdb-event-store';
 import { EventStore } from './event-store/event-store';
 import { SqliteEventStore } from './event-store/sqlite-event-store';
@@ -6,14 +6,34 @@ import { MongoReadStore } from './read-store/mongo-read-store';
 import { ReadStore } from './read-store/read-store';
 import { SqliteReadStore } from './read-store/sqlite-read-store';
 
-/** EventStoreDB when `EVENTSTORE_CONNECTION_STRING` is set, else the embedded SQLite file (DESIGN §2). */
+/**
+ * Refuses, before anything starts, a connection string that the store's own client cannot parse,
+ * naming the variable: the clients are the authority on their formats (EventStoreDB's accepts
+ * `kurrentdb://`, `kurrent://`, `kdb://`, the deprecated `esdb://`, each also `+discover`).
+ */
+export function assertStorageSettings(config: AppConfig): void {
+  const problems: string[] = [];
+  const eventStoreProblem =
+    config.eventStoreConnectionString && EsdbEventStore.connectionStringProblem(config.eventStoreConnectionString);
+  if (eventStoreProblem) problems.push(`EVENTSTORE_CONNECTION_STRING is not a valid connection string: ${eventStoreProblem}`);
+  const readStoreProblem = config.mongodbUri && MongoReadStore.uriProblem(config.mongodbUri);
+  if (readStoreProblem) problems.push(`MONGODB_URI is not a valid MongoDB URI: ${readStoreProblem}`);
+  if (problems.length > 0) throw new ConfigurationError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+}
+
+/**
+ * EventStoreDB when `EVENTSTORE_CONNECTION_STRING` is set, else the embedded SQLite file.
+ * Never connects here: a server that is down at start is the readiness probe's business.
+ */
 export function openEventStore(config: AppConfig): EventStore {
   return config.eventStoreConnectionString
-    ? EsdbEventStore.connect(config.eventStoreConnectionString)
+    ? EsdbEventStore.connect(config.eventStoreConnectionString, { timeoutMs: config.storeTimeoutMs })
     : new SqliteEventStore(config.eventStoreFile);
 }
 
-/** MongoDB when `MONGODB_URI` is set, else the embedded SQLite file. */
-export async function openReadStore(config: AppConfig): Promise<ReadStore> {
-  return config.mongodbUri ? MongoReadStore.connect(config.mongodbUri) : new SqliteReadStore(config.readStoreFile);
+/** MongoDB when `MONGODB_URI` is set, else the embedded SQLite file; never connects here either. */
+export function openReadStore(config: AppConfig): ReadStore {
+  return config.mongodbUri
+    ? MongoReadStore.connect(config.mongodbUri, { timeoutMs: config.storeTimeoutMs })
+    : new SqliteReadStore(config.readStoreFile);
 }

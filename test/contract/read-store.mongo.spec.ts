@@ -3,5 +3,5 @@ import { describeWithLiveServer } from '../support/live-server';
 import { readStoreContract } from './read-store.contract';
 
 describeWithLiveServer('MONGODB_URI', 'ReadStore contract: MongoDB', (uri) => {
-  readStoreContract(() => MongoReadStore.connect(uri));
+  readStoreContract(async () => MongoReadStore.connect(uri, { timeoutMs: 10_000 }));
 });

@@ -178,8 +178,8 @@ describe('admin companies over HTTP', () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({
       ready: true,
-      eventStore: 'up',
-      readStore: 'up',
+      eventStore: { state: 'up', server: expect.stringMatching(/^SQLite 3\./) },
+      readStore: { state: 'up', server: expect.stringMatching(/^SQLite 3\./) },
       projections: ['companies', 'clients', 'agents', 'users', 'grants', 'audit_index'].map((name) =>
         expect.objectContaining({ name, state: 'live' }),
       ),

@@ -1,12 +1,15 @@
 import {
   ANY,
   BACKWARDS,
+  CancelledError,
+  DeadlineExceededError,
   END,
-  EventStoreDBClient,
   FORWARDS,
+  KurrentDBClient,
   NO_STREAM,
   START as ESDB_START,
   StreamNotFoundError,
+  UnavailableError,
   WrongExpectedVersionError,
   eventTypeFilter,
   excludeSystemEvents,
@@ -14,13 +17,14 @@ import {
   streamNameFilter,
   type AllStreamRecordedEvent,
   type AllStreamSubscription,
-  type AppendExpectedRevision,
+  type AppendStreamState,
   type Filter,
   type JSONType,
   type ReadAllOptions as EsdbReadAllOptions,
   type ReadPosition,
   type RecordedEvent as EsdbRecordedEvent,
-} from '@eventstore/db-client';
+} from '@kurrent/kurrentdb-client';
+import { StoreUnavailableError, UnsupportedStoreError, withDeadline } from '../store-unavailable';
 import {
   AllFilter,
   AppendResult,
@@ -36,40 +40,78 @@ import {
 } from './event-store';
 import { Position, START, comparePositions } from './position';
 
-/** Events fetched per `$all` round trip while paging past system and filtered-out events. */
+/** Events fetched per `$all` round trip while paging past events the server filter let through. */
 const PAGE_SIZE = 256;
 /** The most events one subscription batch carries: bounds a read-model transaction. */
 const MAX_BATCH = 500;
+/**
+ * The oldest server this adapter runs on: catch-up subscriptions announce "caught up" only from
+ * EventStoreDB 23.10 on, and without it no projection or live view would ever report live.
+ */
+export const MINIMUM_SERVER_VERSION = '23.10';
+/**
+ * The client sends an append's deadline to the server as an absolute instant (its batch-append
+ * `deadline_21_10_0` field), so a server whose clock runs ahead of this host's by more than the
+ * deadline refuses every append as already expired. The server is given this much more, and the
+ * real deadline is this process's own relative timer (`withDeadline`).
+ */
+const CLOCK_SKEW_ALLOWANCE_MS = 5 * 60_000;
+
+export interface EsdbOptions {
+  /** Deadline of every call that is not a subscription, in milliseconds. */
+  readonly timeoutMs: number;
+}
 
 /**
- * The EventStoreDB adapter of the event store port, over `@eventstore/db-client` 6.x (gRPC).
- * This is the only file that may import the client.
+ * The EventStoreDB / KurrentDB adapter of the event store port, over `@kurrent/kurrentdb-client`
+ * (the maintained, renamed `@eventstore/db-client`). This is the only file that may import it.
+ *
+ * Every call has a deadline of its own (`timeoutMs`) and turns "cannot reach the server" into
+ * `StoreUnavailableError`; the client connects lazily and reconnects by itself, so a server that
+ * is down at start or later costs failed calls, never the process.
  */
 export class EsdbEventStore extends EventStore {
-  private constructor(private readonly client: EventStoreDBClient) {
+  private constructor(
+    private readonly client: KurrentDBClient,
+    private readonly options: EsdbOptions,
+  ) {
     super();
   }
 
-  static connect(connectionString: string): EsdbEventStore {
-    return new EsdbEventStore(EventStoreDBClient.connectionString(connectionString));
+  /** Creates the client without connecting; throws the client's own parse error for a malformed string. */
+  static connect(connectionString: string, options: EsdbOptions): EsdbEventStore {
+    return new EsdbEventStore(KurrentDBClient.connectionString(connectionString), options);
+  }
+
+  /** What the client's parser says is wrong with a connection string, or undefined when it accepts it. */
+  static connectionStringProblem(connectionString: string): string | undefined {
+    try {
+      KurrentDBClient.connectionString(connectionString); // parses only: the client connects on first use
+      return undefined;
+    } catch (error) {
+      return error instanceof Error ? error.message.split('\n')[0] : String(error);
+    }
   }
 
   async append(stream: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     if (events.length === 0) throw new RangeError(`append to ${stream}: no events (empty appends are not allowed)`);
     let result;
     try {
-      result = await this.client.appendToStream(
-        stream,
-        events.map(({ id, type, data, metadata }) =>
-          // Data and metadata are stored as JSON and read back as-is.
-          jsonEvent({ id, type, data: data as JSONType, metadata: metadata as unknown as JSONType }),
+      result = await this.call(
+        'append',
+        this.client.appendToStream(
+          stream,
+          events.map(({ id, type, data, metadata }) =>
+            // Data and metadata are stored as JSON and read back as-is.
+            jsonEvent({ id, type, data: data as JSONType, metadata: metadata as unknown as JSONType }),
+          ),
+          { streamState: toStreamState(expected), deadline: this.options.timeoutMs + CLOCK_SKEW_ALLOWANCE_MS },
         ),
-        { expectedRevision: toExpectedRevision(expected) },
       );
     } catch (error) {
       if (error instanceof WrongExpectedVersionError) {
-        // The client reports a missing stream as the actual version 'no_stream'.
-        const actual = error.actualVersion === NO_STREAM ? 'no_stream' : Number(error.actualVersion);
+        // The client reports a missing stream as the actual state 'no_stream'.
+        const actual = error.actualState === NO_STREAM ? 'no_stream' : Number(error.actualState);
         throw new WrongExpectedRevisionError(stream, expected, actual);
       }
       throw error;
@@ -81,32 +123,36 @@ export class EsdbEventStore extends EventStore {
   }
 
   async readStream(stream: string): Promise<RecordedEvent[]> {
-    const events: RecordedEvent[] = [];
     try {
-      for await (const { event } of this.client.readStream(stream, { direction: FORWARDS, fromRevision: ESDB_START })) {
-        if (event && !event.type.startsWith('$')) events.push(toRecorded(event));
-      }
+      const events = await this.call(
+        'read',
+        collect(this.client.readStream(stream, { direction: FORWARDS, fromRevision: ESDB_START })),
+      );
+      return events.filter((event) => !event.type.startsWith('$')).map(toRecorded);
     } catch (error) {
       // A stream that was never written to is an empty stream for the port.
       if (error instanceof StreamNotFoundError) return [];
       throw error;
     }
-    return events;
   }
 
   async readAll({ after, filter, limit }: ReadAllOptions): Promise<RecordedEvent[]> {
-    // db-client 6.2.1's readAll has no server-side filter (it always sends `NoFilter`), so system
-    // events and the port filter are applied here, paging until `limit` accepted events are
-    // collected or the end of `$all` is reached.
+    // The server applies one filter (stream prefixes, else exact types, else "no system events"),
+    // so the cost of a read follows the events that match it, not the size of the store; `accept`
+    // re-checks the whole port filter here, paging until `limit` events pass or `$all` ends.
     const accept = acceptor(filter);
     const events: RecordedEvent[] = [];
     let cursor = isStart(after) ? undefined : after;
     while (events.length < limit) {
-      const page = await this.readAllPage({ fromPosition: fromPosition(cursor), maxCount: PAGE_SIZE });
+      const page = await this.readAllPage({
+        fromPosition: fromPosition(cursor),
+        maxCount: PAGE_SIZE,
+        filter: serverFilter(filter),
+      });
       for (const event of page) {
         // readAll's fromPosition is inclusive (the client's "from position" test reads the event at
         // that very position back), while the port's `after` is exclusive.
-        if (cursor && comparePositions(event.position, cursor) <= 0) continue;
+        if (cursor && comparePositions(event.position!, cursor) <= 0) continue;
         cursor = event.position;
         if (accept(event)) events.push(toRecorded(event));
         if (events.length === limit) break;
@@ -118,33 +164,45 @@ export class EsdbEventStore extends EventStore {
 
   subscribe({ after, filter, signal }: SubscribeOptions): Subscription {
     // subscribeToAll's fromPosition is exclusive: subscribing from an append's position delivers
-    // only later events. EventStoreDB takes one server-side filter; `acceptor` re-checks everything.
-    // The client buffers only 16 events by default: room for a whole batch lets a lagging consumer take one.
+    // only later events. The client buffers only 16 events by default: room for a whole batch
+    // lets a lagging consumer take one.
     const open = () =>
       this.client.subscribeToAll(
         { fromPosition: fromPosition(after), filter: serverFilter(filter) },
         { highWaterMark: MAX_BATCH },
       );
-    return new EsdbSubscription(open, acceptor(filter), signal);
+    return new EsdbSubscription(open, acceptor(filter), this.options.timeoutMs, signal);
   }
 
   async headPosition(): Promise<Position> {
-    // $all always holds system events (`$`-prefixed), so walk backwards to the newest one of ours.
-    let cursor: Position | undefined;
-    for (;;) {
-      const from = cursor ? copy(cursor) : END;
-      const page = await this.readAllPage({ direction: BACKWARDS, fromPosition: from, maxCount: PAGE_SIZE });
-      for (const event of page) {
-        if (cursor && comparePositions(event.position, cursor) >= 0) continue; // in case it is inclusive
-        if (!isSystem(event)) return copy(event.position);
-        cursor = event.position;
-      }
-      if (page.length < PAGE_SIZE) return START;
-    }
+    // $all always holds the server's own (`$`-prefixed) events: the server skips them.
+    const [newest] = await this.readAllPage({
+      direction: BACKWARDS,
+      fromPosition: END,
+      maxCount: 1,
+      filter: excludeSystemEvents(),
+    });
+    return newest ? copy(newest.position!) : START;
   }
 
   async ping(): Promise<void> {
     await this.readAllPage({ direction: BACKWARDS, fromPosition: END, maxCount: 1 });
+  }
+
+  /**
+   * The server's version, from its ServerFeatures answer; refuses a server older than
+   * `MINIMUM_SERVER_VERSION` (or too old to say, before 21.10).
+   */
+  async verifyServer(): Promise<string> {
+    // `capabilities` is the client's own (protected) cached ServerFeatures call; there is no public one.
+    const features = (this.client as unknown as { capabilities: Promise<{ serverVersion: string }> }).capabilities;
+    const { serverVersion } = await this.call('server version', features);
+    if (!isAtLeast(serverVersion, MINIMUM_SERVER_VERSION)) {
+      throw new UnsupportedStoreError(
+        `EventStoreDB ${serverVersion} is older than ${MINIMUM_SERVER_VERSION}, the oldest this service supports`,
+      );
+    }
+    return `EventStoreDB ${serverVersion}`;
   }
 
   async close(): Promise<void> {
@@ -153,21 +211,29 @@ export class EsdbEventStore extends EventStore {
 
   /** One bounded `$all` read, consumed in full so no gRPC stream is left half-read. */
   private async readAllPage(options: EsdbReadAllOptions): Promise<AllStreamRecordedEvent[]> {
-    const events: AllStreamRecordedEvent[] = [];
-    // Without resolveLinkTos every resolved event carries `event`.
-    for await (const { event } of this.client.readAll(options)) if (event) events.push(event);
-    return events;
+    return this.call('read', collect(this.client.readAll(options)));
   }
 
   private async lastPositionOf(stream: string): Promise<Position> {
-    for await (const { event } of this.client.readStream(stream, {
-      direction: BACKWARDS,
-      fromRevision: END,
-      maxCount: 1,
-    })) {
-      if (event?.position) return event.position;
-    }
+    const [last] = await this.call(
+      'read',
+      collect(this.client.readStream(stream, { direction: BACKWARDS, fromRevision: END, maxCount: 1 })),
+    );
+    if (last?.position) return last.position;
     throw new Error(`EventStoreDB returned no position for the append to ${stream}`);
+  }
+
+  /** The deadline, and the client's connection failures as the port's `StoreUnavailableError`. */
+  private async call<T>(what: string, work: Promise<T>): Promise<T> {
+    try {
+      return await withDeadline(
+        work,
+        this.options.timeoutMs,
+        () => new StoreUnavailableError('eventStore', `${what} took longer than ${this.options.timeoutMs} ms`),
+      );
+    } catch (error) {
+      throw asUnavailable(error);
+    }
   }
 }
 
@@ -175,7 +241,9 @@ export class EsdbEventStore extends EventStore {
  * A catch-up subscription over `subscribeToAll`, consumed with `for await`. Each batch is the event
  * just received plus what the client stream has buffered behind it, up to `MAX_BATCH`, so a
  * consumer that falls behind catches up in large transactions. The client stream is opened on
- * first iteration.
+ * first iteration, and must be confirmed by the server within the deadline. Any end the consumer
+ * did not ask for (the server or the connection went away) is an error, never a silent end, so
+ * the consumer resumes from its position.
  */
 class EsdbSubscription implements Subscription {
   caughtUp = false;
@@ -186,6 +254,7 @@ class EsdbSubscription implements Subscription {
   constructor(
     private readonly open: () => AllStreamSubscription,
     private readonly accept: (event: EsdbRecordedEvent) => boolean,
+    private readonly timeoutMs: number,
     private readonly signal?: AbortSignal,
   ) {}
 
@@ -196,10 +265,10 @@ class EsdbSubscription implements Subscription {
     const source = (this.source = this.open());
     const onAbort = () => void this.close();
     this.signal?.addEventListener('abort', onAbort, { once: true });
-    // The server's CaughtUp message (EventStoreDB 23.10+, emitted by db-client 6.1+ as 'caughtUp')
-    // arrives in order after the catch-up events, but those may still sit in the stream's buffer:
-    // count them down so `caughtUp` turns true with the last of them, not before it is delivered.
-    // When the last ones are filtered out here, it turns true while the caller awaits the next batch.
+    // The server's CaughtUp message (EventStoreDB 23.10+) arrives in order after the catch-up
+    // events, but those may still sit in the stream's buffer: count them down so `caughtUp` turns
+    // true with the last of them, not before it is delivered. When the last ones are filtered out
+    // here, it turns true while the caller awaits the next batch.
     let undelivered: number | undefined;
     source.on('caughtUp', () => {
       undelivered = source.readableLength;
@@ -210,16 +279,18 @@ class EsdbSubscription implements Subscription {
       if (event && this.accept(event)) batch.push(toRecorded(event));
     };
     try {
+      await this.confirmed(source);
       for await (const first of source) {
         if (this.closed) break;
         const batch: RecordedEvent[] = [];
         take(batch, first);
         // read() hands over what is already buffered without waiting; null when the buffer is empty.
-        for (let next; batch.length < MAX_BATCH && (next = source.read()) !== null;) take(batch, next);
+        for (let next; batch.length < MAX_BATCH && (next = source.read()) !== null; ) take(batch, next);
         if (batch.length > 0) yield batch;
       }
+      if (!this.closed) throw new StoreUnavailableError('eventStore', 'the subscription was ended by the server');
     } catch (error) {
-      if (!this.closed) throw error; // errors raised while tearing down are not the caller's
+      if (!this.closed) throw asUnavailable(error); // errors raised while tearing down are not the caller's
     } finally {
       this.signal?.removeEventListener('abort', onAbort);
       await this.close();
@@ -232,9 +303,47 @@ class EsdbSubscription implements Subscription {
     // Cancels the gRPC call; the client swallows the cancellation and ends the stream.
     await this.source?.unsubscribe();
   }
+
+  /**
+   * A subscription call has no deadline of its own (it lives for as long as it is followed): the
+   * server's confirmation must arrive within the deadline, or a server that accepts the connection
+   * and never answers would leave it waiting for good. Keep-alive pings catch a dead link later.
+   */
+  private confirmed(source: AllStreamSubscription): Promise<void> {
+    return withDeadline(
+      new Promise<void>((resolve, reject) => {
+        source.once('confirmation', () => resolve());
+        source.once('error', reject);
+        source.once('close', () => resolve()); // closed by us meanwhile: the loop below ends at once
+      }),
+      this.timeoutMs,
+      () => new StoreUnavailableError('eventStore', `the subscription was not confirmed within ${this.timeoutMs} ms`),
+    );
+  }
 }
 
-function toExpectedRevision(expected: ExpectedRevision): AppendExpectedRevision {
+/** Connection-level failures, from the gRPC layer or the client's native reader, as the port's error. */
+function asUnavailable(error: unknown): unknown {
+  if (
+    error instanceof UnavailableError ||
+    error instanceof DeadlineExceededError ||
+    error instanceof CancelledError ||
+    // gRPC statuses the client does not convert: 14 UNAVAILABLE, 4 DEADLINE_EXCEEDED.
+    [14, 4].includes((error as { code?: unknown })?.code as number)
+  ) {
+    return new StoreUnavailableError('eventStore', (error as Error).message);
+  }
+  return error;
+}
+
+async function collect<E>(reads: AsyncIterable<{ event?: E }>): Promise<E[]> {
+  const events: E[] = [];
+  // Without resolveLinkTos every resolved event carries `event`.
+  for await (const { event } of reads) if (event) events.push(event);
+  return events;
+}
+
+function toStreamState(expected: ExpectedRevision): AppendStreamState {
   if (expected === 'no_stream') return NO_STREAM;
   if (expected === 'any') return ANY;
   return BigInt(expected);
@@ -251,7 +360,6 @@ function toRecorded(event: EsdbRecordedEvent): RecordedEvent {
     type: event.type,
     data: event.data,
     metadata: event.metadata as unknown as EventMetadata,
-    // db-client 6 already converts the server's .NET ticks into a Date.
     recordedAt: event.created.toISOString(),
   };
 }
@@ -284,7 +392,10 @@ function acceptor(filter: AllFilter | undefined): (event: EsdbRecordedEvent) => 
     (!types || types.has(event.type));
 }
 
-/** The one filter EventStoreDB applies server-side: stream prefixes, else exact types, else no system events. */
+/**
+ * The one filter EventStoreDB applies server-side: stream prefixes (a category or one stream,
+ * the narrower of the two when both are given), else exact types, else no system events.
+ */
 function serverFilter(filter: AllFilter | undefined): Filter {
   if (filter?.streamPrefixes?.length) return streamNameFilter({ prefixes: [...filter.streamPrefixes] });
   if (filter?.types?.length) {
@@ -296,4 +407,12 @@ function serverFilter(filter: AllFilter | undefined): Filter {
 
 function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** `major.minor` comparison of dotted versions ("24.10.0" ≥ "23.10"). */
+function isAtLeast(version: string, minimum: string): boolean {
+  const [major, minor] = version.split('.').map(Number);
+  const [wantMajor, wantMinor] = minimum.split('.').map(Number);
+  if (!Number.isFinite(major) || !Number.isFinite(minor)) return false;
+  return major !== wantMajor ? major > wantMajor : minor >= wantMinor;
 }

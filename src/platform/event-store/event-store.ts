@@ -5,8 +5,30 @@ export interface NewEvent<Type extends string = string, Data = unknown> {
   readonly type: Type;
   readonly data: Data;
   readonly metadata: EventMetadata;
-  /** Optional idempotency id (a UUID); generated when absent. */
+  /**
+   * The event's id, generated when absent. An id is a UUID in its 8-4-4-4-12 hexadecimal text form
+   * (either case; read back in lowercase): anything else, or one id given twice in one append, is
+   * refused with a RangeError before anything of that append is written (see `assertEventIds`).
+   * Ids make a retried append safe: appending the same events again to the same stream (say after
+   * an answer was lost, with the same expected revision or `any`) never stores them twice; the
+   * store either accepts the retry without writing anything or refuses it.
+   */
   readonly id?: string;
+}
+
+const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The port's rule for `NewEvent.id`, for adapters to check before they write anything. */
+export function assertEventIds(events: readonly NewEvent[]): void {
+  const seen = new Set<string>();
+  for (const { id } of events) {
+    if (id === undefined) continue;
+    if (typeof id !== 'string' || !UUID_TEXT.test(id))
+      throw new RangeError(`event id ${JSON.stringify(id)} is not a UUID`);
+    const key = id.toLowerCase();
+    if (seen.has(key)) throw new RangeError(`event id ${id} is given twice in one append`);
+    seen.add(key);
+  }
 }
 
 export type ActorKind = 'admin' | 'client' | 'user' | 'system';
@@ -110,5 +132,10 @@ export abstract class EventStore {
   abstract headPosition(): Promise<Position>;
   /** Throws when the store cannot be reached (readiness probe). */
   abstract ping(): Promise<void>;
+  /**
+   * Names the server and its version, once it answers; throws `UnsupportedStoreError` when this
+   * service cannot run on it (checked at boot and after every reconnection).
+   */
+  abstract verifyServer(): Promise<string>;
   abstract close(): Promise<void>;
 }

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import {
   AllFilter,
   AppendResult,
+  assertEventIds,
   EventStore,
   ExpectedRevision,
   NewEvent,
@@ -142,6 +143,11 @@ export class SqliteEventStore extends EventStore {
     if (this.closed) return Promise.reject(new Error('event store is closed'));
     if (this.syncFailure) return Promise.reject(this.syncFailure);
     if (events.length === 0) return Promise.reject(new RangeError('append needs at least one event'));
+    try {
+      assertEventIds(events);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return new Promise((resolve, reject) => {
       this.queue.push({ stream, events, expected, resolve, reject });
       if (this.queue.length === 1) setImmediate(() => this.flush());
@@ -254,7 +260,8 @@ export class SqliteEventStore extends EventStore {
     for (const event of item.events) {
       revision += 1;
       const row = {
-        id: event.id ?? timeOrderedId(),
+        // Lowercase, as EventStoreDB reads ids back, so one UUID in either case is one id to the unique index.
+        id: event.id?.toLowerCase() ?? timeOrderedId(),
         stream: item.stream,
         revision,
         type: event.type,
@@ -331,6 +338,10 @@ export class SqliteEventStore extends EventStore {
   async ping(): Promise<void> {
     this.assertHealthy();
     this.statements.head.get();
+  }
+
+  async verifyServer(): Promise<string> {
+    return `SQLite ${this.db.prepare<[], { version: string }>('SELECT sqlite_version() AS version').get()!.version}`;
   }
 
   async close(): Promise<void> {

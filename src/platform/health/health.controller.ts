@@ -16,7 +16,7 @@ export class HealthController {
 
   @Get('ready')
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<ReadinessReport & { status: string }> {
-    const report = await this.readiness.report();
+    const report = this.readiness.report();
     reply.status(report.ready ? 200 : 503).header('Cache-Control', 'no-store');
     return { status: report.ready ? 'ready' : 'not_ready', ...report };
   }

@@ -5,6 +5,10 @@ import { DomainError } from '../domain/domain-error';
 import { WrongExpectedRevisionError } from '../event-store/event-store';
 import { StaleRevisionError } from '../event-store/handle-command';
 import { InvalidCursorError } from '../read-store/read-store';
+import { StoreUnavailableError } from '../store-unavailable';
+
+/** Seconds a client is asked to wait when a store does not answer (RFC 9110 §10.2.3). */
+export const STORE_RETRY_AFTER_SECONDS = 5;
 
 /** RFC 9457 problem details, with the request id as `traceId` (the AIRisk error shape). */
 export interface ProblemDetails {
@@ -55,6 +59,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       );
     }
     if (problem.status === HttpStatus.UNAUTHORIZED) reply.header('WWW-Authenticate', 'Bearer realm="airisk-identity"');
+    if (exception instanceof StoreUnavailableError) reply.header('Retry-After', String(STORE_RETRY_AFTER_SECONDS));
     void reply.status(problem.status).header('Content-Type', 'application/problem+json').send(problem);
   }
 
@@ -77,6 +82,15 @@ export class ProblemDetailsFilter implements ExceptionFilter {
           `If-Match names revision ${exception.expected}; the resource is at ${exception.actual}`,
         ),
         code: 'stale_revision',
+        ...base,
+      };
+    }
+    if (exception instanceof StoreUnavailableError) {
+      // Which store, never the client library's message: that stays in the log.
+      const store = exception.store === 'eventStore' ? 'event store' : 'read store';
+      return {
+        ...problem(HttpStatus.SERVICE_UNAVAILABLE, `the ${store} is not answering; retry later`),
+        code: 'store_unavailable',
         ...base,
       };
     }

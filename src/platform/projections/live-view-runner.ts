@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { EventStore, RecordedEvent, Subscription } from '../event-store/event-store';
 import { pagesOf } from '../event-store/read-pages';
 import { formatPosition, isAtOrAfter, Position, START } from '../event-store/position';
+import { Backoff } from '../health/backoff';
 import { deferred } from './deferred';
 import { LIVE_VIEWS, LiveView } from './live-view';
 
@@ -12,13 +13,12 @@ export interface LiveViewStatus {
   readonly error?: string;
 }
 
-const RESUBSCRIBE_DELAY_MS = 500;
-
 /**
  * Feeds every live view from one catch-up-then-live subscription, one event at a time. Security
  * checks fail closed on it: callers refuse to answer unless `isLive()`. A dropped subscription is
- * resumed from the last applied position; a view that throws stops the runner for good (readiness
- * turns red): a security view must never silently skip a fact.
+ * resumed from the last applied position, with backoff while the store is away (logged when it
+ * drops and when it is live again, not at every attempt); a view that throws stops the runner for
+ * good (readiness turns red): a security view must never silently skip a fact.
  */
 @Injectable()
 export class LiveViewRunner {
@@ -31,6 +31,8 @@ export class LiveViewRunner {
   private subscription?: Subscription;
   private loop?: Promise<void>;
   private advanced = deferred();
+  /** A drop was logged and the views have not been live since: later attempts stay quiet. */
+  private dropped = false;
   private readonly caughtUp = deferred();
 
   constructor(
@@ -77,6 +79,7 @@ export class LiveViewRunner {
   }
 
   private async run(): Promise<void> {
+    const backoff = new Backoff();
     while (!this.stopping.signal.aborted && !this.isStopped()) {
       try {
         await this.catchUpOnHandledTypes();
@@ -87,11 +90,15 @@ export class LiveViewRunner {
         await this.consume(subscription);
       } catch (error) {
         if (this.isStopped()) return;
-        this.logger.warn(`subscription dropped at ${formatPosition(this.position)}: ${describe(error)}; resuming`);
+        if (!this.dropped) {
+          this.logger.warn(`subscription dropped at ${formatPosition(this.position)}: ${describe(error)}; resuming`);
+        }
+        this.dropped = true;
       }
       if (this.stopping.signal.aborted || this.isStopped()) return;
+      if (this.state === 'live') backoff.reset(); // it got through: the next drop starts the delays over
       this.state = 'catching_up';
-      await sleep(RESUBSCRIBE_DELAY_MS, undefined, { signal: this.stopping.signal }).catch(() => undefined);
+      await sleep(backoff.next(), undefined, { signal: this.stopping.signal }).catch(() => undefined);
     }
   }
 
@@ -157,6 +164,8 @@ export class LiveViewRunner {
   private markLive(): void {
     if (this.state !== 'catching_up') return;
     this.state = 'live';
+    if (this.dropped) this.logger.log(`live again at ${formatPosition(this.position)}`);
+    this.dropped = false;
     this.caughtUp.resolve();
   }
 }

@@ -1,6 +1,9 @@
 import {
   MongoClient,
+  MongoNetworkError,
   MongoServerError,
+  MongoServerSelectionError,
+  MongoTopologyClosedError,
   type ClientSession,
   type Collection,
   type Db,
@@ -10,6 +13,7 @@ import {
 import { decodeCursor, encodeCursor, type CursorKey } from './cursor';
 import { assertCollectionName, assertFieldName, assertScalar } from './names';
 import { Document, FindOptions, IndexSpec, Page, ReadStore, ReadStoreWriter, Scalar } from './read-store';
+import { StoreUnavailableError, UnsupportedStoreError, withDeadline } from '../store-unavailable';
 
 /** How a document is stored: the port's `id` becomes Mongo's `_id`, so the primary key is the id. */
 type Stored = { _id: string } & Record<string, unknown>;
@@ -21,39 +25,72 @@ const LEASES = 'projection_leases';
 const MAX_LIMIT = 10_000;
 const DUPLICATE_KEY = 11000;
 
+export interface MongoOptions {
+  /** Deadline of every call (a transaction counts as one), in milliseconds. */
+  readonly timeoutMs: number;
+}
+
 /**
  * MongoDB adapter of the read-store port. The only module that imports `mongodb`, so the driver
  * never leaks into projections or HTTP code. Transactions need a replica set (docker-compose runs
- * a single-node one).
+ * a single-node one); `verifyServer` refuses anything else.
+ *
+ * A server that is down at start or later costs failed calls, never the process. The first call
+ * connects; a failed first connection is thrown away and the next call starts a new one, because
+ * the driver keeps a client whose first connection failed closed for good (every later operation
+ * is `MongoTopologyClosedError`); once connected, the driver reconnects by itself. Every call has
+ * a deadline (`timeoutMs`, also the driver's server-selection and connect timeouts) and reports
+ * "cannot reach the server" as `StoreUnavailableError`.
  */
 export class MongoReadStore extends ReadStore {
+  private client?: MongoClient;
+  private database?: Db;
+  private connecting?: Promise<void>;
+  private closed = false;
+
   private constructor(
-    private readonly client: MongoClient,
-    private readonly db: Db,
+    private readonly uri: string,
+    private readonly options: MongoOptions,
   ) {
     super();
   }
 
-  static async connect(uri: string): Promise<MongoReadStore> {
-    const client = await MongoClient.connect(uri);
-    return new MongoReadStore(client, client.db(databaseNameIn(uri) ?? DEFAULT_DATABASE));
+  /** Connects on first use; throws the driver's own parse error for a malformed URI now. */
+  static connect(uri: string, options: MongoOptions): MongoReadStore {
+    const problem = MongoReadStore.uriProblem(uri);
+    if (problem) throw new RangeError(problem);
+    return new MongoReadStore(uri, options);
+  }
+
+  /** What the driver's parser says is wrong with a URI, or undefined when it accepts it. */
+  static uriProblem(uri: string): string | undefined {
+    try {
+      new MongoClient(uri); // parses only: the driver connects on first use
+      return undefined;
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
   }
 
   // The four single-document operations run outside any transaction here; see `transaction`.
   get<T extends Document = Document>(collection: string, id: string): Promise<T | null> {
-    return this.read<T>(collection, id);
+    return this.call(() => this.read<T>(collection, id));
   }
   upsert(collection: string, document: Document): Promise<void> {
-    return this.write(collection, document);
+    return this.call(() => this.write(collection, document));
   }
   patch(collection: string, id: string, fields: Readonly<Record<string, unknown>>): Promise<boolean> {
-    return this.update(collection, id, fields);
+    return this.call(() => this.update(collection, id, fields));
   }
   delete(collection: string, id: string): Promise<boolean> {
-    return this.remove(collection, id);
+    return this.call(() => this.remove(collection, id));
   }
 
-  async find<T extends Document = Document>(collection: string, options: FindOptions): Promise<Page<T>> {
+  find<T extends Document = Document>(collection: string, options: FindOptions): Promise<Page<T>> {
+    return this.call(() => this.query<T>(collection, options));
+  }
+
+  private async query<T extends Document>(collection: string, options: FindOptions): Promise<Page<T>> {
     const { where = {}, sortBy = 'id', direction = 'asc', limit, cursor } = options;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
       throw new RangeError(`limit must be an integer from 1 to ${MAX_LIMIT}`);
@@ -84,11 +121,15 @@ export class MongoReadStore extends ReadStore {
     return { items, nextCursor: encodeCursor({ value: sortValue(last, sortBy), id: last.id }) };
   }
 
-  async transaction<T>(work: (tx: ReadStoreWriter) => Promise<T>): Promise<T> {
-    const session = this.client.startSession();
+  transaction<T>(work: (tx: ReadStoreWriter) => Promise<T>): Promise<T> {
+    return this.call(() => this.inTransaction(work));
+  }
+
+  private async inTransaction<T>(work: (tx: ReadStoreWriter) => Promise<T>): Promise<T> {
+    const session = this.client!.startSession(); // set once `call` has connected
     try {
-      // withTransaction commits, and on TransientTransactionError / UnknownTransactionCommitResult
-      // runs the callback again from the start. That is acceptable: projection handlers are
+      // withTransaction commits, and on TransientTransactionError (a WriteConflict with a concurrent
+      // transaction among them) / UnknownTransactionCommitResult runs the callback again from the start. That is acceptable: projection handlers are
       // idempotent (upserts and `$set`s keyed by id), so a replay writes the same state.
       // Writes inside must be awaited one by one; the driver does not support parallel operations
       // within a transaction.
@@ -105,7 +146,11 @@ export class MongoReadStore extends ReadStore {
     }
   }
 
-  async ensureIndexes(collection: string, indexes: readonly IndexSpec[]): Promise<void> {
+  ensureIndexes(collection: string, indexes: readonly IndexSpec[]): Promise<void> {
+    return this.call(() => this.createIndexes(collection, indexes));
+  }
+
+  private async createIndexes(collection: string, indexes: readonly IndexSpec[]): Promise<void> {
     const target = this.collection(collection);
     for (const { fields, unique } of indexes) {
       if (fields.length === 0) throw new RangeError('an index needs at least one field');
@@ -121,18 +166,22 @@ export class MongoReadStore extends ReadStore {
   async dropCollection(collection: string): Promise<void> {
     assertDocumentCollection(collection);
     // The driver turns the server's NamespaceNotFound into `false`, so an absent collection is fine.
-    await this.db.dropCollection(collection);
+    await this.call(() => this.db.dropCollection(collection));
   }
 
   async listCollections(): Promise<string[]> {
-    const infos = await this.db.listCollections({}, { nameOnly: true }).toArray();
+    const infos = await this.call(() => this.db.listCollections({}, { nameOnly: true }).toArray());
     return infos
       .map((info) => info.name)
       .filter((name) => name !== LEASES && !name.startsWith('system.'))
       .sort();
   }
 
-  async tryAcquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
+  tryAcquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    return this.call(() => this.acquireLease(name, owner, ttlMs));
+  }
+
+  private async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
     if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError('ttlMs must be a positive number');
     // Client clock (Date.now()), not the server's `$$NOW`: the expiry test has to sit in the query
     // of an upsert, and the server refuses `$expr` there (error 224). This assumes the app hosts'
@@ -157,15 +206,80 @@ export class MongoReadStore extends ReadStore {
   }
 
   async releaseLease(name: string, owner: string): Promise<void> {
-    await this.db.collection<Lease>(LEASES).deleteOne({ _id: name, owner });
+    await this.call(() => this.db.collection<Lease>(LEASES).deleteOne({ _id: name, owner }));
   }
 
   async ping(): Promise<void> {
-    await this.db.command({ ping: 1 });
+    await this.call(() => this.db.command({ ping: 1 }));
   }
 
-  close(): Promise<void> {
-    return this.client.close();
+  /**
+   * The server's version and topology: transactions (every projection step) need a replica-set
+   * member or a mongos; a standalone `mongod` would accept every other call and fail each of them.
+   */
+  async verifyServer(): Promise<string> {
+    const admin = this.db.admin();
+    const [hello, build] = await this.call(() => Promise.all([admin.command({ hello: 1 }), admin.command({ buildInfo: 1 })]));
+    const version = String(build.version);
+    if (typeof hello.setName === 'string') return `MongoDB ${version}, replica set ${hello.setName}`;
+    if (hello.msg === 'isdbgrid') return `MongoDB ${version}, mongos`;
+    throw new UnsupportedStoreError(
+      `MongoDB ${version} is a standalone server: transactions need a replica-set member or mongos ` +
+        '(start mongod with --replSet and run rs.initiate())',
+    );
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.connecting?.catch(() => undefined);
+    await this.client?.close();
+  }
+
+  private get db(): Db {
+    if (!this.database) throw new StoreUnavailableError('readStore', 'not connected');
+    return this.database;
+  }
+
+  /** One connection attempt at a time; a failed one is discarded so the next call tries afresh. */
+  private connected(): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('read store is closed'));
+    if (this.connecting) return this.connecting;
+    const client = new MongoClient(this.uri, {
+      serverSelectionTimeoutMS: this.options.timeoutMs,
+      connectTimeoutMS: this.options.timeoutMs,
+    });
+    this.connecting = client.connect().then(
+      () => {
+        this.client = client;
+        this.database = client.db(databaseNameIn(this.uri) ?? DEFAULT_DATABASE);
+      },
+      async (error: unknown) => {
+        this.connecting = undefined;
+        await client.close().catch(() => undefined);
+        throw error;
+      },
+    );
+    return this.connecting;
+  }
+
+  /** The deadline, and the driver's connection failures as the port's `StoreUnavailableError`. */
+  private async call<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await withDeadline(
+        this.connected().then(work),
+        this.options.timeoutMs,
+        () => new StoreUnavailableError('readStore', `no answer within ${this.options.timeoutMs} ms`),
+      );
+    } catch (error) {
+      if (
+        error instanceof MongoServerSelectionError ||
+        error instanceof MongoNetworkError ||
+        error instanceof MongoTopologyClosedError
+      ) {
+        throw new StoreUnavailableError('readStore', error.message);
+      }
+      throw error;
+    }
   }
 
   // Shared by the store itself and the transaction's writer (which passes its `session`).

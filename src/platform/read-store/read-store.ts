@@ -70,5 +70,7 @@ export abstract class ReadStore implements ReadStoreWriter {
   abstract tryAcquireLease(name: string, owner: string, ttlMs: number): Promise<boolean>;
   abstract releaseLease(name: string, owner: string): Promise<void>;
   abstract ping(): Promise<void>;
+  /** As `EventStore.verifyServer`: the server's name and version, or `UnsupportedStoreError`. */
+  abstract verifyServer(): Promise<string>;
   abstract close(): Promise<void>;
 }

@@ -183,6 +183,10 @@ export class SqliteReadStore extends ReadStore {
     prepare(this.reader, 'SELECT 1').get();
   }
 
+  async verifyServer(): Promise<string> {
+    return `SQLite ${prepare<[], { version: string }>(this.reader, 'SELECT sqlite_version() AS version').get()!.version}`;
+  }
+
   async close(): Promise<void> {
     await this.writeQueue.catch(() => undefined);
     this.reader.close();

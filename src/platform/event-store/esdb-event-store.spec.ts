@@ -1,0 +1,53 @@
+import { closedPort, silentServer } from '../../../test/support/silent-server';
+import { StoreUnavailableError } from '../store-unavailable';
+import { EsdbEventStore } from './esdb-event-store';
+
+/**
+ * What the EventStoreDB adapter does when there is no server to talk to: the real client against
+ * real sockets (refused, or accepted and never answered: the client's appends and subscriptions
+ * would otherwise wait for good). Its behaviour with a live server is the event-store contract
+ * suite's (test/contract), run where a server exists.
+ */
+describe('EsdbEventStore without a reachable server', () => {
+  const timeoutMs = 1_000;
+  const metadata = {
+    actor: { kind: 'system' as const, id: 'test' },
+    correlationId: 'c',
+    causationId: 'c',
+    at: new Date().toISOString(),
+    schemaVersion: 1,
+  };
+
+  async function expectUnavailableWithin(ms: number, work: () => Promise<unknown>): Promise<void> {
+    const started = Date.now();
+    await expect(work()).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect(Date.now() - started).toBeLessThan(ms);
+  }
+
+  it.each([
+    ['refuses connections', async () => ({ port: await closedPort(), close: async () => undefined })],
+    ['accepts connections and never answers', silentServer],
+  ])('answers StoreUnavailableError within the deadline for every call when the server %s', async (_, server) => {
+    const { port, close } = await server();
+    const store = EsdbEventStore.connect(`kurrentdb://127.0.0.1:${port}?tls=false`, { timeoutMs });
+    const bound = timeoutMs + 1_500;
+    try {
+      await expectUnavailableWithin(bound, () => store.append('thing-1', [{ type: 'ThingHappened', data: {}, metadata }], 'any'));
+      await expectUnavailableWithin(bound, () => store.readStream('thing-1'));
+      await expectUnavailableWithin(bound, () => store.readAll({ limit: 10, filter: { types: ['ThingHappened'] } }));
+      await expectUnavailableWithin(bound, () => store.headPosition());
+      await expectUnavailableWithin(bound, () => store.verifyServer());
+      await expectUnavailableWithin(bound, async () => {
+        for await (const batch of store.subscribe({})) expect(batch).toBeUndefined();
+      });
+    } finally {
+      await store.close();
+      await close();
+    }
+  });
+
+  it('reports what is wrong with a connection string the client cannot parse', () => {
+    expect(EsdbEventStore.connectionStringProblem('kurrentdb://eventstore:2113?tls=false')).toBeUndefined();
+    expect(EsdbEventStore.connectionStringProblem('http://eventstore:2113')).toMatch(/expected kurrentdb:\/\//);
+  });
+});
