@@ -1,8 +1,17 @@
 # airisk-identity container image.
 #
 #   docker build -t airisk-identity .
-#   docker run --rm -p 3000:3000 -e ADMIN_API_KEY=... \
-#     -e EVENTSTORE_CONNECTION_STRING=... -e MONGODB_URI=... airisk-identity
+#   docker run --rm -p 3000:3000 -v airisk-identity-data:/data \
+#     -e ISSUER=https://identity.example.com \
+#     -e ADMIN_API_KEY="$(openssl rand -hex 32)" \
+#     -e EVENTSTORE_CONNECTION_STRING='kurrentdb://eventstore.example.com:2113' \
+#     -e MONGODB_URI='mongodb://mongo.example.com:27017/airisk_identity?replicaSet=rs0' \
+#     airisk-identity
+#
+# The image runs with NODE_ENV=production, which refuses to start without ADMIN_API_KEY and an
+# https ISSUER: the public URL at which a TLS-terminating proxy in front of port 3000 serves the
+# service. docker-compose.yml is a complete local example (Caddy, EventStoreDB, MongoDB). /data
+# holds the signing keys: keep it on a volume, shared by every instance.
 #
 # Both stages use the same base image on purpose: node_modules (including the
 # natively compiled better-sqlite3 addon) is built in the first stage and copied

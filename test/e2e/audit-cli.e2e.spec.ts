@@ -2,12 +2,13 @@ import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { startApp } from '../support/running-app';
+import { childEnvironment } from '../support/server-process';
 
 const CLI = join(__dirname, '..', '..', 'dist', 'cli', 'audit.js');
 
 function audit(dataDir: string, ...args: string[]) {
   const run = spawnSync(process.execPath, [CLI, ...args], {
-    env: { ...process.env, DATA_DIR: dataDir },
+    env: childEnvironment({ DATA_DIR: dataDir }),
     encoding: 'utf8',
   });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };

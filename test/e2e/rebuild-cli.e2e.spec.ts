@@ -3,12 +3,13 @@ import { join } from 'node:path';
 import { COMPANIES } from '../../src/companies/company.projection';
 import { SqliteReadStore } from '../../src/platform/read-store/sqlite-read-store';
 import { startApp } from '../support/running-app';
+import { childEnvironment } from '../support/server-process';
 
 const CLI = join(__dirname, '..', '..', 'dist', 'cli', 'rebuild.js');
 
 function rebuild(dataDir: string, ...args: string[]) {
   const run = spawnSync(process.execPath, [CLI, ...args], {
-    env: { ...process.env, DATA_DIR: dataDir },
+    env: childEnvironment({ DATA_DIR: dataDir }),
     encoding: 'utf8',
   });
   return {

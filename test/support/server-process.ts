@@ -5,6 +5,20 @@ import { join } from 'node:path';
 
 export const SERVER_ENTRY = join(__dirname, '..', '..', 'dist', 'main.js');
 
+/**
+ * The variables that point the service (and its CLIs) at live EventStoreDB / MongoDB servers. A
+ * developer who exported them for the contract suites must not have every spawned server write to
+ * those shared servers too: children get them only when a test passes them explicitly.
+ */
+export const LIVE_STORE_VARIABLES = ['EVENTSTORE_CONNECTION_STRING', 'MONGODB_URI'] as const;
+
+/** The test process's environment minus the live-store variables, then `explicit` on top. */
+export function childEnvironment(explicit: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const inherited: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of LIVE_STORE_VARIABLES) delete inherited[name];
+  return { ...inherited, ...explicit };
+}
+
 export interface ServerProcess {
   readonly child: ChildProcess;
   readonly baseUrl: string;
@@ -18,7 +32,7 @@ export async function startServerProcess(environment: Record<string, string>): P
   const port = await freePort();
   let output = '';
   const child = spawn(process.execPath, [SERVER_ENTRY], {
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...environment },
+    env: childEnvironment({ HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...environment }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (chunk) => (output += chunk));

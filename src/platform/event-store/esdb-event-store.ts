@@ -28,6 +28,7 @@ import { StoreUnavailableError, UnsupportedStoreError, withDeadline } from '../s
 import {
   AllFilter,
   AppendResult,
+  assertEventIds,
   EventMetadata,
   EventStore,
   ExpectedRevision,
@@ -95,6 +96,7 @@ export class EsdbEventStore extends EventStore {
 
   async append(stream: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     if (events.length === 0) throw new RangeError(`append to ${stream}: no events (empty appends are not allowed)`);
+    assertEventIds(events);
     let result;
     try {
       result = await this.call(

@@ -102,9 +102,14 @@ export class ProjectionRunner {
   async stop(): Promise<void> {
     this.stopping.abort();
     await Promise.all(this.loops);
-    for (const entry of this.tracked.values()) {
-      await this.store.releaseLease(projectionKey(entry.projection), this.instanceId).catch(() => undefined);
-    }
+    if (this.loops.length === 0) return; // never started (the stores were away): no lease is held
+    // Together, each bounded by the store's deadline: a read store that is away delays shutdown
+    // by one deadline at most (its leases then simply expire).
+    await Promise.all(
+      [...this.tracked.values()].map((entry) =>
+        this.store.releaseLease(projectionKey(entry.projection), this.instanceId).catch(() => undefined),
+      ),
+    );
   }
 
   statuses(): ProjectionStatus[] {

@@ -229,9 +229,9 @@ export class MongoReadStore extends ReadStore {
     );
   }
 
+  /** Also ends a connection attempt in progress, so shutdown never waits for an absent server. */
   async close(): Promise<void> {
     this.closed = true;
-    await this.connecting?.catch(() => undefined);
     await this.client?.close();
   }
 
@@ -244,17 +244,17 @@ export class MongoReadStore extends ReadStore {
   private connected(): Promise<void> {
     if (this.closed) return Promise.reject(new Error('read store is closed'));
     if (this.connecting) return this.connecting;
-    const client = new MongoClient(this.uri, {
+    const client = (this.client = new MongoClient(this.uri, {
       serverSelectionTimeoutMS: this.options.timeoutMs,
       connectTimeoutMS: this.options.timeoutMs,
-    });
+    }));
     this.connecting = client.connect().then(
       () => {
-        this.client = client;
         this.database = client.db(databaseNameIn(this.uri) ?? DEFAULT_DATABASE);
       },
       async (error: unknown) => {
         this.connecting = undefined;
+        if (this.client === client) this.client = undefined;
         await client.close().catch(() => undefined);
         throw error;
       },
