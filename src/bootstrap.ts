@@ -28,7 +28,6 @@ export async function createApp(config: AppConfig, adminKey: string, logger: Log
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());
   serveOpenApi(app, SERVICE_VERSION);
-  // process.exit (not re-raising the signal) lets the async log destination flush its last lines.
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
+  // No enableShutdownHooks: main.ts handles the signals (exitOnSignals), with a deadline Nest lacks.
   return app;
 }

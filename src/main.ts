@@ -1,11 +1,13 @@
 import { AppConfig, ConfigurationError } from './config/app-config';
 import { createApp } from './bootstrap';
 import { resolveAdminKey } from './platform/auth/admin-api-key';
-import { createLogger } from './platform/logging/logger';
+import { createLogger, StdoutLog } from './platform/logging/logger';
+import { exitOnSignals } from './platform/shutdown';
 
 async function main(): Promise<void> {
   const config = AppConfig.fromEnvironment(process.env);
-  const logger = createLogger(config.logLevel);
+  const log = new StdoutLog();
+  const logger = createLogger(config.logLevel, log.destination);
   const adminKey = resolveAdminKey(config);
   if (adminKey.generated) {
     // Shown once, on the terminal only: the structured log may be shipped elsewhere.
@@ -15,6 +17,7 @@ async function main(): Promise<void> {
     );
   }
   const app = await createApp(config, adminKey.key, logger);
+  exitOnSignals(app, logger, log);
   await app.listen({ port: config.port, host: config.host });
   logger.info(
     {
