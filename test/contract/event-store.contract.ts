@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   AllFilter,
   EventStore,
+  ExpectedRevision,
   NewEvent,
   RecordedEvent,
   Subscription,
@@ -61,6 +62,9 @@ export function eventStoreContract(open: () => Promise<EventStore>, capabilities
     const events: RecordedEvent[] = [];
     for (;;) {
       const page = await store.readAll({ after, filter, limit });
+      // Checked here, or a read that repeats its cursor's event would page forever.
+      if (page.length > 0 && comparePositions(page[0].position, after) <= 0)
+        throw new Error(`readAll after ${formatPosition(after)} returned ${formatPosition(page[0].position)}`);
       events.push(...page);
       if (page.length < limit) return events;
       after = throughText(page[page.length - 1].position);
@@ -429,11 +433,9 @@ export function eventStoreContract(open: () => Promise<EventStore>, capabilities
       const name = stream('ids');
       const uuid = randomUUID();
       for (const id of ['not-a-uuid', '', '42', uuid.replace(/-/g, ''), `{${uuid}}`, `${uuid}0`, ` ${uuid}`]) {
-        const refusal = await store.append(name, [event('Valid'), { ...event('Invalid'), id }], 'any').catch((e) => e);
-        expect({ id, refused: refusal instanceof RangeError || refusal instanceof TypeError }).toEqual({
-          id,
-          refused: true,
-        });
+        const outcome = await store.append(name, [event('Valid'), { ...event('Invalid'), id }], 'any').catch((e) => e);
+        const refused = outcome instanceof RangeError || outcome instanceof TypeError;
+        expect({ id, refused }).toEqual({ id, refused: true });
       }
       expect(await store.readStream(name)).toEqual([]);
     });
@@ -455,29 +457,20 @@ export function eventStoreContract(open: () => Promise<EventStore>, capabilities
         { ...event('Changed'), id: randomUUID() },
       ];
       await store.append(name, sent, 'no_stream');
-      const retries = [
-        store.append(name, sent, 'no_stream'), // the same append again, as after a lost answer
-        store.append(name, sent, 'any'),
-        store.append(name, [sent[0]], 'any'),
-        store.append(name, [{ ...sent[1], id: sent[1].id!.toUpperCase() }], 'any'),
-      ];
-      for (const retry of retries) await retry.catch(() => undefined);
+      const retry = (events: NewEvent[], expected: ExpectedRevision) =>
+        store.append(name, events, expected).catch(() => 'refused');
+      await retry(sent, 'no_stream'); // the same append again, as after a lost answer
+      await retry(sent, 'any');
+      await retry([sent[0]], 'any');
+      await retry([{ ...sent[1], id: sent[1].id!.toUpperCase() }], 'any');
       expect((await store.readStream(name)).map((e) => e.id)).toEqual(sent.map((e) => e.id));
     });
 
     it('refuses an id given twice in one append', async () => {
       const name = stream('twice');
       const id = randomUUID();
-      await expect(
-        store.append(
-          name,
-          [
-            { ...event('A'), id },
-            { ...event('B'), id },
-          ],
-          'no_stream',
-        ),
-      ).rejects.toThrow(RangeError);
+      const twice = [event('A'), event('B')].map((e) => ({ ...e, id }));
+      await expect(store.append(name, twice, 'no_stream')).rejects.toThrow(RangeError);
       expect(await store.readStream(name)).toEqual([]);
     });
   });

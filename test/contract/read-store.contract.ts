@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { InvalidCursorError, ReadStore } from '../../src/platform/read-store/read-store';
+import { FindOptions, InvalidCursorError, ReadStore } from '../../src/platform/read-store/read-store';
 
 /** One suite, every adapter. Collections are named per test so live servers need no cleanup between runs. */
 export function readStoreContract(open: () => Promise<ReadStore>): void {
@@ -14,6 +14,19 @@ export function readStoreContract(open: () => Promise<ReadStore>): void {
     await store.dropCollection(collection);
     await store.close();
   });
+
+  /** Every id `find` returns, page after page through its cursors, in order. */
+  async function allPages(options: Omit<FindOptions, 'cursor'>): Promise<string[]> {
+    const ids: string[] = [];
+    let cursor: string | undefined;
+    for (let pages = 0; pages < 100; pages++) {
+      const page = await store.find(collection, { ...options, cursor });
+      ids.push(...page.items.map((item) => item.id));
+      cursor = page.nextCursor;
+      if (!cursor) return ids;
+    }
+    throw new Error(`still paging after 100 pages: ${ids.join(' ')}`);
+  }
 
   it('upserts, gets, patches and deletes documents', async () => {
     expect(await store.get(collection, 'a')).toBeNull();
@@ -131,5 +144,56 @@ export function readStoreContract(open: () => Promise<ReadStore>): void {
     await new Promise((resolve) => setTimeout(resolve, 120));
     expect(await store.tryAcquireLease(lease, holder, 10_000)).toBe(true); // the other's lease expired
     await store.releaseLease(lease, holder);
+  });
+
+  it('commits concurrent read-then-write transactions on one document without losing an update', async () => {
+    await store.upsert(collection, { id: 'counter', n: 0 });
+    const written = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        store.transaction(async (tx) => {
+          const counter = await tx.get<{ id: string; n: number }>(collection, 'counter');
+          await tx.upsert(collection, { id: 'counter', n: counter!.n + 1 });
+          return counter!.n + 1;
+        }),
+      ),
+    );
+    // Each transaction that committed saw the one before it: every count from 1 to 20, once.
+    expect([...written].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(await store.get(collection, 'counter')).toEqual({ id: 'counter', n: 20 });
+  });
+
+  it('sorts null and missing values together before every other value, and pages through them both ways', async () => {
+    for (const id of ['b', 'e', 'j']) await store.upsert(collection, { id }); // no rank field at all
+    for (const id of ['c', 'g', 'k']) await store.upsert(collection, { id, rank: null });
+    for (const [id, rank] of Object.entries({ a: 2, d: 0, f: -1, h: 2, i: 10 })) {
+      await store.upsert(collection, { id, rank });
+    }
+    // Ties (null with missing, 2 with 2) in id order, reversed as a whole for desc.
+    const ascending = ['b', 'c', 'e', 'g', 'j', 'k', 'f', 'd', 'a', 'h', 'i'];
+    for (const limit of [1, 2, 3, 20]) {
+      expect({ limit, asc: await allPages({ sortBy: 'rank', direction: 'asc', limit }) }).toEqual({
+        limit,
+        asc: ascending,
+      });
+      expect({ limit, desc: await allPages({ sortBy: 'rank', direction: 'desc', limit }) }).toEqual({
+        limit,
+        desc: [...ascending].reverse(),
+      });
+    }
+  });
+
+  it('matches a null filter where the field is null or missing, and nowhere else', async () => {
+    await store.upsert(collection, { id: 'a', nick: null, profile: { nick: 'p' } });
+    await store.upsert(collection, { id: 'b' });
+    await store.upsert(collection, { id: 'c', nick: 0, profile: {} });
+    await store.upsert(collection, { id: 'd', nick: false, profile: { nick: null } });
+    await store.upsert(collection, { id: 'e', nick: '', profile: { nick: 0 } });
+    await store.upsert(collection, { id: 'f', nick: 'x', profile: { nick: false } });
+    const ids = async (where: Record<string, null>) =>
+      (await store.find(collection, { where, limit: 100 })).items.map((item) => item.id);
+    expect(await ids({ nick: null })).toEqual(['a', 'b']);
+    expect(await ids({ 'profile.nick': null })).toEqual(['b', 'c', 'd']);
+    expect(await ids({ nick: null, 'profile.nick': null })).toEqual(['b']);
+    expect(await allPages({ where: { nick: null }, sortBy: 'nick', limit: 1 })).toEqual(['a', 'b']);
   });
 }
