@@ -1,6 +1,6 @@
-// npm run test:production [-- jest arguments]: the port contract suites against live EventStoreDB
-// and MongoDB servers. `npm test` skips those suites (saying so) when the variables are unset; this
-// command refuses instead, so "passed" here always means the production adapters really ran.
+// npm run test:production [-- test paths or jest arguments]: the port contract suites (or the given
+// suites) against live EventStoreDB and MongoDB servers. `npm test` skips the live-server suites
+// (saying so) when the variables are unset; this command refuses instead, so "passed" here always means the production adapters really ran.
 // It only checks that something answers on each server's port (a TCP connect, no client library):
 // the suites themselves find out whether it is the right server.
 import { spawn } from 'node:child_process';
@@ -83,9 +83,16 @@ if (problems.length > 0) {
   process.exit(1);
 }
 
+// With no test paths, the contract suites; with paths (e.g. test/e2e/oauth-airisk.e2e.spec.ts), those,
+// and the services they start run on the live servers (test/support/running-app.ts). An e2e suite
+// expects an event store nobody else has written to: start fresh servers for each one
+// (`docker compose down -v && docker compose up -d --wait eventstore mongo`), as the workflow does.
+const args = process.argv.slice(2);
+const paths = args.some((arg) => !arg.startsWith('-')) ? [] : ['test/contract'];
 // One suite at a time: the suites share the two servers.
-const jest = spawn('npx', ['jest', 'test/contract', '--runInBand', ...process.argv.slice(2)], {
+const jest = spawn('npx', ['jest', ...paths, '--runInBand', ...args], {
   stdio: 'inherit',
   shell: process.platform === 'win32',
+  env: { ...process.env, AIRISK_TEST_STORES: 'production' },
 });
 jest.once('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

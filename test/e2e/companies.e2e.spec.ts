@@ -178,8 +178,8 @@ describe('admin companies over HTTP', () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({
       ready: true,
-      eventStore: { state: 'up', server: expect.stringMatching(/^SQLite 3\./) },
-      readStore: { state: 'up', server: expect.stringMatching(/^SQLite 3\./) },
+      eventStore: { state: 'up', server: expect.stringMatching(/^(SQLite 3\.|EventStoreDB \d)/) },
+      readStore: { state: 'up', server: expect.stringMatching(/^(SQLite 3\.|MongoDB \d.*(replica set|mongos))/) },
       projections: ['companies', 'clients', 'agents', 'users', 'grants', 'audit_index'].map((name) =>
         expect.objectContaining({ name, state: 'live' }),
       ),

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/bootstrap';
 import { AppConfig } from '../../src/config/app-config';
@@ -19,7 +20,31 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-/** The real service over HTTP on a free port, embedded stores in a fresh temp directory. */
+/**
+ * The stores a test service runs on: embedded ones in its data directory, unless
+ * `npm run test:production` asked for the live servers (`AIRISK_TEST_STORES=production`). Then it
+ * gets the live EventStoreDB and a MongoDB database of its own, named after its data directory,
+ * so a restart on the same directory finds the same read models. Nothing else ever makes a test
+ * service inherit the two variables.
+ */
+function storesFor(dataDir: string): Record<string, string> {
+  if (process.env.AIRISK_TEST_STORES !== 'production') return {};
+  const { EVENTSTORE_CONNECTION_STRING, MONGODB_URI } = process.env;
+  if (!EVENTSTORE_CONNECTION_STRING || !MONGODB_URI) {
+    throw new Error('AIRISK_TEST_STORES=production needs EVENTSTORE_CONNECTION_STRING and MONGODB_URI');
+  }
+  const database = `airisk_e2e_${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`;
+  return { EVENTSTORE_CONNECTION_STRING, MONGODB_URI: withDatabase(MONGODB_URI, database) };
+}
+
+/** The URI with its database path replaced (`mongodb://hosts/db?options`). */
+export function withDatabase(uri: string, database: string): string {
+  const match = /^(mongodb(?:\+srv)?:\/\/[^/?]*)(?:\/[^?]*)?(\?.*)?$/.exec(uri);
+  if (!match) throw new Error('MONGODB_URI is not a mongodb:// URI');
+  return `${match[1]}/${database}${match[2] ?? ''}`;
+}
+
+/** The real service over HTTP on a free port, on stores of its own (see `storesFor`). */
 export async function startApp(environment: Record<string, string> = {}): Promise<RunningApp> {
   const dataDir = environment.DATA_DIR ?? temporaryDirectory();
   const adminKey = 'test-admin-key-'.padEnd(48, 'x');
@@ -29,6 +54,7 @@ export async function startApp(environment: Record<string, string> = {}): Promis
     DATA_DIR: dataDir,
     ADMIN_API_KEY: adminKey,
     PORT: String(port),
+    ...storesFor(dataDir),
     ...environment,
   });
   const app = await createApp(config, adminKey, createLogger('silent'));
