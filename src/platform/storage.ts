@@ -15,7 +15,8 @@ export function assertStorageSettings(config: AppConfig): void {
   const problems: string[] = [];
   const eventStoreProblem =
     config.eventStoreConnectionString && EsdbEventStore.connectionStringProblem(config.eventStoreConnectionString);
-  if (eventStoreProblem) problems.push(`EVENTSTORE_CONNECTION_STRING is not a valid connection string: ${eventStoreProblem}`);
+  if (eventStoreProblem)
+    problems.push(`EVENTSTORE_CONNECTION_STRING is not a valid connection string: ${eventStoreProblem}`);
   const readStoreProblem = config.mongodbUri && MongoReadStore.uriProblem(config.mongodbUri);
   if (readStoreProblem) problems.push(`MONGODB_URI is not a valid MongoDB URI: ${readStoreProblem}`);
   if (problems.length > 0) throw new ConfigurationError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);

@@ -1,5 +1,6 @@
+import { serverFeaturesStandIn } from '../../../test/support/server-features-stand-in';
 import { closedPort, silentServer } from '../../../test/support/silent-server';
-import { StoreUnavailableError } from '../store-unavailable';
+import { StoreUnavailableError, UnsupportedStoreError } from '../store-unavailable';
 import { EsdbEventStore } from './esdb-event-store';
 
 /**
@@ -32,7 +33,9 @@ describe('EsdbEventStore without a reachable server', () => {
     const store = EsdbEventStore.connect(`kurrentdb://127.0.0.1:${port}?tls=false`, { timeoutMs });
     const bound = timeoutMs + 1_500;
     try {
-      await expectUnavailableWithin(bound, () => store.append('thing-1', [{ type: 'ThingHappened', data: {}, metadata }], 'any'));
+      await expectUnavailableWithin(bound, () =>
+        store.append('thing-1', [{ type: 'ThingHappened', data: {}, metadata }], 'any'),
+      );
       await expectUnavailableWithin(bound, () => store.readStream('thing-1'));
       await expectUnavailableWithin(bound, () => store.readAll({ limit: 10, filter: { types: ['ThingHappened'] } }));
       await expectUnavailableWithin(bound, () => store.headPosition());
@@ -49,5 +52,50 @@ describe('EsdbEventStore without a reachable server', () => {
   it('reports what is wrong with a connection string the client cannot parse', () => {
     expect(EsdbEventStore.connectionStringProblem('kurrentdb://eventstore:2113?tls=false')).toBeUndefined();
     expect(EsdbEventStore.connectionStringProblem('http://eventstore:2113')).toMatch(/expected kurrentdb:\/\//);
+  });
+
+  // With a stand-in for the one server call that tells the version (see its file): what the
+  // adapter does between calls, not what EventStoreDB does.
+  describe('the server-version check', () => {
+    it('recovers when a server that hung answers again: a timed-out client is replaced, not reused', async () => {
+      const standIn = await serverFeaturesStandIn();
+      const store = EsdbEventStore.connect(`kurrentdb://127.0.0.1:${standIn.port}?tls=false`, { timeoutMs });
+      try {
+        await expect(store.verifyServer()).rejects.toBeInstanceOf(StoreUnavailableError);
+        standIn.answer('24.10.0');
+        // The client would keep its first, still pending (then failed) answer for good.
+        await expect(store.verifyServer()).resolves.toBe('EventStoreDB 24.10.0');
+      } finally {
+        await store.close();
+        standIn.close();
+      }
+    });
+
+    it.each(['23.6.0', '22.10.1', 'unknown'])(
+      'refuses a server that says it is %s (older than 23.10)',
+      async (version) => {
+        const standIn = await serverFeaturesStandIn();
+        standIn.answer(version);
+        const store = EsdbEventStore.connect(`kurrentdb://127.0.0.1:${standIn.port}?tls=false`, { timeoutMs });
+        try {
+          await expect(store.verifyServer()).rejects.toBeInstanceOf(UnsupportedStoreError);
+        } finally {
+          await store.close();
+          standIn.close();
+        }
+      },
+    );
+
+    it.each(['23.10.0', '24.10.2', '25.0.0'])('accepts a server that says it is %s', async (version) => {
+      const standIn = await serverFeaturesStandIn();
+      standIn.answer(version);
+      const store = EsdbEventStore.connect(`kurrentdb://127.0.0.1:${standIn.port}?tls=false`, { timeoutMs });
+      try {
+        await expect(store.verifyServer()).resolves.toBe(`EventStoreDB ${version}`);
+      } finally {
+        await store.close();
+        standIn.close();
+      }
+    });
   });
 });

@@ -68,20 +68,28 @@ export interface EsdbOptions {
  * (the maintained, renamed `@eventstore/db-client`). This is the only file that may import it.
  *
  * Every call has a deadline of its own (`timeoutMs`) and turns "cannot reach the server" into
- * `StoreUnavailableError`; the client connects lazily and reconnects by itself, so a server that
- * is down at start or later costs failed calls, never the process.
+ * `StoreUnavailableError`; the client connects lazily and reconnects by itself after a refused or
+ * dropped connection, so a server that is down at start or later costs failed calls, never the
+ * process. A call that times out is different: the client caches the failed answer of its first
+ * server-features call (which every append consults) unless the failure made it reconnect, and a
+ * deadline does not, so one server that hangs for a moment would fail every append for good. The
+ * adapter then replaces the client; subscriptions on the old one end with an error and resume.
  */
 export class EsdbEventStore extends EventStore {
+  private client: KurrentDBClient;
+  private closed = false;
+
   private constructor(
-    private readonly client: KurrentDBClient,
+    private readonly connectionString: string,
     private readonly options: EsdbOptions,
   ) {
     super();
+    this.client = KurrentDBClient.connectionString(connectionString);
   }
 
   /** Creates the client without connecting; throws the client's own parse error for a malformed string. */
   static connect(connectionString: string, options: EsdbOptions): EsdbEventStore {
-    return new EsdbEventStore(KurrentDBClient.connectionString(connectionString), options);
+    return new EsdbEventStore(connectionString, options);
   }
 
   /** What the client's parser says is wrong with a connection string, or undefined when it accepts it. */
@@ -99,9 +107,8 @@ export class EsdbEventStore extends EventStore {
     assertEventIds(events);
     let result;
     try {
-      result = await this.call(
-        'append',
-        this.client.appendToStream(
+      result = await this.call('append', (client) =>
+        client.appendToStream(
           stream,
           events.map(({ id, type, data, metadata }) =>
             // Data and metadata are stored as JSON and read back as-is.
@@ -126,9 +133,8 @@ export class EsdbEventStore extends EventStore {
 
   async readStream(stream: string): Promise<RecordedEvent[]> {
     try {
-      const events = await this.call(
-        'read',
-        collect(this.client.readStream(stream, { direction: FORWARDS, fromRevision: ESDB_START })),
+      const events = await this.call('read', (client) =>
+        collect(client.readStream(stream, { direction: FORWARDS, fromRevision: ESDB_START })),
       );
       return events.filter((event) => !event.type.startsWith('$')).map(toRecorded);
     } catch (error) {
@@ -168,6 +174,7 @@ export class EsdbEventStore extends EventStore {
     // subscribeToAll's fromPosition is exclusive: subscribing from an append's position delivers
     // only later events. The client buffers only 16 events by default: room for a whole batch
     // lets a lagging consumer take one.
+    // Opened on the client current at first iteration: a consumer resuming after a drop gets the new one.
     const open = () =>
       this.client.subscribeToAll(
         { fromPosition: fromPosition(after), filter: serverFilter(filter) },
@@ -197,8 +204,13 @@ export class EsdbEventStore extends EventStore {
    */
   async verifyServer(): Promise<string> {
     // `capabilities` is the client's own (protected) cached ServerFeatures call; there is no public one.
-    const features = (this.client as unknown as { capabilities: Promise<{ serverVersion: string }> }).capabilities;
-    const { serverVersion } = await this.call('server version', features);
+    const { serverVersion } = await this.call('server version', (client) => {
+      const features = (client as unknown as { capabilities?: Promise<{ serverVersion?: unknown }> }).capabilities;
+      if (!features)
+        throw new Error('this @kurrent/kurrentdb-client has no ServerFeatures call to read the version from');
+      return features;
+    });
+    if (typeof serverVersion !== 'string') throw new Error('EventStoreDB did not say its version');
     if (!isAtLeast(serverVersion, MINIMUM_SERVER_VERSION)) {
       throw new UnsupportedStoreError(
         `EventStoreDB ${serverVersion} is older than ${MINIMUM_SERVER_VERSION}, the oldest this service supports`,
@@ -208,34 +220,50 @@ export class EsdbEventStore extends EventStore {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await this.client.dispose();
   }
 
   /** One bounded `$all` read, consumed in full so no gRPC stream is left half-read. */
   private async readAllPage(options: EsdbReadAllOptions): Promise<AllStreamRecordedEvent[]> {
-    return this.call('read', collect(this.client.readAll(options)));
+    return this.call('read', (client) => collect(client.readAll(options)));
   }
 
   private async lastPositionOf(stream: string): Promise<Position> {
-    const [last] = await this.call(
-      'read',
-      collect(this.client.readStream(stream, { direction: BACKWARDS, fromRevision: END, maxCount: 1 })),
+    const [last] = await this.call('read', (client) =>
+      collect(client.readStream(stream, { direction: BACKWARDS, fromRevision: END, maxCount: 1 })),
     );
     if (last?.position) return last.position;
     throw new Error(`EventStoreDB returned no position for the append to ${stream}`);
   }
 
-  /** The deadline, and the client's connection failures as the port's `StoreUnavailableError`. */
-  private async call<T>(what: string, work: Promise<T>): Promise<T> {
+  /**
+   * The deadline, the client's connection failures as the port's `StoreUnavailableError`, and a new
+   * client after a call that timed out (see the class comment).
+   */
+  private async call<T>(what: string, work: (client: KurrentDBClient) => Promise<T>): Promise<T> {
+    const client = this.client;
+    let timedOut = false;
     try {
       return await withDeadline(
-        work,
+        Promise.resolve().then(() => work(client)),
         this.options.timeoutMs,
-        () => new StoreUnavailableError('eventStore', `${what} took longer than ${this.options.timeoutMs} ms`),
+        () => {
+          timedOut = true;
+          return new StoreUnavailableError('eventStore', `${what} took longer than ${this.options.timeoutMs} ms`);
+        },
       );
     } catch (error) {
+      if (timedOut || error instanceof DeadlineExceededError) this.replace(client);
       throw asUnavailable(error);
     }
+  }
+
+  /** Once per failed client: concurrent calls that timed out on it share its successor. */
+  private replace(failed: KurrentDBClient): void {
+    if (this.closed || this.client !== failed) return;
+    this.client = KurrentDBClient.connectionString(this.connectionString);
+    failed.dispose().catch(() => undefined);
   }
 }
 
@@ -287,7 +315,7 @@ class EsdbSubscription implements Subscription {
         const batch: RecordedEvent[] = [];
         take(batch, first);
         // read() hands over what is already buffered without waiting; null when the buffer is empty.
-        for (let next; batch.length < MAX_BATCH && (next = source.read()) !== null; ) take(batch, next);
+        for (let next; batch.length < MAX_BATCH && (next = source.read()) !== null;) take(batch, next);
         if (batch.length > 0) yield batch;
       }
       if (!this.closed) throw new StoreUnavailableError('eventStore', 'the subscription was ended by the server');

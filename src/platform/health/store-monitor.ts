@@ -86,7 +86,8 @@ export class StoreMonitor {
     while (!this.stopping.signal.aborted) {
       const { state } = entry.health;
       if (state === 'up') backoff.reset();
-      const delay = state === 'up' ? UP_PROBE_INTERVAL_MS : state === 'unsupported' ? UNSUPPORTED_RETRY_MS : backoff.next();
+      const delay =
+        state === 'up' ? UP_PROBE_INTERVAL_MS : state === 'unsupported' ? UNSUPPORTED_RETRY_MS : backoff.next();
       await sleep(delay, undefined, { signal: this.stopping.signal }).catch(() => undefined);
       if (!this.stopping.signal.aborted) await this.probe(entry);
     }
@@ -106,7 +107,12 @@ export class StoreMonitor {
       const state = error instanceof UnsupportedStoreError ? 'unsupported' : 'down';
       const reason = error instanceof Error ? error.message : String(error);
       if (was.state === state && was.reason === reason) return;
-      this.enter(entry, { state, reason, ...(was.server ? { server: was.server } : {}), since: new Date().toISOString() });
+      this.enter(entry, {
+        state,
+        reason,
+        ...(was.server ? { server: was.server } : {}),
+        since: new Date().toISOString(),
+      });
     }
   }
 

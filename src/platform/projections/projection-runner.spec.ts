@@ -99,6 +99,7 @@ describe('ProjectionRunner', () => {
     const running = runner(reads, [tally]);
     await running.start();
     expect(await running.waitForPosition('tally', backlog.position, 5000)).toBe(true);
+    await until(async () => running.statuses()[0].state === 'live');
     const { position } = await count(2);
     expect(await running.waitForPosition('tally', position, 5000)).toBe(true);
     expect(await reads.get('tallies_v1', 'total')).toMatchObject({ count: 5 });
@@ -260,7 +261,47 @@ describe('ProjectionRunner', () => {
     await running.start();
     expect(await running.waitForPosition('slow', backlog.position, 10_000)).toBe(true);
     expect([...statesSeen]).toEqual(['catching_up']);
+    // Live once its subscription has confirmed there is nothing newer, a moment after the backlog.
+    await until(async () => running!.statuses()[0].state === 'live');
     expect(running.statuses()[0]).toMatchObject({ state: 'live', lag: { samples: 0 } });
+  });
+
+  it('catches up by reading only the types it handles, then follows the head from there', async () => {
+    await events.append(
+      `other-${randomUUID()}`,
+      Array.from({ length: 300 }, (): NewEvent => ({ type: 'Other', data: {}, metadata: metadata() })),
+      'no_stream',
+    );
+    await count(3);
+    const head = await events.headPosition();
+    const reads_: Array<{ types?: readonly string[] }> = [];
+    const subscribedAfter: string[] = [];
+    const spied = new Proxy(events, {
+      get(target, property, receiver) {
+        if (property === 'readAll') {
+          return (options: Parameters<EventStore['readAll']>[0]) => {
+            reads_.push({ types: options.filter?.types });
+            return target.readAll(options);
+          };
+        }
+        if (property === 'subscribe') {
+          return (options: Parameters<EventStore['subscribe']>[0]) => {
+            subscribedAfter.push(formatPosition(options.after!));
+            return target.subscribe(options);
+          };
+        }
+        return Reflect.get(target, property, receiver);
+      },
+    });
+    const running = new ProjectionRunner(spied, reads, [tally], { leaseTtlMs: 600 });
+    runners.push(running);
+    await running.start();
+    expect(await running.waitForPosition('tally', head, 5000)).toBe(true);
+    expect(await reads.get('tallies_v1', 'total')).toMatchObject({ count: 3 });
+    await until(async () => running.statuses()[0].state === 'live');
+    // The backlog came through the store's filter; the subscription started at the head, past it all.
+    expect(reads_).toEqual([{ types: ['Counted'] }]);
+    expect(subscribedAfter).toEqual([formatPosition(head)]);
   });
 
   it('saves its progress past events it ignores on reaching the head and on stopping', async () => {
@@ -325,7 +366,7 @@ describe('ProjectionRunner', () => {
     await active.stop();
     const next = await count(2);
     expect(await standby.waitForPosition('tally', next.position, 5000)).toBe(true);
-    expect(standby.statuses()[0].state).toBe('live');
+    await until(async () => standby.statuses()[0].state === 'live');
     expect(await reads.get('tallies_v1', 'total')).toMatchObject({ count: 5 });
   });
 });

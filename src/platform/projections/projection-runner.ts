@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
 import { EventStore, RecordedEvent } from '../event-store/event-store';
+import { pagesOf } from '../event-store/read-pages';
 import { formatPosition, isAtOrAfter, parsePosition, Position, START } from '../event-store/position';
 import { ReadStore } from '../read-store/read-store';
 import { deferred } from './deferred';
@@ -165,10 +166,12 @@ export class ProjectionRunner {
     const key = projectionKey(entry.projection);
     entry.position = await this.loadCheckpoint(entry.projection);
     entry.state = 'catching_up';
+    const handles = entry.projection.handles === 'all' ? null : new Set(entry.projection.handles);
+    if (handles) await this.catchUpOnHandledTypes(entry, [...handles]);
+    if (this.stopping.signal.aborted || this.isStopped(entry)) return;
     // Unfiltered: the position then follows every event, so waiting for any position works (a write
     // of a type this projection ignores is "seen" once passed) and lag is measured against the head.
     const subscription = this.events.subscribe({ after: entry.position, signal: this.stopping.signal });
-    const handles = entry.projection.handles === 'all' ? null : new Set(entry.projection.handles);
     let savedAt = Date.now();
     let saved = entry.position;
     /** Stores progress made past ignored events, which no read-model transaction has recorded. */
@@ -223,6 +226,31 @@ export class ProjectionRunner {
       clearInterval(renewal);
       clearInterval(noticeLive);
       await subscription.close();
+    }
+  }
+
+  /**
+   * Reads only the event types the projection handles, from its checkpoint to the head as it was
+   * when this began, and applies them with their checkpoints; then the checkpoint skips to that
+   * head. The store filters (EventStoreDB server-side, SQLite by its type index), so a projection
+   * catching up over a large store reads its own events, not the token traffic of every grant.
+   */
+  private async catchUpOnHandledTypes(entry: Tracked, types: readonly string[]): Promise<void> {
+    const head = await this.events.headPosition();
+    for await (const page of pagesOf(this.events, { after: entry.position, filter: { types } })) {
+      for (let start = 0; start < page.length; start += EVENTS_PER_TRANSACTION) {
+        const chunk = page.slice(start, start + EVENTS_PER_TRANSACTION);
+        await this.applyBatch(entry, chunk, chunk[chunk.length - 1].position);
+        // Stopped on an event (a critical projection) or shutting down: the checkpoint stays where
+        // the last applied event left it, never past an event not applied.
+        if (this.stopping.signal.aborted || this.isStopped(entry)) return;
+        await setImmediate(); // let requests in between transactions
+      }
+    }
+    // Nothing it handles lies between its last event and that head.
+    if (!isAtOrAfter(entry.position, head)) {
+      await this.store.upsert(CHECKPOINTS, checkpointDocument(entry.projection, head));
+      this.advance(entry, head, null);
     }
   }
 

@@ -11,7 +11,9 @@ describe('MongoReadStore without a reachable server', () => {
   const timeoutMs = 800;
 
   it('answers StoreUnavailableError within its deadline, and tries a fresh connection on every later call', async () => {
-    const store = MongoReadStore.connect(`mongodb://127.0.0.1:${await closedPort()}/test?replicaSet=rs0`, { timeoutMs });
+    const store = MongoReadStore.connect(`mongodb://127.0.0.1:${await closedPort()}/test?replicaSet=rs0`, {
+      timeoutMs,
+    });
     try {
       for (let attempt = 0; attempt < 3; attempt++) {
         const started = Date.now();

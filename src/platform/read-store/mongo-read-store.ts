@@ -219,7 +219,9 @@ export class MongoReadStore extends ReadStore {
    */
   async verifyServer(): Promise<string> {
     const admin = this.db.admin();
-    const [hello, build] = await this.call(() => Promise.all([admin.command({ hello: 1 }), admin.command({ buildInfo: 1 })]));
+    const [hello, build] = await this.call(() =>
+      Promise.all([admin.command({ hello: 1 }), admin.command({ buildInfo: 1 })]),
+    );
     const version = String(build.version);
     if (typeof hello.setName === 'string') return `MongoDB ${version}, replica set ${hello.setName}`;
     if (hello.msg === 'isdbgrid') return `MongoDB ${version}, mongos`;
