@@ -5,6 +5,11 @@ import { generateSecret, hashSecret } from '../platform/crypto/secrets';
 import { RecordedEvent } from '../platform/event-store/event-store';
 import { ProblemException } from '../platform/http/problem-details';
 import { UserRole } from '../users/user.decider';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppConfig } from '../config/app-config';
+import { Grants } from '../grants/grants';
+import { StoreUnavailableError } from '../platform/store-unavailable';
+import { AuthorizeController } from './authorize/authorize.controller';
 import { authorizationRequest, redirectTarget } from './authorize/authorization-request';
 import { LiveViewRunner } from '../platform/projections/live-view-runner';
 import { ClientAuthentication } from './client-authentication';
@@ -803,5 +808,41 @@ describe('failing closed while the security view is not live', () => {
         cutoffs: { client: -1, user: null },
       }),
     ).toBe(false);
+  });
+});
+
+describe('authorize while the event store does not answer', () => {
+  it('redirects with temporarily_unavailable and hands out no code (RFC 6749 §4.1.2.1)', async () => {
+    const feed = new Feed();
+    feed.registerClient('web');
+    const live = { isLive: () => true } as unknown as LiveViewRunner;
+    const unavailable = {
+      start: async () => {
+        throw new StoreUnavailableError('eventStore', 'append took longer than 5000 ms');
+      },
+    } as unknown as Grants;
+    const controller = new AuthorizeController(feed.view, unavailable, AppConfig.fromEnvironment({}), live);
+    const sent: { status?: number; headers: Record<string, string> } = { headers: {} };
+    const reply = {
+      status(code: number) {
+        sent.status = code;
+        return this;
+      },
+      header(name: string, value: string) {
+        sent.headers[name.toLowerCase()] = value;
+        return this;
+      },
+      send() {
+        return this;
+      },
+    } as unknown as FastifyReply;
+    const query = { client_id: 'web', redirect_uri: 'https://app.example/callback', state: 's1' };
+    await controller.authorize(query, { headers: {}, ip: '127.0.0.1' } as unknown as FastifyRequest, reply);
+    expect(sent.status).toBe(302);
+    const location = new URL(sent.headers.location);
+    expect(`${location.origin}${location.pathname}`).toBe('https://app.example/callback');
+    expect(location.searchParams.get('error')).toBe('temporarily_unavailable');
+    expect(location.searchParams.get('state')).toBe('s1');
+    expect(location.searchParams.has('code')).toBe(false);
   });
 });

@@ -5,6 +5,7 @@ import { AppConfig } from '../../config/app-config';
 import { Grants } from '../../grants/grants';
 import { eventMetadata } from '../../platform/auth/request-context';
 import { hashSecret } from '../../platform/crypto/secrets';
+import { StoreUnavailableError } from '../../platform/store-unavailable';
 import { ProblemException } from '../../platform/http/problem-details';
 import { LiveViewRunner } from '../../platform/projections/live-view-runner';
 import { clientContext } from '../client-context';
@@ -56,19 +57,29 @@ export class AuthorizeController {
     const code = newOpaqueToken(grantId);
     const expiresAt = new Date(now.getTime() + this.config.authorizationCodeTtlSeconds * 1000);
     const subject = { grantId, clientId: client.clientId, companyId: client.companyId, userId, scope };
-    await this.grants.start(
-      grantId,
-      {
-        type: 'IssueCode',
-        ...subject,
-        redirectUri,
-        codeHash: hashSecret(code),
-        codeChallenge,
-        now: now.toISOString(),
-        expiresAt: expiresAt.toISOString(),
-      },
-      eventMetadata(clientContext(request, client.clientId), now, client.companyId),
-    );
+    try {
+      await this.grants.start(
+        grantId,
+        {
+          type: 'IssueCode',
+          ...subject,
+          redirectUri,
+          codeHash: hashSecret(code),
+          codeChallenge,
+          now: now.toISOString(),
+          expiresAt: expiresAt.toISOString(),
+        },
+        eventMetadata(clientContext(request, client.clientId), now, client.companyId),
+      );
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      // The client and redirect URI are known good, so RFC 6749 §4.1.2.1 answers through it; the
+      // code was not recorded (or its outcome is unknown), so it is never handed out.
+      return this.redirect(reply, target, {
+        error: 'temporarily_unavailable',
+        error_description: 'the authorization cannot be recorded now; retry shortly',
+      });
+    }
     return this.redirect(reply, target, { code });
   }
 
