@@ -161,8 +161,8 @@ async function within<T>(promise: Promise<T>, ms: number): Promise<T | 'timed ou
   }
 }
 
-/** A store named in the readiness body: `'down'`, or `{ state: 'down', ... }`. */
-const stateOf = (store: unknown) => (typeof store === 'string' ? store : (store as { state?: string })?.state);
+/** A store's state in the readiness body (`{ state, server?, reason?, since }`). */
+const stateOf = (store: unknown) => (store as { state?: string } | undefined)?.state;
 
 describe('docker-compose.yml', () => {
   const running: ChildProcess[] = [];
