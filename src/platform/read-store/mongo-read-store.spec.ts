@@ -1,5 +1,10 @@
+import { join } from 'node:path';
+import { mongoHelloStandIn } from '../../../test/support/mongo-hello-stand-in';
 import { closedPort, silentServer } from '../../../test/support/silent-server';
-import { StoreUnavailableError } from '../store-unavailable';
+import { temporaryDirectory } from '../../../test/support/temporary-directory';
+import { SqliteEventStore } from '../event-store/sqlite-event-store';
+import { StoreMonitor } from '../health/store-monitor';
+import { StoreUnavailableError, UnsupportedStoreError } from '../store-unavailable';
 import { MongoReadStore } from './mongo-read-store';
 
 /**
@@ -47,5 +52,66 @@ describe('MongoReadStore without a reachable server', () => {
 
   it('refuses a URI the driver cannot parse when it is created', () => {
     expect(() => MongoReadStore.connect('mongodb://host:notaport/db', { timeoutMs })).toThrow(RangeError);
+  });
+});
+
+/**
+ * With a stand-in that answers only `hello`, `buildInfo` and `ping` (see its file): what the adapter
+ * concludes from a server's answers about itself, not what MongoDB does.
+ */
+describe('MongoReadStore.verifyServer', () => {
+  const timeoutMs = 2_000;
+
+  it('connects by itself and names a replica-set member and its version', async () => {
+    const standIn = await mongoHelloStandIn('replica set', '7.0.14');
+    const store = MongoReadStore.connect(`mongodb://127.0.0.1:${standIn.port}/test?replicaSet=rs0`, { timeoutMs });
+    try {
+      await expect(store.verifyServer()).resolves.toBe('MongoDB 7.0.14, replica set rs0');
+      expect(standIn.commands).toEqual(expect.arrayContaining(['hello', 'buildInfo']));
+    } finally {
+      await store.close();
+      await standIn.close();
+    }
+  });
+
+  it('accepts a mongos', async () => {
+    const standIn = await mongoHelloStandIn('mongos', '8.0.3');
+    const store = MongoReadStore.connect(`mongodb://127.0.0.1:${standIn.port}/test`, { timeoutMs });
+    try {
+      await expect(store.verifyServer()).resolves.toBe('MongoDB 8.0.3, mongos');
+    } finally {
+      await store.close();
+      await standIn.close();
+    }
+  });
+
+  it('refuses a standalone server, which would fail every transaction', async () => {
+    const standIn = await mongoHelloStandIn('standalone');
+    const store = MongoReadStore.connect(`mongodb://127.0.0.1:${standIn.port}/test`, { timeoutMs });
+    try {
+      const refusal = store.verifyServer();
+      await expect(refusal).rejects.toBeInstanceOf(UnsupportedStoreError);
+      await expect(refusal).rejects.toThrow(/standalone server: transactions need a replica-set member or mongos/);
+    } finally {
+      await store.close();
+      await standIn.close();
+    }
+  });
+
+  it('is what the store monitor reports: up, with the server named', async () => {
+    const standIn = await mongoHelloStandIn('replica set');
+    const reads = MongoReadStore.connect(`mongodb://127.0.0.1:${standIn.port}/test?replicaSet=rs0`, { timeoutMs });
+    const events = new SqliteEventStore(join(temporaryDirectory(), 'events.sqlite'));
+    const monitor = new StoreMonitor(events, reads);
+    try {
+      await monitor.start();
+      expect(monitor.health('readStore')).toMatchObject({ state: 'up', server: 'MongoDB 7.0.14, replica set rs0' });
+      expect(monitor.allUp()).toBe(true);
+    } finally {
+      monitor.stop();
+      await reads.close();
+      await events.close();
+      await standIn.close();
+    }
   });
 });

@@ -1,6 +1,7 @@
 import {
   MongoClient,
   MongoNetworkError,
+  MongoNotConnectedError,
   MongoServerError,
   MongoServerSelectionError,
   MongoTopologyClosedError,
@@ -218,9 +219,9 @@ export class MongoReadStore extends ReadStore {
    * member or a mongos; a standalone `mongod` would accept every other call and fail each of them.
    */
   async verifyServer(): Promise<string> {
-    const admin = this.db.admin();
+    // Inside `call`: it connects first (the database handle exists only once connected).
     const [hello, build] = await this.call(() =>
-      Promise.all([admin.command({ hello: 1 }), admin.command({ buildInfo: 1 })]),
+      Promise.all([this.db.admin().command({ hello: 1 }), this.db.admin().command({ buildInfo: 1 })]),
     );
     const version = String(build.version);
     if (typeof hello.setName === 'string') return `MongoDB ${version}, replica set ${hello.setName}`;
@@ -273,13 +274,7 @@ export class MongoReadStore extends ReadStore {
         () => new StoreUnavailableError('readStore', `no answer within ${this.options.timeoutMs} ms`),
       );
     } catch (error) {
-      if (
-        error instanceof MongoServerSelectionError ||
-        error instanceof MongoNetworkError ||
-        error instanceof MongoTopologyClosedError
-      ) {
-        throw new StoreUnavailableError('readStore', error.message);
-      }
+      if (isUnavailable(error)) throw new StoreUnavailableError('readStore', (error as Error).message);
       throw error;
     }
   }
@@ -325,6 +320,35 @@ export class MongoReadStore extends ReadStore {
     assertDocumentCollection(name);
     return this.db.collection<Stored>(name);
   }
+}
+
+/**
+ * Server error codes that mean "this server cannot take the operation now" (a replica set electing
+ * a primary, a member shutting down or unreachable), not "this operation is wrong": the caller gets a
+ * 503 and retries, as for a server that cannot be reached at all.
+ */
+const UNAVAILABLE_CODES = new Set([
+  6, // HostUnreachable
+  7, // HostNotFound
+  89, // NetworkTimeout
+  91, // ShutdownInProgress
+  189, // PrimarySteppedDown
+  9001, // SocketException
+  10107, // NotWritablePrimary
+  11600, // InterruptedAtShutdown
+  11602, // InterruptedDueToReplStateChange
+  13435, // NotPrimaryNoSecondaryOk
+  13436, // NotPrimaryOrSecondary
+]);
+
+function isUnavailable(error: unknown): boolean {
+  return (
+    error instanceof MongoServerSelectionError ||
+    error instanceof MongoNetworkError || // PoolClearedError included
+    error instanceof MongoTopologyClosedError ||
+    error instanceof MongoNotConnectedError ||
+    (error instanceof MongoServerError && UNAVAILABLE_CODES.has(Number(error.code)))
+  );
 }
 
 /**
