@@ -176,6 +176,51 @@ describe('SigningKeys', () => {
     }
   });
 
+  it('resumes following rotations after its subscription drops', async () => {
+    let drops = 1;
+    const dropping = new Proxy(store, {
+      get(target, property, receiver) {
+        if (property !== 'subscribe') return Reflect.get(target, property, receiver);
+        return (options: Parameters<EventStore['subscribe']>[0]) => {
+          if (drops-- <= 0) return target.subscribe(options);
+          return {
+            caughtUp: false,
+            close: async () => undefined,
+            async *[Symbol.asyncIterator]() {
+              throw new Error('connection reset');
+            },
+          };
+        };
+      },
+    });
+    const here = open();
+    const there = new SigningKeys(config, dropping);
+    there.onModuleInit();
+    try {
+      await new Promise((done) => setTimeout(done, 800)); // the first attempt fails, the next one follows
+      const { kid } = await here.rotate(admin);
+      const deadline = Date.now() + 5 * SECOND;
+      while (!there.publicKey(kid) && Date.now() < deadline) await new Promise((done) => setTimeout(done, 20));
+      expect(there.publicKey(kid)).toBeDefined();
+    } finally {
+      await there.onModuleDestroy();
+    }
+  });
+
+  it('stops at once when shut down while the event store has not answered yet', async () => {
+    const slow = new Proxy(store, {
+      get(target, property, receiver) {
+        if (property !== 'headPosition') return Reflect.get(target, property, receiver);
+        return () => new Promise((done) => setTimeout(() => done(target.headPosition()), 500));
+      },
+    });
+    const keys = new SigningKeys(config, slow);
+    keys.onModuleInit();
+    const stopping = Date.now();
+    await keys.onModuleDestroy();
+    expect(Date.now() - stopping).toBeLessThan(2_000);
+  });
+
   it('refuses to start on a key file whose kid is not its thumbprint', () => {
     const { kid } = open().current();
     const file = JSON.parse(readFileSync(join(keyDir(), `${kid}.json`), 'utf8'));

@@ -188,10 +188,13 @@ export class SigningKeys implements OnModuleInit, OnModuleDestroy {
     while (!this.stopped) {
       try {
         after ??= await this.events.headPosition();
+        if (this.stopped) return; // shut down while the store was asked
         this.reload(); // rotations before `after` are on disk by now; later ones arrive as events
+        // With the stop signal: one opened as shutdown begins ends at once.
         const subscription = (this.subscription = this.events.subscribe({
           after,
           filter: { types: ['SigningKeyRotated'] },
+          signal: this.stopping.signal,
         }));
         for await (const batch of subscription) {
           if (dropped) this.logger.log('following key rotations again');

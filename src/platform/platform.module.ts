@@ -33,6 +33,9 @@ import { openEventStore, openReadStore } from './storage';
  * shutdown hooks). A store that is down at start never stops the process: it listens at once,
  * `/health/ready` says which store it waits for, and everything starts when the stores answer.
  */
+/** How long listening waits for the live views at boot when the stores answer. */
+const BOOT_WAIT_MS = 10_000;
+
 class PlatformLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('platform');
   private readonly stopping = new AbortController();
@@ -48,13 +51,18 @@ class PlatformLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
   ) {}
 
   /**
-   * When the stores answer at boot, the first request waits for the security views to hold
-   * everything, as they fail closed until then; otherwise the service listens meanwhile (unready).
+   * When the stores answer at boot, listening waits (a bounded while) for the security views to
+   * hold everything, as they fail closed until then; otherwise, or past that bound, the service
+   * listens meanwhile, live and not ready, so a liveness probe never restarts a slow start.
    */
   async onApplicationBootstrap(): Promise<void> {
     await this.stores.start();
     this.startup = this.startWhenStoresAnswer();
-    if (this.stores.allUp()) await this.startup;
+    if (!this.stores.allUp()) return;
+    const waited = new AbortController();
+    const bound = sleep(BOOT_WAIT_MS, undefined, { signal: waited.signal }).catch(() => undefined);
+    await Promise.race([this.startup, bound]);
+    waited.abort();
   }
 
   private async startWhenStoresAnswer(): Promise<void> {

@@ -49,6 +49,53 @@ describe('EsdbEventStore without a reachable server', () => {
     }
   });
 
+  it('ends a subscription closed while it waits for the server at once, not at the deadline', async () => {
+    const silent = await silentServer();
+    const store = EsdbEventStore.connect(`kurrentdb://127.0.0.1:${silent.port}?tls=false`, { timeoutMs: 5_000 });
+    try {
+      const subscription = store.subscribe({});
+      const following = (async () => {
+        for await (const batch of subscription) expect(batch).toBeUndefined();
+      })();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const closedAt = Date.now();
+      await subscription.close();
+      await following;
+      expect(Date.now() - closedAt).toBeLessThan(1_000);
+    } finally {
+      await store.close();
+      await silent.close();
+    }
+  });
+
+  it('answers StoreUnavailableError when no node of a cluster answers, and closes what never opened quietly', async () => {
+    const hosts = `127.0.0.1:${await closedPort()},127.0.0.1:${await closedPort()}`;
+    const store = EsdbEventStore.connect(`kurrentdb://${hosts}?tls=false&maxDiscoverAttempts=1`, { timeoutMs });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const bound = timeoutMs + 1_500;
+      await expectUnavailableWithin(bound, () =>
+        store.append('thing-1', [{ type: 'ThingHappened', data: {}, metadata }], 'any'),
+      );
+      await expectUnavailableWithin(bound, () => store.verifyServer());
+      const abort = new AbortController();
+      const subscription = store.subscribe({ signal: abort.signal });
+      const following = (async () => {
+        for await (const batch of subscription) expect(batch).toBeUndefined();
+      })();
+      abort.abort();
+      await following.catch((error: unknown) => expect(error).toBeInstanceOf(StoreUnavailableError));
+      await subscription.close();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      await store.close();
+    }
+  });
+
   it('reports what is wrong with a connection string the client cannot parse', () => {
     expect(EsdbEventStore.connectionStringProblem('kurrentdb://eventstore:2113?tls=false')).toBeUndefined();
     expect(EsdbEventStore.connectionStringProblem('http://eventstore:2113')).toMatch(/expected kurrentdb:\/\//);

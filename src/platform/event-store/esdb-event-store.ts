@@ -46,6 +46,11 @@ const PAGE_SIZE = 256;
 /** The most events one subscription batch carries: bounds a read-model transaction. */
 const MAX_BATCH = 500;
 /**
+ * A filtered subscription reports where it has got to every this many search windows (of 32 events
+ * by default) that it scanned: progress a filtered read's deadline can see where nothing matches.
+ */
+const CHECKPOINT_INTERVAL = 32;
+/**
  * The oldest server this adapter runs on: catch-up subscriptions announce "caught up" only from
  * EventStoreDB 23.10 on, and without it no projection or live view would ever report live.
  */
@@ -70,10 +75,11 @@ export interface EsdbOptions {
  * Every call has a deadline of its own (`timeoutMs`) and turns "cannot reach the server" into
  * `StoreUnavailableError`; the client connects lazily and reconnects by itself after a refused or
  * dropped connection, so a server that is down at start or later costs failed calls, never the
- * process. A call that times out is different: the client caches the failed answer of its first
- * server-features call (which every append consults) unless the failure made it reconnect, and a
- * deadline does not, so one server that hangs for a moment would fail every append for good. The
- * adapter then replaces the client; subscriptions on the old one end with an error and resume.
+ * process. An append or version check that times out is different: both go through the client's
+ * cached answer to its first server-features call, which it drops only when a failure makes it
+ * reconnect, and a deadline does not, so one server that hangs for a moment would fail every
+ * append for good. The adapter then replaces the client (subscriptions on the old one end with an
+ * error and resume); reads do not consult that answer, and their timeouts leave the client be.
  */
 export class EsdbEventStore extends EventStore {
   private client: KurrentDBClient;
@@ -107,7 +113,7 @@ export class EsdbEventStore extends EventStore {
     assertEventIds(events);
     let result;
     try {
-      result = await this.call('append', (client) =>
+      result = await this.call('append', { renewOnTimeout: true }, (client) =>
         client.appendToStream(
           stream,
           events.map(({ id, type, data, metadata }) =>
@@ -133,7 +139,7 @@ export class EsdbEventStore extends EventStore {
 
   async readStream(stream: string): Promise<RecordedEvent[]> {
     try {
-      const events = await this.call('read', (client) =>
+      const events = await this.call('read', {}, (client) =>
         collect(client.readStream(stream, { direction: FORWARDS, fromRevision: ESDB_START })),
       );
       return events.filter((event) => !event.type.startsWith('$')).map(toRecorded);
@@ -145,17 +151,24 @@ export class EsdbEventStore extends EventStore {
   }
 
   async readAll({ after, filter, limit }: ReadAllOptions): Promise<RecordedEvent[]> {
-    // The server applies one filter (stream prefixes, else exact types, else "no system events"),
-    // so the cost of a read follows the events that match it, not the size of the store; `accept`
-    // re-checks the whole port filter here, paging until `limit` events pass or `$all` ends.
-    const accept = acceptor(filter);
+    return filter?.streamPrefixes?.length || filter?.types?.length
+      ? this.readFiltered(after, filter, limit)
+      : this.readEverything(after, limit);
+  }
+
+  /**
+   * Every event but the server's own, in pages of `PAGE_SIZE`: each round trip is bounded by its
+   * page (the server's own events are a trickle), so the deadline of each is enough.
+   */
+  private async readEverything(after: Position | undefined, limit: number): Promise<RecordedEvent[]> {
+    const accept = acceptor(undefined);
     const events: RecordedEvent[] = [];
     let cursor = isStart(after) ? undefined : after;
     while (events.length < limit) {
       const page = await this.readAllPage({
         fromPosition: fromPosition(cursor),
         maxCount: PAGE_SIZE,
-        filter: serverFilter(filter),
+        filter: excludeSystemEvents(),
       });
       for (const event of page) {
         // readAll's fromPosition is inclusive (the client's "from position" test reads the event at
@@ -168,6 +181,63 @@ export class EsdbEventStore extends EventStore {
       if (page.length < PAGE_SIZE) break;
     }
     return events;
+  }
+
+  /**
+   * The events matching `filter`, through a filtered `$all` subscription that ends at `limit`
+   * events or when it has caught up (the end of `$all` as it was). Not a filtered read: the server
+   * answers a read only once it has found `maxCount` matches or reached the end, so where matches
+   * are rare one read scans the whole store in silence and no deadline fits it. A subscription
+   * reports its progress through the store with checkpoints, even when nothing matches, so the
+   * deadline here is on progress: the read fails only when the server stops making any.
+   */
+  private readFiltered(after: Position | undefined, filter: AllFilter, limit: number): Promise<RecordedEvent[]> {
+    const accept = acceptor(filter);
+    const timeoutMs = this.options.timeoutMs;
+    return new Promise((resolve, reject) => {
+      const events: RecordedEvent[] = [];
+      let settled = false;
+      let caughtUp = false;
+      let idle: NodeJS.Timeout | undefined;
+      const finish = (error?: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(idle);
+        source.unsubscribe().catch(() => undefined);
+        if (error) reject(asUnavailable(error));
+        else resolve(events);
+      };
+      const progressed = () => {
+        clearTimeout(idle);
+        idle = setTimeout(
+          () => finish(new StoreUnavailableError('eventStore', `a filtered read made no progress for ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+      };
+      // Caught up means the end of `$all`, once the events buffered before the message are handed over.
+      const endIfCaughtUp = () => caughtUp && source.readableLength === 0 && finish();
+      const source = this.client.subscribeToAll(
+        {
+          fromPosition: fromPosition(after),
+          filter: serverFilter(filter, { checkpointInterval: CHECKPOINT_INTERVAL, checkpointReached: progressed }),
+        },
+        { highWaterMark: MAX_BATCH },
+      );
+      progressed();
+      source.on('data', ({ event }: { event?: EsdbRecordedEvent }) => {
+        if (settled) return;
+        progressed();
+        if (event && accept(event)) events.push(toRecorded(event));
+        if (events.length >= limit) finish();
+        else endIfCaughtUp();
+      });
+      source.on('caughtUp', () => {
+        caughtUp = true;
+        endIfCaughtUp();
+      });
+      source.on('error', (error) => finish(error));
+      source.on('end', () => finish(new StoreUnavailableError('eventStore', 'the read was ended by the server')));
+    });
   }
 
   subscribe({ after, filter, signal }: SubscribeOptions): Subscription {
@@ -204,7 +274,7 @@ export class EsdbEventStore extends EventStore {
    */
   async verifyServer(): Promise<string> {
     // `capabilities` is the client's own (protected) cached ServerFeatures call; there is no public one.
-    const { serverVersion } = await this.call('server version', (client) => {
+    const { serverVersion } = await this.call('server version', { renewOnTimeout: true }, (client) => {
       const features = (client as unknown as { capabilities?: Promise<{ serverVersion?: unknown }> }).capabilities;
       if (!features)
         throw new Error('this @kurrent/kurrentdb-client has no ServerFeatures call to read the version from');
@@ -226,11 +296,11 @@ export class EsdbEventStore extends EventStore {
 
   /** One bounded `$all` read, consumed in full so no gRPC stream is left half-read. */
   private async readAllPage(options: EsdbReadAllOptions): Promise<AllStreamRecordedEvent[]> {
-    return this.call('read', (client) => collect(client.readAll(options)));
+    return this.call('read', {}, (client) => collect(client.readAll(options)));
   }
 
   private async lastPositionOf(stream: string): Promise<Position> {
-    const [last] = await this.call('read', (client) =>
+    const [last] = await this.call('read', {}, (client) =>
       collect(client.readStream(stream, { direction: BACKWARDS, fromRevision: END, maxCount: 1 })),
     );
     if (last?.position) return last.position;
@@ -238,10 +308,14 @@ export class EsdbEventStore extends EventStore {
   }
 
   /**
-   * The deadline, the client's connection failures as the port's `StoreUnavailableError`, and a new
-   * client after a call that timed out (see the class comment).
+   * The deadline, the client's connection failures as the port's `StoreUnavailableError`, and, for
+   * the calls that consult the client's cached server features, a new client after a timeout.
    */
-  private async call<T>(what: string, work: (client: KurrentDBClient) => Promise<T>): Promise<T> {
+  private async call<T>(
+    what: string,
+    { renewOnTimeout = false }: { renewOnTimeout?: boolean },
+    work: (client: KurrentDBClient) => Promise<T>,
+  ): Promise<T> {
     const client = this.client;
     let timedOut = false;
     try {
@@ -254,7 +328,7 @@ export class EsdbEventStore extends EventStore {
         },
       );
     } catch (error) {
-      if (timedOut || error instanceof DeadlineExceededError) this.replace(client);
+      if (renewOnTimeout && (timedOut || error instanceof DeadlineExceededError)) this.replace(client);
       throw asUnavailable(error);
     }
   }
@@ -280,6 +354,8 @@ class EsdbSubscription implements Subscription {
   private source?: AllStreamSubscription;
   private closed = false;
   private iterated = false;
+  /** Ends the wait for the server's confirmation when the consumer closes meanwhile. */
+  private readonly closing = new AbortController();
 
   constructor(
     private readonly open: () => AllStreamSubscription,
@@ -327,11 +403,13 @@ class EsdbSubscription implements Subscription {
     }
   }
 
+  /** Never rejects: a call that never opened (the server was never reached) has nothing to cancel. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.closing.abort();
     // Cancels the gRPC call; the client swallows the cancellation and ends the stream.
-    await this.source?.unsubscribe();
+    await this.source?.unsubscribe().catch(() => undefined);
   }
 
   /**
@@ -344,7 +422,8 @@ class EsdbSubscription implements Subscription {
       new Promise<void>((resolve, reject) => {
         source.once('confirmation', () => resolve());
         source.once('error', reject);
-        source.once('close', () => resolve()); // closed by us meanwhile: the loop below ends at once
+        // Closed by the consumer meanwhile: the loop below ends at once.
+        this.closing.signal.addEventListener('abort', () => resolve(), { once: true });
       }),
       this.timeoutMs,
       () => new StoreUnavailableError('eventStore', `the subscription was not confirmed within ${this.timeoutMs} ms`),
@@ -359,7 +438,9 @@ function asUnavailable(error: unknown): unknown {
     error instanceof DeadlineExceededError ||
     error instanceof CancelledError ||
     // gRPC statuses the client does not convert: 14 UNAVAILABLE, 4 DEADLINE_EXCEEDED.
-    [14, 4].includes((error as { code?: unknown })?.code as number)
+    [14, 4].includes((error as { code?: unknown })?.code as number) ||
+    // No node of a cluster answered gossip: the client throws a plain Error (Client/discovery.js).
+    (error instanceof Error && /^Failed to discover after \d+ attempts/.test(error.message))
   ) {
     return new StoreUnavailableError('eventStore', (error as Error).message);
   }
@@ -426,14 +507,16 @@ function acceptor(filter: AllFilter | undefined): (event: EsdbRecordedEvent) => 
  * The one filter EventStoreDB applies server-side: stream prefixes (a category or one stream,
  * the narrower of the two when both are given), else exact types, else no system events.
  */
-function serverFilter(filter: AllFilter | undefined): Filter {
-  if (filter?.streamPrefixes?.length) return streamNameFilter({ prefixes: [...filter.streamPrefixes] });
+function serverFilter(filter: AllFilter | undefined, progress: FilterProgress = {}): Filter {
+  if (filter?.streamPrefixes?.length) return streamNameFilter({ prefixes: [...filter.streamPrefixes], ...progress });
   if (filter?.types?.length) {
     // The server tests the regex unanchored (`Regex.Match(type).Success`), hence the anchors.
-    return eventTypeFilter({ regex: `^(?:${filter.types.map(escapeRegex).join('|')})$` });
+    return eventTypeFilter({ regex: `^(?:${filter.types.map(escapeRegex).join('|')})$`, ...progress });
   }
-  return excludeSystemEvents();
+  return excludeSystemEvents(progress);
 }
+
+type FilterProgress = { checkpointInterval?: number; checkpointReached?: () => void };
 
 function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -97,32 +97,38 @@ export class StoreMonitor {
   private async probe(entry: Probed): Promise<void> {
     const was = entry.health;
     try {
-      if (was.state === 'up') {
-        await entry.store.ping();
-        return;
-      }
+      // A real round trip first: a client may answer the version from what it remembers.
+      await entry.store.ping();
+      if (was.state === 'up') return;
       const server = await entry.store.verifyServer();
       this.enter(entry, { state: 'up', server, since: new Date().toISOString() });
     } catch (error) {
-      const state = error instanceof UnsupportedStoreError ? 'unsupported' : 'down';
-      const reason = error instanceof Error ? error.message : String(error);
-      if (was.state === state && was.reason === reason) return;
-      this.enter(entry, {
-        state,
-        reason,
-        ...(was.server ? { server: was.server } : {}),
-        since: new Date().toISOString(),
-      });
+      if (this.stopping.signal.aborted) return; // the store was closed for shutdown
+      const unsupported = error instanceof UnsupportedStoreError;
+      if (was.state === (unsupported ? 'unsupported' : 'down')) return;
+      this.enter(
+        entry,
+        {
+          state: unsupported ? 'unsupported' : 'down',
+          // Readiness is public: the client library's own words (addresses, ports) go to the log only.
+          reason: unsupported ? error.message : 'not reachable or not answering in time; retrying',
+          ...(was.server ? { server: was.server } : {}),
+          since: new Date().toISOString(),
+        },
+        error,
+      );
     }
   }
 
-  private enter(entry: Probed, health: StoreHealth): void {
-    const was = entry.health.state;
+  private enter(entry: Probed, health: StoreHealth, cause?: unknown): void {
     entry.health = health;
     const label = entry.name === 'eventStore' ? 'event store' : 'read store';
     if (health.state === 'up') this.logger.log(`${label} up: ${health.server}`);
     else if (health.state === 'unsupported') this.logger.error(`${label} refused: ${health.reason}`);
-    else if (was !== 'down') this.logger.warn(`${label} unreachable, retrying with backoff: ${health.reason}`);
+    else
+      this.logger.warn(
+        `${label} unreachable, retrying with backoff: ${cause instanceof Error ? cause.message : cause}`,
+      );
     this.notify();
   }
 

@@ -6,6 +6,7 @@ import { formatPosition } from '../event-store/position';
 import { SqliteEventStore } from '../event-store/sqlite-event-store';
 import { Document, ReadStore, ReadStoreWriter } from '../read-store/read-store';
 import { SqliteReadStore } from '../read-store/sqlite-read-store';
+import { StoreUnavailableError } from '../store-unavailable';
 import { Projection, ProjectionWriter } from './projection';
 import { CHECKPOINTS, PARKED_EVENTS, ProjectionRunner } from './projection-runner';
 import { compareReadModels, rebuildProjection } from './rebuild';
@@ -368,5 +369,58 @@ describe('ProjectionRunner', () => {
     expect(await standby.waitForPosition('tally', next.position, 5000)).toBe(true);
     await until(async () => standby.statuses()[0].state === 'live');
     expect(await reads.get('tallies_v1', 'total')).toMatchObject({ count: 5 });
+  });
+
+  it('keeps its lease through a catch-up longer than the lease: no second writer meanwhile', async () => {
+    const backlog = await count(150);
+    const slow: Projection = {
+      ...tally,
+      async apply(event, writer) {
+        await new Promise((resolve) => setTimeout(resolve, 8)); // 150 events: well past the 600 ms lease
+        return tally.apply(event, writer);
+      },
+    };
+    const first = runner(reads, [slow], { instanceId: 'first' });
+    await first.start();
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    const second = runner(reads, [slow], { instanceId: 'second' });
+    await second.start();
+    expect(await first.waitForPosition('tally', backlog.position, 10_000)).toBe(true);
+    expect(await second.waitForPosition('tally', backlog.position, 10_000)).toBe(true);
+    // The tally counts every application: a second writer would have counted events twice.
+    expect(await reads.get('tallies_v1', 'total')).toMatchObject({ count: 150 });
+    expect(second.statuses()[0].state).toBe('standby');
+  });
+
+  it('waits out a read store that does not answer: a critical projection does not stop, nothing is parked', async () => {
+    let answering = false;
+    const flaky = new Proxy(reads, {
+      get(target, property, receiver) {
+        if (property !== 'transaction') return Reflect.get(target, property, receiver);
+        return <T>(work: (tx: ReadStoreWriter) => Promise<T>) =>
+          answering
+            ? target.transaction(work)
+            : Promise.reject(new StoreUnavailableError('readStore', 'no answer within 5000 ms'));
+      },
+    });
+    const lenient: Projection = {
+      ...tally,
+      name: 'lenient',
+      critical: false,
+      collections: { seen: [] },
+      apply: (event, writer) => writer.upsert('seen', { id: event.id }),
+    };
+    const running = runner(flaky, [tally, lenient], { attempts: 2 });
+    await running.start();
+    const { position } = await count(4);
+    await new Promise((resolve) => setTimeout(resolve, 800)); // several attempts fail meanwhile
+    expect(running.statuses().map((status) => status.state)).not.toContain('stopped');
+    answering = true;
+    expect(await running.waitForPosition('tally', position, 5000)).toBe(true);
+    expect(await running.waitForPosition('lenient', position, 5000)).toBe(true);
+    await until(async () => running.statuses().every((status) => status.state === 'live'));
+    expect(running.statuses().map((status) => status.parkedEvents)).toEqual([0, 0]);
+    expect(await reads.get('tallies_v1', 'total')).toMatchObject({ count: 4 });
+    expect((await reads.find('seen_v1', { limit: 10 })).items).toHaveLength(4);
   });
 });

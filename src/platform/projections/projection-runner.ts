@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
-import { EventStore, RecordedEvent } from '../event-store/event-store';
+import { EventStore, RecordedEvent, Subscription } from '../event-store/event-store';
 import { pagesOf } from '../event-store/read-pages';
+import { StoreUnavailableError } from '../store-unavailable';
 import { formatPosition, isAtOrAfter, parsePosition, Position, START } from '../event-store/position';
 import { ReadStore } from '../read-store/read-store';
 import { deferred } from './deferred';
@@ -156,6 +157,7 @@ export class ProjectionRunner {
       } catch (error) {
         if (signal.aborted) return;
         entry.error = describe(error);
+        if (entry.state === 'live') entry.state = 'catching_up'; // not live until it has resumed
         await sleep(500, undefined, { signal }).catch(() => undefined); // the store may be restarting
       }
     }
@@ -166,12 +168,32 @@ export class ProjectionRunner {
     const key = projectionKey(entry.projection);
     entry.position = await this.loadCheckpoint(entry.projection);
     entry.state = 'catching_up';
+    // Renewed from the start, the catch-up included: another instance takes an expired lease.
+    const lease = { lost: false, subscription: undefined as Subscription | undefined };
+    const renewal = setInterval(async () => {
+      if (await this.store.tryAcquireLease(key, this.instanceId, this.leaseTtlMs).catch(() => false)) return;
+      lease.lost = true;
+      await lease.subscription?.close();
+    }, this.leaseTtlMs / 3);
+    try {
+      await this.applyFromCheckpoint(entry, lease);
+    } finally {
+      clearInterval(renewal);
+    }
+  }
+
+  /** Catch-up on the handled types, then the subscription from there; stops when the lease is lost. */
+  private async applyFromCheckpoint(
+    entry: Tracked,
+    lease: { readonly lost: boolean; subscription?: Subscription },
+  ): Promise<void> {
     const handles = entry.projection.handles === 'all' ? null : new Set(entry.projection.handles);
-    if (handles) await this.catchUpOnHandledTypes(entry, [...handles]);
-    if (this.stopping.signal.aborted || this.isStopped(entry)) return;
+    if (handles) await this.catchUpOnHandledTypes(entry, [...handles], lease);
+    if (this.stopping.signal.aborted || this.isStopped(entry) || lease.lost) return;
     // Unfiltered: the position then follows every event, so waiting for any position works (a write
     // of a type this projection ignores is "seen" once passed) and lag is measured against the head.
     const subscription = this.events.subscribe({ after: entry.position, signal: this.stopping.signal });
+    lease.subscription = subscription;
     let savedAt = Date.now();
     let saved = entry.position;
     /** Stores progress made past ignored events, which no read-model transaction has recorded. */
@@ -182,25 +204,19 @@ export class ProjectionRunner {
       }
       savedAt = Date.now();
     };
-    let leaseLost = false;
-    const renewal = setInterval(async () => {
-      if (await this.store.tryAcquireLease(key, this.instanceId, this.leaseTtlMs).catch(() => false)) return;
-      leaseLost = true;
-      await subscription.close();
-    }, this.leaseTtlMs / 3);
     // An idle subscription yields nothing, so "caught up" is also noticed between batches, never
     // while one is being applied: the subscription is caught up as it hands over its last batch.
     let applying = false;
     const noticeLive = setInterval(() => applying || this.markLiveWhenCaughtUp(entry, subscription.caughtUp), 50);
     try {
       for await (const batch of subscription) {
-        if (leaseLost) break;
+        if (lease.lost) break;
         applying = true;
         const handled = handles === null ? batch : batch.filter((event) => handles.has(event.type));
         const through = batch[batch.length - 1].position;
         if (handled.length > 0) {
           for (let start = 0; start < handled.length; start += EVENTS_PER_TRANSACTION) {
-            if (this.isStopped(entry) || leaseLost) break;
+            if (this.isStopped(entry) || lease.lost) break;
             // A transaction's awaits are microtasks that never let requests in: yield between transactions.
             if (start > 0) await setImmediate();
             const chunk = handled.slice(start, start + EVENTS_PER_TRANSACTION);
@@ -221,9 +237,8 @@ export class ProjectionRunner {
         this.markLiveWhenCaughtUp(entry, subscription.caughtUp);
       }
       // Stopping with the lease: keep what was passed. A lost lease's holder now owns the checkpoint.
-      if (!leaseLost && !this.isStopped(entry)) await saveProgress();
+      if (!lease.lost && !this.isStopped(entry)) await saveProgress();
     } finally {
-      clearInterval(renewal);
       clearInterval(noticeLive);
       await subscription.close();
     }
@@ -235,18 +250,23 @@ export class ProjectionRunner {
    * head. The store filters (EventStoreDB server-side, SQLite by its type index), so a projection
    * catching up over a large store reads its own events, not the token traffic of every grant.
    */
-  private async catchUpOnHandledTypes(entry: Tracked, types: readonly string[]): Promise<void> {
+  private async catchUpOnHandledTypes(
+    entry: Tracked,
+    types: readonly string[],
+    lease: { readonly lost: boolean },
+  ): Promise<void> {
     const head = await this.events.headPosition();
     for await (const page of pagesOf(this.events, { after: entry.position, filter: { types } })) {
       for (let start = 0; start < page.length; start += EVENTS_PER_TRANSACTION) {
+        // Lease lost: the holder owns the checkpoint now. Stopped on an event (a critical
+        // projection) or shutting down: it stays where the last applied event left it.
+        if (lease.lost || this.stopping.signal.aborted || this.isStopped(entry)) return;
         const chunk = page.slice(start, start + EVENTS_PER_TRANSACTION);
         await this.applyBatch(entry, chunk, chunk[chunk.length - 1].position);
-        // Stopped on an event (a critical projection) or shutting down: the checkpoint stays where
-        // the last applied event left it, never past an event not applied.
-        if (this.stopping.signal.aborted || this.isStopped(entry)) return;
         await setImmediate(); // let requests in between transactions
       }
     }
+    if (lease.lost || this.stopping.signal.aborted || this.isStopped(entry)) return;
     // Nothing it handles lies between its last event and that head.
     if (!isAtOrAfter(entry.position, head)) {
       await this.store.upsert(CHECKPOINTS, checkpointDocument(entry.projection, head));
@@ -255,7 +275,9 @@ export class ProjectionRunner {
   }
 
   private markLiveWhenCaughtUp(entry: Tracked, caughtUp: boolean): void {
-    if (caughtUp && entry.state === 'catching_up') entry.state = 'live';
+    if (!caughtUp || entry.state !== 'catching_up') return;
+    entry.state = 'live';
+    entry.error = undefined; // what made it retry is over
   }
 
   /** Read through a method: `state` changes across awaits, which the compiler's narrowing can't see. */
@@ -299,6 +321,9 @@ export class ProjectionRunner {
         this.recordLag(entry, [event]);
         return this.advance(entry, through, lagOf(event));
       } catch (error) {
+        // A store that does not answer is no fault of the event: the runner resumes from the
+        // checkpoint once it answers, instead of stopping the projection or parking the event.
+        if (error instanceof StoreUnavailableError) throw error;
         if (projection.critical || attempt >= this.attempts) {
           this.options.onError?.(projection.name, event, error, !projection.critical);
           if (projection.critical) {
