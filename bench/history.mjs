@@ -13,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import grantDeciderModule from '../dist/grants/grant.decider.js';
+import sealedCodes from '../dist/oauth/authorize/sealed-codes.js';
 import opaqueTokens from '../dist/oauth/tokens/opaque-tokens.js';
 import secrets from '../dist/platform/crypto/secrets.js';
 import handleCommandModule from '../dist/platform/event-store/handle-command.js';
@@ -23,7 +24,8 @@ import { ADMIN_KEY, freePort, registerClient, root, stop } from './harness.mjs';
 const { grantDecider, grantStream } = grantDeciderModule;
 const { newGrantId, newOpaqueToken } = opaqueTokens;
 const { generateSecret, hashSecret } = secrets;
-const { handleCommand, startStream } = handleCommandModule;
+const { startStream } = handleCommandModule;
+const { redirectUriHash } = sealedCodes;
 const { eventsOf } = readPages;
 const { SqliteEventStore } = sqliteEventStore;
 
@@ -177,42 +179,38 @@ function trafficOf(clients, userIds) {
       return startStream(store, grantStream(grantId), grantDecider, command, envelope(client, now));
     },
     /**
-     * GET /api/oauth2 with a userid and PKCE (authorize.controller.ts), then POST /api/oauth2/token with the
-     * code (authorization-code.grant.ts): AuthorizationCodeIssued, AuthorizationCodeRedeemed, TokenIssued.
+     * GET /api/oauth2 with a userid and PKCE (authorize.controller.ts: a sealed code, nothing written), then
+     * POST /api/oauth2/token with the code (authorization-code.grant.ts): the grant's stream starts with
+     * AuthorizationCodeIssued, AuthorizationCodeRedeemed, TokenIssued in one append.
      */
     async codeFlow(store) {
       const client = pick(clients);
       const userId = pick(userIds);
       const grantId = newGrantId();
-      const stream = grantStream(grantId);
-      const code = newOpaqueToken(grantId);
       const challenge = s256(generateSecret()); // a 43-character verifier, as RFC 7636 §4.1 allows
-      const subject = { grantId, clientId: client.clientId, companyId: client.companyId, userId, scope: '' };
       const issuedAt = new Date();
-      const expiresAt = new Date(issuedAt.getTime() + AUTHORIZATION_CODE_TTL_SECONDS * 1000);
-      const issue = {
-        type: 'IssueCode',
-        ...subject,
-        redirectUri: client.redirectUri,
-        codeHash: hashSecret(code),
+      const code = {
+        ...{ grantId, clientId: client.clientId, companyId: client.companyId, userId, scope: '' },
+        redirectUriHash: redirectUriHash(client.redirectUri),
         codeChallenge: challenge,
-        now: issuedAt.toISOString(),
-        expiresAt: expiresAt.toISOString(),
+        cutoffs: { client: -1, user: -1 },
+        issuedAt: issuedAt.toISOString(),
+        expiresAt: new Date(issuedAt.getTime() + AUTHORIZATION_CODE_TTL_SECONDS * 1000).toISOString(),
       };
-      await startStream(store, stream, grantDecider, issue, envelope(client, issuedAt));
       const redeemedAt = new Date();
       const redeem = {
         type: 'RedeemCode',
-        grantId,
-        codeHash: hashSecret(code),
+        code,
+        codeHash: hashSecret(`ac1.${generateSecret()}`), // the hash of a sealed code, as the token endpoint records it
         clientId: client.clientId,
         redirectUri: client.redirectUri,
+        redirectUriHash: redirectUriHash(client.redirectUri),
         userId,
         codeVerifierChallenge: challenge,
         tokens: issuedTokens(grantId, userId, redeemedAt),
         now: redeemedAt.toISOString(),
       };
-      return handleCommand(store, stream, grantDecider, redeem, envelope(client, redeemedAt));
+      return startStream(store, grantStream(grantId), grantDecider, redeem, envelope(client, redeemedAt));
     },
   };
 }

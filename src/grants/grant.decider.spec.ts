@@ -6,6 +6,7 @@ import {
   GrantReplayError,
   GrantState,
   grantStream,
+  CodeBinding,
   IssuedTokens,
 } from './grant.decider';
 
@@ -18,6 +19,7 @@ const clientId = 'client-a';
 const companyId = 'company-a';
 const redirectUri = 'https://app.example/callback';
 const codeHash = 'sha256:code';
+const redirectUriHash = 'sha256-of-the-redirect-uri';
 const challenge = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
 const subject = { grantId, clientId, companyId, userId: 'user-1', scope: 'admin audit:read' };
 
@@ -67,13 +69,30 @@ const revoked: GrantEvent = {
   data: { ...holder, reason: 'revoked_by_client', revokedAt: at(20) },
 };
 
-function redeem(fields: Partial<Extract<GrantCommand, { type: 'RedeemCode' }>> = {}): GrantCommand {
+/** The binding a sealed code carries (the code itself is opened by the caller). */
+function binding(fields: Partial<CodeBinding> = {}): CodeBinding {
+  return {
+    ...subject,
+    redirectUriHash,
+    codeChallenge: challenge,
+    cutoffs: { client: 3, user: 7 },
+    issuedAt: at(0),
+    expiresAt: at(60),
+    ...fields,
+  };
+}
+
+function redeem(
+  fields: Partial<Extract<GrantCommand, { type: 'RedeemCode' }>> = {},
+  code: Partial<CodeBinding> = {},
+): GrantCommand {
   return {
     type: 'RedeemCode',
-    grantId,
+    code: binding(code),
     codeHash,
     clientId,
     redirectUri,
+    redirectUriHash,
     userId: 'user-1',
     codeVerifierChallenge: challenge,
     tokens: tokens(0, at(10)),
@@ -130,70 +149,15 @@ describe('grant decider', () => {
     expect(grantStream(grantId)).toBe(`grant-${grantId}`);
   });
 
-  describe('IssueCode', () => {
-    it('records the code with every binding it must later be redeemed against', () => {
-      const then = given().when({
-        type: 'IssueCode',
-        ...subject,
-        redirectUri,
-        codeHash,
-        codeChallenge: challenge,
-        now: at(0),
-        expiresAt: at(60),
-      });
+  describe('RedeemCode', () => {
+    it('starts the grant: records the issuance from the code, the redemption and the given tokens', () => {
+      const issuedTokens = tokens(0, at(10));
+      const then = given().when(redeem({ tokens: issuedTokens }));
       expect(then()).toEqual([
         {
           type: 'AuthorizationCodeIssued',
-          data: {
-            ...subject,
-            redirectUri,
-            codeHash,
-            codeChallenge: challenge,
-            issuedAt: at(0),
-            expiresAt: at(60),
-          },
+          data: { ...subject, redirectUri, codeHash, codeChallenge: challenge, issuedAt: at(0), expiresAt: at(60) },
         },
-      ]);
-    });
-
-    it('never reopens an existing grant', () => {
-      const then = given(codeIssued(), revoked).when({
-        type: 'IssueCode',
-        ...subject,
-        redirectUri,
-        codeHash,
-        codeChallenge: null,
-        now: at(30),
-        expiresAt: at(90),
-      });
-      expectRefusal(then, 'invalid_request');
-    });
-
-    it('records a code without PKCE and for a generic (application) token', () => {
-      const then = given().when({
-        type: 'IssueCode',
-        ...subject,
-        userId: null,
-        redirectUri,
-        codeHash,
-        codeChallenge: null,
-        now: at(0),
-        expiresAt: at(60),
-      });
-      expect(then()).toEqual([
-        expect.objectContaining({
-          type: 'AuthorizationCodeIssued',
-          data: expect.objectContaining({ userId: null, codeChallenge: null }),
-        }),
-      ]);
-    });
-  });
-
-  describe('RedeemCode', () => {
-    it('spends the code and issues the given tokens', () => {
-      const issuedTokens = tokens(0, at(10));
-      const then = given(codeIssued()).when(redeem({ tokens: issuedTokens }));
-      expect(then()).toEqual([
         { type: 'AuthorizationCodeRedeemed', data: { ...holder, redeemedAt: at(10) } },
         {
           type: 'TokenIssued',
@@ -212,35 +176,35 @@ describe('grant decider', () => {
     });
 
     it('takes the subject from the code, not from the command', () => {
-      const then = given(codeIssued({ scope: 'audit:read', userId: null })).when(redeem({ userId: null }));
-      const [, tokenIssued] = then();
+      const then = given().when(
+        redeem(
+          { userId: null, tokens: { ...tokens(0, at(10)), cutoffs: { client: 3, user: null } } },
+          {
+            scope: 'audit:read',
+            userId: null,
+            cutoffs: { client: 3, user: null },
+          },
+        ),
+      );
+      const [, , tokenIssued] = then();
       expect(tokenIssued.data).toMatchObject({ scope: 'audit:read', userId: null, companyId, clientId });
     });
 
     it('redeems a code without PKCE when no verifier is sent', () => {
-      const then = given(codeIssued({ codeChallenge: null })).when(redeem({ codeVerifierChallenge: null }));
-      expect(then().map((event) => event.type)).toEqual(['AuthorizationCodeRedeemed', 'TokenIssued']);
+      const then = given().when(redeem({ codeVerifierChallenge: null }, { codeChallenge: null }));
+      expect(then().map((event) => event.type)).toEqual([
+        'AuthorizationCodeIssued',
+        'AuthorizationCodeRedeemed',
+        'TokenIssued',
+      ]);
     });
 
     it('redeems a code just before it expires', () => {
-      const then = given(codeIssued()).when(redeem({ now: at(59.999) }));
-      expect(then()).toHaveLength(2);
-    });
-
-    it('refuses a code whose hash differs', () => {
-      expectRefusal(given(codeIssued()).when(redeem({ codeHash: 'sha256:other' })), 'invalid_grant');
-    });
-
-    it('refuses a code of a grant that does not exist', () => {
-      expectRefusal(given().when(redeem()), 'invalid_grant');
+      expect(given().when(redeem({ now: at(59.999) }))()).toHaveLength(3);
     });
 
     it('refuses a code issued to another client', () => {
-      expectRefusal(given(codeIssued()).when(redeem({ clientId: 'client-b' })), 'invalid_grant');
-    });
-
-    it('refuses a code presented by another client even once redeemed, without treating it as replay', () => {
-      expectRefusal(given(codeIssued(), redeemed, issued).when(redeem({ clientId: 'client-b' })), 'invalid_grant');
+      expectRefusal(given().when(redeem({ clientId: 'client-b' })), 'invalid_grant');
     });
 
     it('treats a second redemption as code reuse', () => {
@@ -255,20 +219,28 @@ describe('grant decider', () => {
       );
     });
 
+    it('refuses another code naming an existing grant, and a replay by another client, without revoking', () => {
+      expectRefusal(given(codeIssued(), redeemed, issued).when(redeem({ codeHash: 'sha256:other' })), 'invalid_grant');
+      expectRefusal(given(codeIssued(), redeemed, issued).when(redeem({ clientId: 'client-b' })), 'invalid_grant');
+    });
+
+    it('refuses a replay of the code of a grant revoked since, without revoking again', () => {
+      expectRefusal(given(codeIssued(), redeemed, issued, revoked).when(redeem({ now: at(30) })), 'invalid_grant');
+    });
+
     it('refuses an expired code (now equal to expiresAt)', () => {
-      expectRefusal(given(codeIssued()).when(redeem({ now: at(60) })), 'invalid_grant');
+      expectRefusal(given().when(redeem({ now: at(60) })), 'invalid_grant');
     });
 
     it('refuses an expired code (now after expiresAt)', () => {
-      expectRefusal(given(codeIssued()).when(redeem({ now: at(3600) })), 'invalid_grant');
+      expectRefusal(given().when(redeem({ now: at(3600) })), 'invalid_grant');
     });
 
     it.each([
-      ['a different redirect_uri', 'https://app.example/other'],
-      ['a trailing-slash variant', `${redirectUri}/`],
-      ['no redirect_uri at all', undefined],
-    ])('refuses %s', (_, uri) => {
-      expectRefusal(given(codeIssued()).when(redeem({ redirectUri: uri })), 'invalid_grant');
+      ['a different redirect_uri', 'https://app.example/other', 'sha256-of-another-uri'],
+      ['no redirect_uri at all', undefined, null],
+    ])('refuses %s', (_, uri, hash) => {
+      expectRefusal(given().when(redeem({ redirectUri: uri, redirectUriHash: hash })), 'invalid_grant');
     });
 
     it.each([
@@ -276,25 +248,27 @@ describe('grant decider', () => {
       ['no userid for a user code', 'user-1', null],
       ['a userid for a generic code', null, 'user-1'],
     ])('refuses %s', (_, authorized, presented) => {
-      expectRefusal(given(codeIssued({ userId: authorized })).when(redeem({ userId: presented })), 'invalid_grant');
+      expectRefusal(given().when(redeem({ userId: presented }, { userId: authorized })), 'invalid_grant');
     });
 
-    it('asks for the verifier when a challenge was recorded and none is sent', () => {
-      expectRefusal(given(codeIssued()).when(redeem({ codeVerifierChallenge: null })), 'invalid_request');
+    it('asks for the verifier when the code has a challenge and none is sent', () => {
+      expectRefusal(given().when(redeem({ codeVerifierChallenge: null })), 'invalid_request');
     });
 
-    it('refuses a verifier that does not match the recorded challenge', () => {
+    it('refuses a verifier that does not match the challenge', () => {
       const other = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
-      expectRefusal(given(codeIssued()).when(redeem({ codeVerifierChallenge: other })), 'invalid_grant');
+      expectRefusal(given().when(redeem({ codeVerifierChallenge: other })), 'invalid_grant');
     });
 
     it('refuses a verifier when the authorization request had no challenge', () => {
-      expectRefusal(given(codeIssued({ codeChallenge: null })).when(redeem()), 'invalid_grant');
+      expectRefusal(given().when(redeem({}, { codeChallenge: null })), 'invalid_grant');
     });
 
-    it('refuses the code of a grant revoked before redemption as plain invalid_grant: it was never used', () => {
-      const then = given(codeIssued(), { ...revoked, data: { ...revoked.data, reason: 'admin' } }).when(redeem());
-      expectRefusal(then, 'invalid_grant');
+    it.each([
+      ['the client was disabled or its secret rotated', { client: 4, user: 7 }],
+      ['the user was deactivated or changed', { client: 3, user: 8 }],
+    ])('refuses a code when %s since it was issued', (_, now) => {
+      expectRefusal(given().when(redeem({ tokens: { ...tokens(0, at(10)), cutoffs: now } })), 'invalid_grant');
     });
   });
 

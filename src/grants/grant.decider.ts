@@ -4,8 +4,11 @@ import { OAuthError } from '../oauth/oauth-error';
 /**
  * The Grant aggregate (DESIGN §5): one stream per authorization — code → tokens → refresh
  * rotations → revocation — and one per client-credentials issuance. It holds hashes and token ids
- * (`jti`) only, never a code or token. Single use is by construction: redeeming a code or rotating a
- * refresh token appends at the revision read, so of two concurrent attempts exactly one wins.
+ * (`jti`) only, never a code or token. An authorization code is sealed by the service and carries
+ * its own binding, so issuing one writes nothing: its stream starts when it is redeemed, recording
+ * the issuance, the redemption and the tokens together. Single use is by construction: that first
+ * append requires "no stream", and rotating a refresh token appends at the revision read, so of two
+ * concurrent attempts exactly one wins.
  */
 
 export type GrantType = 'authorization_code' | 'client_credentials' | 'refresh_token';
@@ -37,6 +40,20 @@ export interface IssuedTokens {
   refreshExpiresAt: string | null;
 }
 
+/**
+ * What an authorization code carries, sealed by the service: everything it must be redeemed against
+ * (RFC 6749 §4.1.3, RFC 7636 §4.6), and the client's and user's token cutoffs when it was issued,
+ * so a disable, secret rotation or deactivation since then ends it as it ends tokens.
+ */
+export interface CodeBinding extends Subject {
+  /** The SHA-256 of the redirect URI authorized (the URI itself would make the code long). */
+  redirectUriHash: string;
+  codeChallenge: string | null;
+  cutoffs: TokenCutoffs;
+  issuedAt: string;
+  expiresAt: string;
+}
+
 /** Every grant event names its client and user, so a reviewer filtering by either sees the whole grant. */
 type Holder = Pick<Subject, 'grantId' | 'clientId' | 'userId'>;
 
@@ -57,20 +74,17 @@ export type GrantEvent =
   | DomainEvent<'TokenRevoked', Holder & { reason: RevocationReason; revokedAt: string }>;
 
 export type GrantCommand =
-  | ({
-      type: 'IssueCode';
-      redirectUri: string;
-      codeHash: string;
-      codeChallenge: string | null;
-      now: string;
-      expiresAt: string;
-    } & Subject)
   | {
       type: 'RedeemCode';
-      grantId: string;
+      /** The binding the presented code carries, opened and authenticated by the caller. */
+      code: CodeBinding;
+      /** SHA-256 of the code as presented: what the grant records, never the code. */
       codeHash: string;
+      /** The authenticated client presenting it. */
       clientId: string;
       redirectUri: string | undefined;
+      /** SHA-256 of `redirectUri`, computed by the caller; null when none was sent. */
+      redirectUriHash: string | null;
       userId: string | null;
       /** base64url(SHA-256(code_verifier)), computed by the caller; null when none was sent. */
       codeVerifierChallenge: string | null;
@@ -179,12 +193,6 @@ function evolve(state: GrantState, event: GrantEvent): GrantState {
 
 function decide(command: GrantCommand, state: GrantState): GrantEvent[] {
   switch (command.type) {
-    case 'IssueCode': {
-      // Grant ids are fresh UUIDs; a code never reopens an existing grant.
-      if (state.status !== 'absent') throw new OAuthError('invalid_request', 'the grant already exists');
-      const { type: _type, now, expiresAt, ...code } = command;
-      return [{ type: 'AuthorizationCodeIssued', data: { ...code, issuedAt: now, expiresAt } }];
-    }
     case 'IssueClientCredentialsToken': {
       const { grantId, clientId, companyId, userId, scope, tokens } = command;
       const data = { grantId, clientId, companyId, userId, scope, ...tokens, grantType: 'client_credentials' as const };
@@ -205,29 +213,49 @@ function decide(command: GrantCommand, state: GrantState): GrantEvent[] {
   }
 }
 
-/** RFC 6749 §4.1.3 and RFC 7636 §4.6: every binding of the code is checked, and it is spent once. */
+/**
+ * RFC 6749 §4.1.3 and RFC 7636 §4.6: every binding of the code is checked, and it is spent once. The
+ * grant exists only once its code has been redeemed, so finding it means the code is presented
+ * again: RFC 6749 §4.1.2 has the grant revoked (the handler does it on `GrantReplayError`).
+ */
 function redeem(command: Extract<GrantCommand, { type: 'RedeemCode' }>, state: GrantState): GrantEvent[] {
   const invalid = (why: string) => new OAuthError('invalid_grant', why);
-  if (state.status === 'absent' || state.codeHash === null || state.codeHash !== command.codeHash) {
-    throw invalid('the authorization code is not valid');
-  }
-  if (state.clientId !== command.clientId) throw invalid('the authorization code was issued to another client');
-  if (state.status === 'revoked') throw invalid('the authorization code has been revoked');
-  if (state.status !== 'code_issued') {
+  const { code } = command;
+  if (state.status !== 'absent') {
+    if (state.codeHash !== command.codeHash || state.clientId !== command.clientId) {
+      throw invalid('the authorization code is not valid');
+    }
+    if (state.status === 'revoked') throw invalid('the authorization code has been revoked');
     throw new GrantReplayError('code_reuse', 'the authorization code has already been used');
   }
-  if (Date.parse(command.now) >= Date.parse(state.codeExpiresAt!)) throw invalid('the authorization code has expired');
-  if (command.redirectUri !== state.redirectUri) throw invalid('redirect_uri differs from the authorization request');
-  if (command.userId !== state.userId) throw invalid('userid differs from the authorization request');
-  if (state.codeChallenge !== null) {
+  if (code.clientId !== command.clientId) throw invalid('the authorization code was issued to another client');
+  if (Date.parse(command.now) >= Date.parse(code.expiresAt)) throw invalid('the authorization code has expired');
+  if (command.redirectUri === undefined || command.redirectUriHash !== code.redirectUriHash) {
+    throw invalid('redirect_uri differs from the authorization request');
+  }
+  if (command.userId !== code.userId) throw invalid('userid differs from the authorization request');
+  if (code.codeChallenge !== null) {
     if (command.codeVerifierChallenge === null) throw new OAuthError('invalid_request', 'code_verifier is required');
-    if (command.codeVerifierChallenge !== state.codeChallenge)
+    if (command.codeVerifierChallenge !== code.codeChallenge)
       throw invalid('code_verifier does not match the code challenge');
   } else if (command.codeVerifierChallenge !== null) {
     throw invalid('code_verifier sent, but the authorization request had no code_challenge');
   }
-  const { grantId, clientId, companyId, userId, scope } = state;
+  // The tokens carry today's cutoffs: any difference is a disable, rotation or deactivation since.
+  const now = command.tokens.cutoffs;
+  if (now.client !== code.cutoffs.client || now.user !== code.cutoffs.user) {
+    throw invalid('the authorization code has been revoked');
+  }
+  const { grantId, clientId, companyId, userId, scope, codeChallenge, issuedAt, expiresAt } = code;
   return [
+    {
+      type: 'AuthorizationCodeIssued',
+      data: {
+        ...{ grantId, clientId, companyId, userId, scope, codeChallenge, issuedAt, expiresAt },
+        redirectUri: command.redirectUri,
+        codeHash: command.codeHash,
+      },
+    },
     { type: 'AuthorizationCodeRedeemed', data: { grantId, clientId, userId, redeemedAt: command.now } },
     {
       type: 'TokenIssued',
@@ -271,15 +299,6 @@ export function holdsRefreshToken(
     presentedHash === state.previousRefreshTokenHash ||
     state.spentRefreshTokenHashes.includes(presentedHash)
   );
-}
-
-/** Whether `codeHash` is this grant's code, issued to this client. */
-export function holdsCode(
-  state: GrantState,
-  clientId: string,
-  codeHash: string,
-): state is Exclude<GrantState, { status: 'absent' }> {
-  return state.status !== 'absent' && state.codeHash === codeHash && state.clientId === clientId;
 }
 
 function holderOf(state: Subject): Holder {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { EventMetadata, EventStore } from '../platform/event-store/event-store';
+import { EventMetadata, EventStore, WrongExpectedRevisionError } from '../platform/event-store/event-store';
 import { LiveViewRunner } from '../platform/projections/live-view-runner';
 import { OAuthError } from '../oauth/oauth-error';
 import { CommandOutcome, handleCommand, loadAggregate, startStream } from '../platform/event-store/handle-command';
@@ -32,7 +32,25 @@ export class Grants {
     return loadAggregate(this.events, grantStream(grantId), grantDecider);
   }
 
-  /** Opens the stream of a grant whose id was generated for this command (a code or a client_credentials token). */
+  /**
+   * A code's grant starts at its redemption, with "no stream": the first redemption needs no read.
+   * When the stream exists, the code was redeemed before: deciding again on what is recorded finds
+   * the replay, and `execute` revokes the grant (RFC 6749 §4.1.2).
+   */
+  async redeemCode(
+    grantId: string,
+    command: Extract<GrantCommand, { type: 'RedeemCode' }>,
+    metadata: EventMetadata,
+  ): Promise<CommandOutcome<GrantEvent, GrantState>> {
+    try {
+      return await this.start(grantId, command, metadata);
+    } catch (error) {
+      if (!(error instanceof WrongExpectedRevisionError)) throw error;
+      return this.execute(grantId, command, metadata);
+    }
+  }
+
+  /** Opens the stream of a grant whose id was generated for this command (a client_credentials token). */
   start(
     grantId: string,
     command: GrantCommand,

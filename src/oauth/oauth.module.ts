@@ -11,6 +11,7 @@ import { MetadataController } from './metadata.controller';
 import { RevokeController } from './revoke.controller';
 import { RevokeTokensController } from './revoke-tokens.controller';
 import { AuthorizationCodeGrant } from './token/authorization-code.grant';
+import { SealedCodes } from './authorize/sealed-codes';
 import { ClientCredentialsGrant } from './token/client-credentials.grant';
 import { RefreshTokenGrant } from './token/refresh-token.grant';
 import { TokenController } from './token/token.controller';
@@ -35,6 +36,7 @@ import { TokenValidity } from './tokens/token-validity';
     AccessTokens,
     TokenValidity,
     TokenIssuer,
+    SealedCodes,
     AuthorizationCodeGrant,
     RefreshTokenGrant,
     ClientCredentialsGrant,

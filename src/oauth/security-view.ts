@@ -35,6 +35,14 @@ export interface UserRecord {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
+/**
+ * How long a revoked grant is remembered: the longest access-token lifetime the configuration
+ * allows (24 h), plus five minutes for clocks between instances. No access token issued before a
+ * revocation is unexpired by then, and none is issued after it (the grant decider refuses); refresh
+ * tokens are checked against the grant's own stream, never this view.
+ */
+const REVOKED_GRANT_MEMORY_MS = (86_400 + 300) * 1000;
+
 /** Events that end every token issued before them, per aggregate. */
 const CLIENT_CUTOFFS = new Set(['ClientDisabled', 'ClientSecretRotated', 'ClientTokensRevoked']);
 /** A user token carries the role and agents: a change that narrows or alters them ends the old tokens. */
@@ -78,7 +86,8 @@ export class SecurityView implements LiveView {
 
   private readonly clients = new Map<string, ClientRecord>();
   private readonly users = new Map<string, UserRecord>();
-  private readonly revokedGrants = new Set<string>();
+  /** Revoked grants by when they were revoked, oldest first (see `REVOKED_GRANT_MEMORY_MS`). */
+  private readonly revokedGrants = new Map<string, number>();
 
   client(clientId: string): ClientRecord | undefined {
     return this.clients.get(clientId);
@@ -94,12 +103,27 @@ export class SecurityView implements LiveView {
 
   apply(recorded: RecordedEvent): void {
     if (recorded.type === 'TokenRevoked') {
-      this.revokedGrants.add((recorded.data as Extract<GrantEvent, { type: 'TokenRevoked' }>['data']).grantId);
+      const { grantId, revokedAt } = recorded.data as Extract<GrantEvent, { type: 'TokenRevoked' }>['data'];
+      this.rememberRevoked(grantId, Date.parse(revokedAt));
     } else if (recorded.stream.startsWith('client-')) {
       this.applyClient(recorded as unknown as RecordedEvent & ClientEvent);
     } else if (recorded.stream.startsWith('user-')) {
       this.applyUser(recorded as unknown as RecordedEvent & UserEvent);
     }
+  }
+
+  /**
+   * Forgets, as it learns of a new revocation, those old enough that no token of theirs can still be
+   * honoured: the set follows the revocations of the last day, not every revocation ever made.
+   * Driven by the events' own times, so every instance holds the same set at the same position.
+   */
+  private rememberRevoked(grantId: string, revokedAt: number): void {
+    for (const [old, at] of this.revokedGrants) {
+      if (at >= revokedAt - REVOKED_GRANT_MEMORY_MS) break;
+      this.revokedGrants.delete(old);
+    }
+    this.revokedGrants.delete(grantId); // re-inserted at the end: the map stays in revocation order
+    this.revokedGrants.set(grantId, revokedAt);
   }
 
   private applyClient(event: RecordedEvent & ClientEvent): void {

@@ -306,9 +306,11 @@ describe('OAuth refusals over HTTP', () => {
 
     it('a malformed, unknown or forged code → 400 invalid_grant', async () => {
       const code = await oauth.code(confidential);
-      const grantId = code.slice(0, code.indexOf('.'));
       const base = { ...oauth.credentials(confidential), redirect_uri: redirectUri };
-      for (const bad of ['garbage', `${randomUUID()}.${'A'.repeat(43)}`, `${grantId}.${'B'.repeat(43)}`, `${code}x`]) {
+      const flipped = Buffer.from(code.slice(4), 'base64url');
+      flipped[flipped.length >> 1] ^= 1;
+      const forged = [`ac1.${flipped.toString('base64url')}`, `ac1.${'A'.repeat(code.length - 4)}`];
+      for (const bad of ['garbage', `${randomUUID()}.${'A'.repeat(43)}`, ...forged, `${code}x`, code.slice(0, -1)]) {
         await expectTokenError({ ...base, code: bad }, 400, 'invalid_grant');
       }
       expect((await oauth.token({ ...base, code })).response.status).toBe(200);

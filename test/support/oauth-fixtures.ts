@@ -2,6 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { EventStore } from '../../src/platform/event-store/event-store';
 import { formatPosition, parsePosition } from '../../src/platform/event-store/position';
 import { JsonResponse, RunningApp } from './running-app';
+import { AppConfig } from '../../src/config/app-config';
+import { CodeSealingKey } from '../../src/keys/code-sealing-key';
+import { SealedCodes } from '../../src/oauth/authorize/sealed-codes';
 
 /** Test bodies are whatever JSON the service sent; assertions check their shape. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -10,6 +13,8 @@ export type Json = any;
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 /** Codes and refresh tokens: `<grantId>.<256 random bits, base64url>`. */
 export const OPAQUE = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\.[A-Za-z0-9_-]{43}$/;
+/** An authorization code: sealed by the service (AES-256-GCM), opaque to everyone else. */
+export const SEALED_CODE = /^ac1\.[A-Za-z0-9_-]{200,}$/;
 export const JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 /** JSON of anything the stores hold, positions (bigint) included. */
@@ -30,7 +35,7 @@ export interface TokenSet {
   readonly expiration: string;
   readonly expires_in: number;
   readonly token_type: string;
-  readonly scope: string;
+  readonly scope?: string;
 }
 
 /** A decoded JWT: header and payload, signature unchecked. */
@@ -48,6 +53,16 @@ export function pkcePair(): { verifier: string; challenge: string } {
 
 /** The grant a code or refresh token names (the part before the '.'). */
 export const grantIdOf = (opaque: string) => opaque.slice(0, opaque.indexOf('.'));
+
+/**
+ * The grant an authorization code starts. A code is sealed, so nobody outside the service can tell;
+ * the test opens it with the service's own key, from the service's data directory.
+ */
+export function grantIdOfCode(dataDir: string, code: string): string {
+  const binding = new SealedCodes(new CodeSealingKey(AppConfig.fromEnvironment({ DATA_DIR: dataDir }))).open(code);
+  if (!binding) throw new Error('not a code this service sealed');
+  return binding.grantId;
+}
 
 /** What the authorize endpoint answered: the status, and where (if anywhere) it sent the browser. */
 export interface AuthorizeAnswer {

@@ -2,18 +2,14 @@ import { Controller, Get, HttpStatus, Query, Req, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig } from '../../config/app-config';
-import { Grants } from '../../grants/grants';
-import { eventMetadata } from '../../platform/auth/request-context';
-import { hashSecret } from '../../platform/crypto/secrets';
-import { StoreUnavailableError } from '../../platform/store-unavailable';
 import { ProblemException } from '../../platform/http/problem-details';
 import { LiveViewRunner } from '../../platform/projections/live-view-runner';
-import { clientContext } from '../client-context';
 import { OAuthError } from '../oauth-error';
 import { RawParameters } from '../parameters';
 import { SecurityView } from '../security-view';
-import { newGrantId, newOpaqueToken } from '../tokens/opaque-tokens';
+import { newGrantId } from '../tokens/opaque-tokens';
 import { authorizationRequest, RedirectTarget, redirectTarget } from './authorization-request';
+import { redirectUriHash, SealedCodes } from './sealed-codes';
 
 /**
  * The authorization endpoint, AIRisk-shaped (RFC 6749 §4.1.1): no login or consent page; a valid
@@ -25,17 +21,23 @@ import { authorizationRequest, RedirectTarget, redirectTarget } from './authoriz
 export class AuthorizeController {
   constructor(
     private readonly view: SecurityView,
-    private readonly grants: Grants,
+    private readonly codes: SealedCodes,
     private readonly config: AppConfig,
     private readonly liveViews: LiveViewRunner,
   ) {}
 
+  /**
+   * Writes nothing: the code is sealed with its binding (see `SealedCodes`), and the grant's stream,
+   * issuance included, is recorded when it is redeemed. An anonymous caller can therefore not grow
+   * the store by asking for codes it never redeems.
+   */
   @Get()
-  async authorize(
-    @Query() query: RawParameters,
-    @Req() request: FastifyRequest,
-    @Res() reply: FastifyReply,
-  ): Promise<void> {
+  authorize(@Query() query: RawParameters, @Req() request: FastifyRequest, @Res() reply: FastifyReply): void {
+    if (request.method === 'HEAD') {
+      // Fastify answers HEAD with the GET handler: a HEAD must not be a way to obtain a code.
+      void reply.status(HttpStatus.METHOD_NOT_ALLOWED).header('Allow', 'GET').send();
+      return;
+    }
     if (!this.liveViews.isLive()) {
       throw new ProblemException(
         HttpStatus.SERVICE_UNAVAILABLE,
@@ -53,33 +55,19 @@ export class AuthorizeController {
     }
     const { client, redirectUri, userId, scope, codeChallenge } = authorization;
     const now = new Date();
-    const grantId = newGrantId();
-    const code = newOpaqueToken(grantId);
-    const expiresAt = new Date(now.getTime() + this.config.authorizationCodeTtlSeconds * 1000);
-    const subject = { grantId, clientId: client.clientId, companyId: client.companyId, userId, scope };
-    try {
-      await this.grants.start(
-        grantId,
-        {
-          type: 'IssueCode',
-          ...subject,
-          redirectUri,
-          codeHash: hashSecret(code),
-          codeChallenge,
-          now: now.toISOString(),
-          expiresAt: expiresAt.toISOString(),
-        },
-        eventMetadata(clientContext(request, client.clientId), now, client.companyId),
-      );
-    } catch (error) {
-      if (!(error instanceof StoreUnavailableError)) throw error;
-      // The client and redirect URI are known good, so RFC 6749 §4.1.2.1 answers through it; the
-      // code was not recorded (or its outcome is unknown), so it is never handed out.
-      return this.redirect(reply, target, {
-        error: 'temporarily_unavailable',
-        error_description: 'the authorization cannot be recorded now; retry shortly',
-      });
-    }
+    const code = this.codes.seal({
+      grantId: newGrantId(),
+      clientId: client.clientId,
+      companyId: client.companyId,
+      userId,
+      scope,
+      redirectUriHash: redirectUriHash(redirectUri),
+      codeChallenge,
+      // A disable, rotation or deactivation from now on changes these, and the code is dead.
+      cutoffs: { client: client.tokenCutoff, user: userId === null ? null : this.view.user(userId)!.tokenCutoff },
+      issuedAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + this.config.authorizationCodeTtlSeconds * 1000).toISOString(),
+    });
     return this.redirect(reply, target, { code });
   }
 

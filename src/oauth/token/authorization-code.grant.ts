@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { holdsCode } from '../../grants/grant.decider';
 import { Grants } from '../../grants/grants';
 import { EventMetadata } from '../../platform/event-store/event-store';
 import { hashSecret } from '../../platform/crypto/secrets';
+import { redirectUriHash, SealedCodes } from '../authorize/sealed-codes';
 import { OAuthError } from '../oauth-error';
 import { parameter, RawParameters, requiredParameter } from '../parameters';
 import { ClientRecord } from '../security-view';
-import { grantIdIn } from '../tokens/opaque-tokens';
 import { TokenIssuer, TokenResponse } from '../tokens/token-issuer';
 import { assertCodeVerifier } from './pkce';
 
@@ -18,6 +17,7 @@ import { assertCodeVerifier } from './pkce';
 @Injectable()
 export class AuthorizationCodeGrant {
   constructor(
+    private readonly codes: SealedCodes,
     private readonly grants: Grants,
     private readonly issuer: TokenIssuer,
   ) {}
@@ -33,23 +33,23 @@ export class AuthorizationCodeGrant {
     const userId = parameter(parameters, 'userid') ?? null;
     const verifier = parameter(parameters, 'code_verifier');
     if (verifier !== undefined) assertCodeVerifier(verifier);
-    const grantId = grantIdIn(code);
-    if (!grantId) throw new OAuthError('invalid_grant', 'the authorization code is not valid');
-    const { state } = await this.grants.load(grantId);
-    // The code is checked before anything about its grant (or its user) is looked at.
-    if (state.status === 'absent' || !holdsCode(state, client.clientId, hashSecret(code))) {
+    // Authenticated decryption first: nothing about a code that was not issued here is looked at,
+    // and another client's code is refused before a token is signed for it.
+    const binding = this.codes.open(code);
+    if (!binding || binding.clientId !== client.clientId) {
       throw new OAuthError('invalid_grant', 'the authorization code is not valid');
     }
     // Minted before the decision so the event can record the new token's id; discarded if refused.
-    const minted = await this.issuer.mint(state, { refresh: true, now });
-    await this.grants.execute(
-      grantId,
+    const minted = await this.issuer.mint(binding, { refresh: true, now });
+    await this.grants.redeemCode(
+      binding.grantId,
       {
         type: 'RedeemCode',
-        grantId,
+        code: binding,
         codeHash: hashSecret(code),
         clientId: client.clientId,
         redirectUri,
+        redirectUriHash: redirectUri === undefined ? null : redirectUriHash(redirectUri),
         userId,
         codeVerifierChallenge: verifier === undefined ? null : s256(verifier),
         tokens: minted.issued,
