@@ -2,8 +2,6 @@ import { RecordedEvent, Subscription } from './event-store';
 import { Position } from './position';
 
 const PAGE_SIZE = 500;
-/** Appends by this process wake subscribers at once; the poll only catches other processes' writes. */
-const POLL_INTERVAL_MS = 1000;
 
 interface PollingSubscriptionOptions {
   readonly after: Position;
@@ -27,7 +25,7 @@ export class PollingSubscription implements Subscription {
     return this.live;
   }
 
-  /** Called by the store after each commit. */
+  /** Called by the store after each commit, this process's or (noticed within 50 ms) another's. */
   wake(): void {
     this.wakeUp?.();
   }
@@ -50,11 +48,7 @@ export class PollingSubscription implements Subscription {
         yield page;
         after = page[page.length - 1].position;
       }
-      if (page.length < PAGE_SIZE && !this.stop.signal.aborted) {
-        const poll = setTimeout(() => this.wakeUp?.(), POLL_INTERVAL_MS);
-        await woken;
-        clearTimeout(poll);
-      }
+      if (page.length < PAGE_SIZE && !this.stop.signal.aborted) await woken;
     }
   }
 }

@@ -119,6 +119,25 @@ describe('SqliteEventStore live subscriptions', () => {
       await other.close();
     }
   });
+
+  it('hands its subscribers another process’s appends within 100 ms, each time', async () => {
+    const other = new SqliteEventStore(`${directory}/events.sqlite`);
+    const subscription = store.subscribe({ after: await store.headPosition() });
+    const iterator = subscription[Symbol.asyncIterator]();
+    try {
+      for (let n = 0; n < 5; n++) {
+        await new Promise((resolve) => setTimeout(resolve, 120)); // the subscriber is idle, waiting
+        const appended = Date.now();
+        await other.append(`theirs-${n}`, [event(n)], 'no_stream');
+        const { value } = await iterator.next();
+        expect(value!.map((e) => e.stream)).toEqual([`theirs-${n}`]);
+        expect(Date.now() - appended).toBeLessThan(100);
+      }
+    } finally {
+      await subscription.close();
+      await other.close();
+    }
+  });
 });
 
 describe('SqliteEventStore and the sync of its log', () => {

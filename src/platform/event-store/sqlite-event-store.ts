@@ -63,6 +63,12 @@ const SCHEMA = `
 
 /** How many of its newest appends the store keeps in memory for its live subscriptions. */
 const TAIL_SIZE = 4_096;
+/**
+ * How often, while anything is subscribed, the store asks SQLite whether another process has
+ * committed (`PRAGMA data_version`, a counter read without touching the file's pages: microseconds):
+ * other instances' writes reach this one's subscriptions within this bound.
+ */
+const OTHER_WRITERS_CHECK_MS = 50;
 
 /**
  * The embedded event store: one SQLite file in WAL mode; an append is answered only once the WAL
@@ -98,6 +104,8 @@ export class SqliteEventStore extends EventStore {
   private transactions = 0;
   private closed = false;
   private readonly subscriptions = new Set<PollingSubscription>();
+  private othersWatch: NodeJS.Timeout | undefined;
+  private dataVersion = 0;
   private readonly statementCache = new Map<string, Database.Statement<unknown[], EventRow>>();
   private tail: RecordedEvent[] = [];
   /** Committed batches whose WAL sync is pending, oldest first. */
@@ -136,6 +144,8 @@ export class SqliteEventStore extends EventStore {
       ),
       readStream: this.db.prepare<[string], EventRow>('SELECT * FROM events WHERE stream = ? ORDER BY revision'),
       head: this.db.prepare<[], { position: number | null }>('SELECT max(position) AS position FROM events'),
+      // Changes exactly when another connection (another process) commits to the file.
+      dataVersion: this.db.prepare<[], number>('PRAGMA data_version').pluck(),
     };
   }
 
@@ -322,10 +332,37 @@ export class SqliteEventStore extends EventStore {
           this.readAllNow({ after, filter: options.filter, limit })
         );
       },
-      onClose: () => this.subscriptions.delete(subscription),
+      onClose: () => {
+        this.subscriptions.delete(subscription);
+        if (this.subscriptions.size === 0) this.stopWatchingOthers();
+      },
     });
     this.subscriptions.add(subscription);
+    this.watchOthers();
     return subscription;
+  }
+
+  /**
+   * Other processes on the same file (instances sharing a data directory, the CLIs) commit without
+   * telling this one: their commits wake the subscriptions when `data_version` moves. This process's
+   * own appends wake them directly, once synced.
+   */
+  private watchOthers(): void {
+    if (this.othersWatch || this.closed) return;
+    this.dataVersion = this.statements.dataVersion.get()!;
+    this.othersWatch = setInterval(() => {
+      if (this.syncFailure) return;
+      const version = this.statements.dataVersion.get()!;
+      if (version === this.dataVersion) return;
+      this.dataVersion = version;
+      for (const subscription of this.subscriptions) subscription.wake();
+    }, OTHER_WRITERS_CHECK_MS);
+    this.othersWatch.unref();
+  }
+
+  private stopWatchingOthers(): void {
+    clearInterval(this.othersWatch);
+    this.othersWatch = undefined;
   }
 
   async headPosition(): Promise<Position> {
@@ -348,6 +385,7 @@ export class SqliteEventStore extends EventStore {
     if (this.closed) return;
     this.closed = true;
     await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
+    this.stopWatchingOthers();
     if (this.queue.length > 0) this.flush();
     if (this.unsynced.length > 0 || this.syncsInFlight > 0)
       await new Promise<void>((resolve) => (this.onIdle = resolve));
