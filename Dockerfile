@@ -55,7 +55,7 @@ WORKDIR /app
 # The application files stay owned by root (read-only for the service); only
 # the data directory is writable by the unprivileged `node` user (uid 1000).
 # A named volume mounted on /data inherits this ownership on first use.
-RUN mkdir -p /data && chown node:node /data
+RUN mkdir -p /data && chown node:node /data && chmod 700 /data
 
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules

@@ -4,9 +4,11 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
+import { OAuthErrorFilter, TOKEN_STYLE_PATHS } from './oauth/oauth-error';
 import { createFastifyAdapter } from './platform/http/fastify-adapter';
 import { serveOpenApi } from './platform/http/openapi';
 import { ProblemDetailsFilter } from './platform/http/problem-details';
+import { useSecurityHeaders } from './platform/http/security-headers';
 import { createValidationPipe } from './platform/http/validation';
 import { NestPinoLogger } from './platform/logging/logger';
 import { assertStorageSettings } from './platform/storage';
@@ -19,14 +21,16 @@ export async function createApp(config: AppConfig, adminKey: string, logger: Log
   assertStorageSettings(config);
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.create(config, adminKey),
-    createFastifyAdapter(logger),
+    createFastifyAdapter(logger, config),
     {
       logger: new NestPinoLogger(logger),
       bufferLogs: false,
     },
   );
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalFilters(new ProblemDetailsFilter());
+  const oauthErrors = new OAuthErrorFilter();
+  app.useGlobalFilters(new ProblemDetailsFilter(new Map(TOKEN_STYLE_PATHS.map((path) => [path, oauthErrors]))));
+  await useSecurityHeaders(app, config.issuer);
   serveOpenApi(app, SERVICE_VERSION);
   // No enableShutdownHooks: main.ts handles the signals (exitOnSignals), with a deadline Nest lacks.
   return app;

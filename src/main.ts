@@ -2,9 +2,11 @@ import { AppConfig, ConfigurationError } from './config/app-config';
 import { createApp } from './bootstrap';
 import { resolveAdminKey } from './platform/auth/admin-api-key';
 import { createLogger, StdoutLog } from './platform/logging/logger';
+import { keepNewFilesPrivate } from './platform/file-modes';
 import { exitOnSignals } from './platform/shutdown';
 
 async function main(): Promise<void> {
+  keepNewFilesPrivate();
   const config = AppConfig.fromEnvironment(process.env);
   const log = new StdoutLog();
   const logger = createLogger(config.logLevel, log.destination);

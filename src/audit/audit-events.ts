@@ -13,6 +13,8 @@ export interface AuditItem {
   readonly time: string;
   readonly actor: RecordedEvent['metadata']['actor'];
   readonly correlationId: string;
+  /** The caller's own `X-Request-Id`, when it chose one. */
+  readonly requestId?: string;
   readonly companyId?: string;
   readonly data: unknown;
   readonly hash?: string;
@@ -30,6 +32,7 @@ export function toAuditItem(event: RecordedEvent): AuditItem {
     time: event.recordedAt,
     actor: metadata.actor,
     correlationId: metadata.correlationId,
+    ...(metadata.requestId ? { requestId: metadata.requestId } : {}),
     ...(metadata.companyId ? { companyId: metadata.companyId } : {}),
     data: event.data,
     ...(metadata.hash ? { hash: metadata.hash } : {}),

@@ -12,7 +12,7 @@ import {
   Min,
 } from 'class-validator';
 import { Type } from 'class-transformer';
-import { RecordedEvent } from '../platform/event-store/event-store';
+import { ACTOR_KINDS, ActorKind, RecordedEvent } from '../platform/event-store/event-store';
 
 const asList = ({ value }: { value: unknown }) =>
   value === undefined ? undefined : Array.isArray(value) ? value : [value];
@@ -43,8 +43,8 @@ export class AuditEventsQuery {
   actor?: string;
 
   @IsOptional()
-  @IsIn(['admin', 'client', 'user', 'system'])
-  actorKind?: 'admin' | 'client' | 'user' | 'system';
+  @IsIn(ACTOR_KINDS)
+  actorKind?: ActorKind;
 
   @IsOptional()
   @IsString()

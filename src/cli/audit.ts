@@ -1,3 +1,4 @@
+import { keepNewFilesPrivate } from '../platform/file-modes';
 import { createWriteStream } from 'node:fs';
 import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
@@ -64,6 +65,7 @@ type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositi
 class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<number> {
+  keepNewFilesPrivate();
   const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
   const [command, ...rest] = positionals;
   if (values.help || !command) return (process.stdout.write(USAGE), command ? 0 : 2);

@@ -1,3 +1,4 @@
+import { keepNewFilesPrivate } from '../platform/file-modes';
 import { parseArgs } from 'node:util';
 import { AppConfig } from '../config/app-config';
 import { formatPosition, parsePosition } from '../platform/event-store/position';
@@ -20,6 +21,7 @@ projections: ${projections.map((p) => p.name).join(', ')}
 `;
 
 async function main(): Promise<number> {
+  keepNewFilesPrivate();
   const { values, positionals } = parseArgs({
     options: { compare: { type: 'boolean' }, keep: { type: 'boolean' }, help: { type: 'boolean' } },
     allowPositionals: true,

@@ -15,13 +15,16 @@ export type ClientChange =
   | { type: 'RotateClientSecret' }
   | { type: 'DisableClient' }
   | { type: 'EnableClient' }
-  | { type: 'RevokeClientTokens' };
+  | { type: 'RevokeClientTokens' }
+  | { type: 'SetPkceRequirement'; requirePkce: boolean };
 
 export class ChangeClient {
   constructor(
     readonly clientId: string,
     readonly change: ClientChange,
     readonly context: RequestContext,
+    /** From `If-Match`: the revision the caller last saw. */
+    readonly ifRevision?: number,
   ) {}
 }
 
@@ -45,7 +48,7 @@ export class ChangeClientHandler implements ICommandHandler<ChangeClient, Client
     private readonly cascade: GrantCascade,
   ) {}
 
-  async execute({ clientId, change, context }: ChangeClient): Promise<ClientChanged> {
+  async execute({ clientId, change, context, ifRevision }: ChangeClient): Promise<ClientChanged> {
     const now = new Date();
     const clientSecret = change.type === 'RotateClientSecret' ? generateSecret() : undefined;
     const command: ClientCommand =
@@ -53,10 +56,17 @@ export class ChangeClientHandler implements ICommandHandler<ChangeClient, Client
         ? { type: change.type, clientId, secretHash: hashSecret(clientSecret!), now: now.toISOString() }
         : { ...change, clientId, now: now.toISOString() };
     let metadata: EventMetadata | undefined;
-    const { position } = await handleCommand(this.events, clientStream(clientId), clientDecider, command, (state) => {
-      metadata = eventMetadata(context, now, state.status === 'absent' ? undefined : state.companyId);
-      return metadata;
-    });
+    const { position } = await handleCommand(
+      this.events,
+      clientStream(clientId),
+      clientDecider,
+      command,
+      (state) => {
+        metadata = eventMetadata(context, now, state.status === 'absent' ? undefined : state.companyId);
+        return metadata;
+      },
+      ifRevision,
+    );
     const reason = CUTOFFS[change.type];
     if (reason && position && metadata) await this.cascade.revokeLive({ clientId }, reason, position, metadata);
     return { position, ...(clientSecret ? { clientSecret } : {}) };

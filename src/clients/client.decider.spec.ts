@@ -94,10 +94,21 @@ describe('client decider', () => {
             allowUserTokens: false,
             scopes: ['admin', 'audit:read'],
             secretHash: hash,
+            requirePkce: false,
             registeredAt: now,
           },
         },
       ]);
+    });
+
+    it('records whether a confidential client must use PKCE, and that a public one always must', () => {
+      const requirePkce = (fields: Partial<Register>) =>
+        (given().when(register(fields))()[0].data as { requirePkce: boolean }).requirePkce;
+      expect(requirePkce({ requirePkce: true })).toBe(true);
+      expect(requirePkce({ requirePkce: false })).toBe(false);
+      const publicClient = { clientType: 'public' as const, secretHash: null, allowUserTokens: false, scopes: [] };
+      expect(requirePkce(publicClient)).toBe(true);
+      expect(requirePkce({ ...publicClient, requirePkce: false })).toBe(true);
     });
 
     it('registers a public client without a secret', () => {
@@ -223,10 +234,49 @@ describe('client decider', () => {
       expect(event.data).toEqual(expect.objectContaining({ redirectUris }));
     });
 
-    it('stores redirect URIs as given, without normalising them', () => {
-      const uri = 'https://A.Example:443/cb/../cb?b=2&a=1';
+    it('stores redirect URIs exactly as given, query order and escapes included', () => {
+      const uri = 'https://a.example/cb?b=2&a=1&c=%7E&d';
       const [event] = given().when(register({ redirectUris: [uri] }))();
       expect(event.data).toEqual(expect.objectContaining({ redirectUris: [uri] }));
+    });
+
+    it.each([
+      ['a scheme without slashes', 'https:evil.example/cb'],
+      ['a backslash for a slash', 'https://a.example\\cb'],
+      ['a hexadecimal IPv4 host', 'http://0x7f.1/cb'],
+      ['a shortened IPv4 host', 'http://127.1/cb'],
+      ['an upper-case scheme', 'HTTPS://a.example/cb'],
+      ['an upper-case host', 'https://A.example/cb'],
+      ['the default port', 'https://a.example:443/cb'],
+      ['no path at all', 'https://a.example'],
+      ['dot segments', 'https://a.example/x/../cb'],
+      ['an unencoded character in the query', 'https://a.example/cb?q="x"'],
+      ['a non-ASCII host', 'https://bücher.example/cb'],
+      ['a long form of [::1]', 'http://[0:0::1]/cb'],
+    ])('refuses a redirect URI not written as serialized: %s', (_, uri) => {
+      const then = given().when(register({ redirectUris: [uri] }));
+      expect(then).toThrow(expect.objectContaining({ kind: 'invalid', code: 'invalid_redirect_uri' }));
+      expect(then).toThrow(new URL(uri).href);
+    });
+
+    it.each(['code', 'state', 'iss', 'error', 'error_description', 'error_uri'])(
+      'refuses a redirect URI whose query carries the response parameter %s (it would be sent twice)',
+      (name) => {
+        for (const uri of [`https://a.example/cb?${name}=x`, `https://a.example/cb?a=1&${name}`]) {
+          const then = given().when(register({ redirectUris: [uri] }));
+          expect(then).toThrow(expect.objectContaining({ kind: 'invalid', code: 'invalid_redirect_uri' }));
+        }
+      },
+    );
+
+    it('reads response parameters in the query as a client would, percent-decoded', () => {
+      const then = given().when(register({ redirectUris: ['https://a.example/cb?co%64e=1'] }));
+      expect(then).toThrow(expect.objectContaining({ code: 'invalid_redirect_uri' }));
+    });
+
+    it('accepts query parameters that merely resemble response parameters', () => {
+      const uri = 'https://a.example/cb?codes=1&my_state=2&issuer=3';
+      expect(given().when(register({ redirectUris: [uri] }))()).toHaveLength(1);
     });
   });
 
@@ -251,6 +301,8 @@ describe('client decider', () => {
       ['a relative URI', 'cb'],
       ['credentials', 'https://u:p@b.example/cb'],
       ['more than 2048 characters', uriOfLength(2049)],
+      ['a spelling other than its serialization', 'https://B.example/cb'],
+      ['a response parameter in its query', 'https://b.example/cb?state=fixed'],
     ])('refuses %s', (_, uri) => {
       const then = given(registered).when(addUri(uri));
       expect(then).toThrow(expect.objectContaining({ kind: 'invalid', code: 'invalid_redirect_uri' }));
@@ -340,6 +392,36 @@ describe('client decider', () => {
     });
   });
 
+  describe('SetPkceRequirement', () => {
+    const setPkce = (requirePkce: boolean): ClientCommand => ({
+      type: 'SetPkceRequirement',
+      clientId: 'cl1',
+      requirePkce,
+      now,
+    });
+    const changed = (requirePkce: boolean): ClientEvent => ({
+      type: 'ClientPkceRequirementChanged',
+      data: { clientId: 'cl1', requirePkce, changedAt: now },
+    });
+
+    it('requires PKCE of a confidential client registered before the field existed (absent: not required)', () => {
+      expect(given(registered).when(setPkce(true))()).toEqual([changed(true)]);
+      expect(given(registered).when(setPkce(false))()).toEqual([]);
+    });
+
+    it('records nothing when the requirement does not change, and lifts it again', () => {
+      expect(given(registered, changed(true)).when(setPkce(true))()).toEqual([]);
+      expect(given(registered, changed(true)).when(setPkce(false))()).toEqual([changed(false)]);
+    });
+
+    it('keeps a public client on PKCE: requiring it changes nothing, lifting it is refused', () => {
+      expect(given(publicRegistered).when(setPkce(true))()).toEqual([]);
+      expect(given(publicRegistered).when(setPkce(false))).toThrow(
+        expect.objectContaining({ kind: 'conflict', code: 'public_client' }),
+      );
+    });
+  });
+
   describe('DisableClient and EnableClient', () => {
     const disable: ClientCommand = { type: 'DisableClient', clientId: 'cl1', now };
     const enable: ClientCommand = { type: 'EnableClient', clientId: 'cl1', now };
@@ -382,6 +464,7 @@ describe('client decider', () => {
       { type: 'RotateClientSecret', clientId: 'cl9', secretHash: hash, now },
       { type: 'DisableClient', clientId: 'cl9', now },
       { type: 'EnableClient', clientId: 'cl9', now },
+      { type: 'SetPkceRequirement', clientId: 'cl9', requirePkce: true, now },
     ])('refuses $type', (command) => {
       expect(given().when(command)).toThrow(expect.objectContaining({ kind: 'not_found', code: 'client_not_found' }));
     });

@@ -19,7 +19,17 @@ export interface ClientRegistration {
   scopes: ClientScope[];
   /** SHA-256 of the secret (never the secret); null for public clients. */
   secretHash: string | null;
+  /**
+   * Whether the client must use PKCE (RFC 7636) even when confidential; public clients always must.
+   * Additive: registrations recorded before it lack it (see `pkceRequired`).
+   */
+  requirePkce?: boolean;
   registeredAt: string;
+}
+
+/** A registration's PKCE rule; absent in registrations older than the field: required of public clients only. */
+export function pkceRequired(registration: Pick<ClientRegistration, 'type' | 'requirePkce'>): boolean {
+  return registration.requirePkce ?? registration.type === 'public';
 }
 
 export type ClientEvent =
@@ -30,7 +40,8 @@ export type ClientEvent =
   | DomainEvent<'ClientDisabled', { clientId: string; disabledAt: string }>
   | DomainEvent<'ClientEnabled', { clientId: string; enabledAt: string }>
   /** An admin ended every token issued to the client so far. */
-  | DomainEvent<'ClientTokensRevoked', { clientId: string; revokedAt: string }>;
+  | DomainEvent<'ClientTokensRevoked', { clientId: string; revokedAt: string }>
+  | DomainEvent<'ClientPkceRequirementChanged', { clientId: string; requirePkce: boolean; changedAt: string }>;
 
 export type ClientCommand =
   | ({ type: 'RegisterClient'; clientType: ClientType; now: string } & Omit<
@@ -42,18 +53,26 @@ export type ClientCommand =
   | { type: 'RotateClientSecret'; clientId: string; secretHash: string; now: string }
   | { type: 'DisableClient'; clientId: string; now: string }
   | { type: 'EnableClient'; clientId: string; now: string }
-  | { type: 'RevokeClientTokens'; clientId: string; now: string };
+  | { type: 'RevokeClientTokens'; clientId: string; now: string }
+  | { type: 'SetPkceRequirement'; clientId: string; requirePkce: boolean; now: string };
 
 export type ClientState =
   | { status: 'absent' }
-  | { status: 'active' | 'disabled'; clientId: string; companyId: string; type: ClientType; redirectUris: string[] };
+  | {
+      status: 'active' | 'disabled';
+      clientId: string;
+      companyId: string;
+      type: ClientType;
+      redirectUris: string[];
+      requirePkce: boolean;
+    };
 
 export const clientStream = (clientId: string) => `client-${clientId}`;
 
 function evolve(state: ClientState, event: ClientEvent): ClientState {
   if (event.type === 'ClientRegistered') {
     const { clientId, companyId, type, redirectUris } = event.data;
-    return { status: 'active', clientId, companyId, type, redirectUris };
+    return { status: 'active', clientId, companyId, type, redirectUris, requirePkce: pkceRequired(event.data) };
   }
   if (state.status === 'absent') return state;
   switch (event.type) {
@@ -69,6 +88,8 @@ function evolve(state: ClientState, event: ClientEvent): ClientState {
       return { ...state, status: 'active' };
     case 'ClientTokensRevoked':
       return state;
+    case 'ClientPkceRequirementChanged':
+      return { ...state, requirePkce: event.data.requirePkce };
   }
 }
 
@@ -114,6 +135,17 @@ function decide(command: ClientCommand, state: ClientState): ClientEvent[] {
       return state.status === 'active' ? [] : [{ type: 'ClientEnabled', data: { clientId, enabledAt: command.now } }];
     case 'RevokeClientTokens':
       return [{ type: 'ClientTokensRevoked', data: { clientId, revokedAt: command.now } }];
+    case 'SetPkceRequirement':
+      if (state.type === 'public' && !command.requirePkce) {
+        throw new DomainError('conflict', 'public_client', 'a public client always uses PKCE (RFC 9700 §2.1.1)');
+      }
+      if (state.requirePkce === command.requirePkce) return [];
+      return [
+        {
+          type: 'ClientPkceRequirementChanged',
+          data: { clientId, requirePkce: command.requirePkce, changedAt: command.now },
+        },
+      ];
   }
 }
 
@@ -155,6 +187,8 @@ function registration(command: Extract<ClientCommand, { type: 'RegisterClient' }
     allowUserTokens: command.allowUserTokens,
     scopes: [...new Set(command.scopes)],
     secretHash: command.secretHash,
+    // Public clients always use PKCE, whatever was asked (RFC 9700 §2.1.1).
+    requirePkce: command.clientType === 'public' || command.requirePkce === true,
     registeredAt: command.now,
   };
 }

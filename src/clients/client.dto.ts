@@ -42,6 +42,16 @@ export class RegisterClientBody {
   @IsOptional()
   @IsIn(['confidential', 'public'])
   type?: ClientType;
+
+  /** RFC 7636: require an S256 `code_challenge` of this confidential client too (public clients always). */
+  @IsOptional()
+  @IsBoolean()
+  requirePkce?: boolean;
+}
+
+export class PkceRequirementBody {
+  @IsBoolean()
+  requirePkce!: boolean;
 }
 
 export class RedirectUriBody {

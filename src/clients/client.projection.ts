@@ -1,6 +1,6 @@
 import { RecordedEvent } from '../platform/event-store/event-store';
 import { applyOnce, physicalCollection, Projection, ProjectionWriter } from '../platform/projections/projection';
-import { ClientEvent, ClientScope, ClientType } from './client.decider';
+import { ClientEvent, ClientScope, ClientType, pkceRequired } from './client.decider';
 
 /** What admins see of a client. Never the secret, never its hash: those stay in the event stream. */
 export type ClientView = {
@@ -11,6 +11,8 @@ export type ClientView = {
   readonly redirectUris: string[];
   readonly allowUserTokens: boolean;
   readonly scopes: ClientScope[];
+  /** Whether the client must use PKCE (RFC 7636): always for public clients. */
+  readonly requirePkce: boolean;
   readonly status: 'active' | 'disabled';
   readonly createdAt: string;
   readonly updatedAt: string;
@@ -20,7 +22,8 @@ export type ClientView = {
 
 export const clientsProjection: Projection = {
   name: 'clients',
-  version: 1,
+  // 2: `requirePkce`, rebuilt from every client's events beside version 1.
+  version: 2,
   collections: { clients: [{ fields: ['companyId', 'createdAt', 'id'] }, { fields: ['createdAt', 'id'] }] },
   handles: [
     'ClientTokensRevoked',
@@ -30,6 +33,7 @@ export const clientsProjection: Projection = {
     'ClientSecretRotated',
     'ClientDisabled',
     'ClientEnabled',
+    'ClientPkceRequirementChanged',
   ],
   critical: false,
   async apply(recorded: RecordedEvent, writer: ProjectionWriter): Promise<void> {
@@ -45,6 +49,7 @@ export const clientsProjection: Projection = {
           redirectUris,
           allowUserTokens,
           scopes,
+          requirePkce: pkceRequired(event.data),
           status: 'active',
           createdAt: registeredAt,
           updatedAt: registeredAt,
@@ -69,6 +74,8 @@ export const clientsProjection: Projection = {
           return { ...current, status: 'active', updatedAt: event.data.enabledAt };
         case 'ClientTokensRevoked':
           return current; // nothing shown changes; the revision (the ETag) moves on
+        case 'ClientPkceRequirementChanged':
+          return { ...current, requirePkce: event.data.requirePkce, updatedAt: event.data.changedAt };
       }
     });
   },

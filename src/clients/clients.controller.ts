@@ -3,11 +3,13 @@ import {
   Controller,
   Delete,
   Get,
+  Headers,
   HttpCode,
   HttpStatus,
   Param,
   ParseUUIDPipe,
   Post,
+  Put,
   Query,
   Res,
   UseGuards,
@@ -16,17 +18,18 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AdminGuard } from '../platform/auth/admin.guard';
-import { assertWithinScope, scopedCompanyFilter } from '../platform/auth/company-scope';
+import { assertScopesHeld, assertWithinScope, scopedCompanyFilter } from '../platform/auth/company-scope';
 import { ADMIN_SECURITY } from '../platform/http/openapi';
 import { Context, RequestContext } from '../platform/auth/request-context';
 import { Position } from '../platform/event-store/position';
-import { setETag } from '../platform/http/etag';
+import { ifMatchRevision, setETag } from '../platform/http/etag';
 import { pageOf } from '../platform/http/paging.dto';
 import { ReadYourWrites } from '../platform/projections/read-your-writes';
 import { ReadModels } from '../platform/read-store/read-models';
 import { ChangeClient, ClientChange, ClientChanged } from './change-client.handler';
 import {
   ListClientsQuery,
+  PkceRequirementBody,
   RedirectUriBody,
   RedirectUriQuery,
   RegisterClientBody,
@@ -56,9 +59,10 @@ export class ClientsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     assertWithinScope(context, body.companyId, 'company', body.companyId);
+    assertScopesHeld(context, body.scopes ?? []);
     const type = body.type ?? 'confidential';
     // User tokens are on by default for confidential clients only (see the client decider).
-    const input = { allowUserTokens: type === 'confidential', scopes: [], ...body, type };
+    const input = { allowUserTokens: type === 'confidential', scopes: [], requirePkce: false, ...body, type };
     const { clientId, clientSecret, position }: RegisteredClient = await this.commands.execute(
       new RegisterClient(input, context),
     );
@@ -137,10 +141,31 @@ export class ClientsController {
     return this.change(reply, clientId, { type: 'EnableClient' }, context);
   }
 
+  /** Whether the client must send an S256 `code_challenge` (RFC 7636 §4.4.1); public clients always must. */
+  @Put(':clientId/pkce')
+  setPkceRequirement(
+    @Param('clientId', uuid) clientId: string,
+    @Body() body: PkceRequirementBody,
+    @Context() context: RequestContext,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const change: ClientChange = { type: 'SetPkceRequirement', requirePkce: body.requirePkce };
+    return this.change(reply, clientId, change, context, ifMatchRevision(ifMatch));
+  }
+
   /** A client's company never changes, so checking the scope on the read model is safe even if it lags. */
-  private async change(reply: FastifyReply, clientId: string, change: ClientChange, context: RequestContext) {
+  private async change(
+    reply: FastifyReply,
+    clientId: string,
+    change: ClientChange,
+    context: RequestContext,
+    ifRevision?: number,
+  ) {
     await this.readModels.requireWithin<ClientView>(CLIENTS, clientId, 'client', context);
-    const { position }: ClientChanged = await this.commands.execute(new ChangeClient(clientId, change, context));
+    const { position }: ClientChanged = await this.commands.execute(
+      new ChangeClient(clientId, change, context, ifRevision),
+    );
     return this.answer(reply, clientId, position, HttpStatus.OK);
   }
 

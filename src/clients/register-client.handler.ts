@@ -18,6 +18,7 @@ export class RegisterClient {
       allowUserTokens: boolean;
       scopes: ClientScope[];
       type: ClientType;
+      requirePkce: boolean;
     },
     readonly context: RequestContext,
   ) {}

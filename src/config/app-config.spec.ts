@@ -30,6 +30,44 @@ describe('AppConfig', () => {
     expect(config.eventStoreConnectionString).toBe('esdb://localhost:2113?tls=false');
   });
 
+  it('allows no refresh token retry unless a grace window is asked for (RFC 9700 §4.14.2)', () => {
+    expect(AppConfig.fromEnvironment({}).refreshReuseGraceSeconds).toBe(0);
+    expect(AppConfig.fromEnvironment({ REFRESH_REUSE_GRACE_SECONDS: '10' }).refreshReuseGraceSeconds).toBe(10);
+  });
+
+  it('requires PKCE of confidential clients only when REQUIRE_PKCE=true', () => {
+    expect(AppConfig.fromEnvironment({}).requirePkce).toBe(false);
+    expect(AppConfig.fromEnvironment({ REQUIRE_PKCE: 'true' }).requirePkce).toBe(true);
+    expect(AppConfig.fromEnvironment({ REQUIRE_PKCE: 'false' }).requirePkce).toBe(false);
+    expect(() => AppConfig.fromEnvironment({ REQUIRE_PKCE: 'yes' })).toThrow(/REQUIRE_PKCE must be true or false/);
+  });
+
+  it('takes an audit fingerprint secret of at least 32 characters', () => {
+    expect(AppConfig.fromEnvironment({}).auditFingerprintSecret).toBeUndefined();
+    expect(AppConfig.fromEnvironment({ AUDIT_FINGERPRINT_SECRET: 's'.repeat(32) }).auditFingerprintSecret).toBe(
+      's'.repeat(32),
+    );
+    expect(() => AppConfig.fromEnvironment({ AUDIT_FINGERPRINT_SECRET: 'short' })).toThrow(
+      /AUDIT_FINGERPRINT_SECRET must be at least 32 characters/,
+    );
+  });
+
+  it('bounds the HTTP server: a request within 30 s, keep-alive 72 s, 1,000 connections unless configured', () => {
+    expect(AppConfig.fromEnvironment({})).toMatchObject({
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 72_000,
+      maxConnections: 1_000,
+    });
+    expect(
+      AppConfig.fromEnvironment({ REQUEST_TIMEOUT_MS: '1000', KEEP_ALIVE_TIMEOUT_MS: '5000', MAX_CONNECTIONS: '5' }),
+    ).toMatchObject({ requestTimeoutMs: 1_000, keepAliveTimeoutMs: 5_000, maxConnections: 5 });
+    const attempt = () =>
+      AppConfig.fromEnvironment({ REQUEST_TIMEOUT_MS: '0', KEEP_ALIVE_TIMEOUT_MS: 'long', MAX_CONNECTIONS: '0' });
+    expect(attempt).toThrow(/REQUEST_TIMEOUT_MS must not be less than 1000/);
+    expect(attempt).toThrow(/KEEP_ALIVE_TIMEOUT_MS must be a whole number/);
+    expect(attempt).toThrow(/MAX_CONNECTIONS must not be less than 1/);
+  });
+
   it('names every wrong variable at once', () => {
     const attempt = () =>
       AppConfig.fromEnvironment({

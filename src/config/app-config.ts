@@ -45,6 +45,14 @@ class Environment {
   @MaxLength(512)
   ADMIN_API_KEY?: string;
 
+  @IsOptional()
+  @IsString()
+  @MinLength(32, {
+    message: 'AUDIT_FINGERPRINT_SECRET must be at least 32 characters (e.g. openssl rand -base64url 32)',
+  })
+  @MaxLength(512)
+  AUDIT_FINGERPRINT_SECRET?: string;
+
   // The two connection strings are parsed by their own clients at boot (platform/storage.ts).
   @IsOptional()
   @IsString()
@@ -60,6 +68,27 @@ class Environment {
   @Min(100)
   @Max(120_000)
   STORE_TIMEOUT_MS?: number;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt({ message: 'REQUEST_TIMEOUT_MS must be a whole number of milliseconds' })
+  @Min(1_000)
+  @Max(600_000)
+  REQUEST_TIMEOUT_MS?: number;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt({ message: 'KEEP_ALIVE_TIMEOUT_MS must be a whole number of milliseconds' })
+  @Min(1_000)
+  @Max(600_000)
+  KEEP_ALIVE_TIMEOUT_MS?: number;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt({ message: 'MAX_CONNECTIONS must be a whole number' })
+  @Min(1)
+  @Max(100_000)
+  MAX_CONNECTIONS?: number;
 
   @IsOptional()
   @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
@@ -100,10 +129,14 @@ class Environment {
 
   @IsOptional()
   @Transform(toInteger)
-  @IsInt({ message: 'REFRESH_REUSE_GRACE_SECONDS must be a whole number' })
+  @IsInt({ message: 'REFRESH_REUSE_GRACE_SECONDS must be a whole number (0, the default, allows no retry)' })
   @Min(0)
   @Max(60)
   REFRESH_REUSE_GRACE_SECONDS?: number;
+
+  @IsOptional()
+  @IsIn(['true', 'false'], { message: 'REQUIRE_PKCE must be true or false' })
+  REQUIRE_PKCE?: 'true' | 'false';
 
   @IsOptional()
   @Transform(toInteger)
@@ -143,11 +176,19 @@ export class AppConfig {
   readonly host: string;
   readonly dataDir: string;
   readonly adminApiKey: string | undefined;
+  /** The HMAC key of admin key fingerprints; undefined: a secret generated beside the signing keys. */
+  readonly auditFingerprintSecret: string | undefined;
   readonly eventStoreConnectionString: string | undefined;
   readonly mongodbUri: string | undefined;
   /** Deadline of every EventStoreDB and MongoDB call: past it the caller gets a 503, not a hung request. */
   readonly storeTimeoutMs: number;
   readonly logLevel: LogLevel;
+  /** A request whose headers and body have not all arrived within this is cut off (408): no stalled body holds a socket. */
+  readonly requestTimeoutMs: number;
+  /** How long an idle keep-alive connection is kept open between requests. */
+  readonly keepAliveTimeoutMs: number;
+  /** Connections beyond this many open at once are closed as soon as they are accepted. */
+  readonly maxConnections: number;
   /** How long an admin write waits for its read model before answering 202 instead of 201/200. */
   readonly readYourWritesTimeoutMs = 5_000;
   /** The authorization server's identifier (RFC 8414 `issuer`, JWT `iss`). */
@@ -155,8 +196,16 @@ export class AppConfig {
   readonly accessTokenTtlSeconds: number;
   readonly refreshTokenTtlSeconds: number;
   readonly authorizationCodeTtlSeconds: number;
-  /** A retried refresh within this window after its rotation is answered, not treated as reuse. */
+  /**
+   * A retried refresh within this window after its rotation is answered, not treated as reuse. 0 by
+   * default: any second use of a refresh token revokes its grant (RFC 9700 §4.14.2); opt-in only.
+   */
   readonly refreshReuseGraceSeconds: number;
+  /**
+   * Whether every client must use PKCE (RFC 7636), confidential ones included; off by default, as
+   * AIRisk integrations send no `code_challenge`; a client's own `requirePkce` asks it of that client.
+   */
+  readonly requirePkce: boolean;
   /** Days after expiry a grant leaves the `grants` read model (its events stay forever); 0: never. */
   readonly grantRetentionDays: number;
   /** How often the audit trail is sealed by a signed checkpoint; 0: only on demand. */
@@ -172,16 +221,23 @@ export class AppConfig {
     this.host = environment.HOST ?? '127.0.0.1';
     this.dataDir = resolve(environment.DATA_DIR ?? './data');
     this.adminApiKey = environment.ADMIN_API_KEY;
+    this.auditFingerprintSecret = environment.AUDIT_FINGERPRINT_SECRET;
     this.eventStoreConnectionString = environment.EVENTSTORE_CONNECTION_STRING;
     this.mongodbUri = environment.MONGODB_URI;
     this.storeTimeoutMs = environment.STORE_TIMEOUT_MS ?? 5_000;
     this.logLevel = environment.LOG_LEVEL ?? 'info';
+    this.requestTimeoutMs = environment.REQUEST_TIMEOUT_MS ?? 30_000;
+    // Longer than the 60 s idle timeout of common load balancers, so the balancer, not this
+    // service, closes an idle connection and never sends a request onto one being closed.
+    this.keepAliveTimeoutMs = environment.KEEP_ALIVE_TIMEOUT_MS ?? 72_000;
+    this.maxConnections = environment.MAX_CONNECTIONS ?? 1_000;
     const shownHost = this.host === '0.0.0.0' || this.host === '::' ? 'localhost' : this.host;
     this.issuer = environment.ISSUER ?? `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${this.port}`;
     this.accessTokenTtlSeconds = environment.ACCESS_TOKEN_TTL_SECONDS ?? 3_600;
     this.refreshTokenTtlSeconds = environment.REFRESH_TOKEN_TTL_SECONDS ?? 2_592_000;
     this.authorizationCodeTtlSeconds = environment.AUTHORIZATION_CODE_TTL_SECONDS ?? 60;
-    this.refreshReuseGraceSeconds = environment.REFRESH_REUSE_GRACE_SECONDS ?? 10;
+    this.refreshReuseGraceSeconds = environment.REFRESH_REUSE_GRACE_SECONDS ?? 0;
+    this.requirePkce = environment.REQUIRE_PKCE === 'true';
     // DESIGN §7: the next key is published before it signs; 5 minutes outlasts the JWKS's max-age.
     this.keyActivationDelaySeconds = environment.KEY_ACTIVATION_DELAY_SECONDS ?? 300;
     this.accessTokenAudience = environment.ACCESS_TOKEN_AUDIENCE ?? 'airisk-api';

@@ -57,7 +57,7 @@ export class IntrospectController {
       token_type: 'Bearer',
       sub,
       client_id,
-      scope,
+      ...scopeMember(scope),
       exp,
       iat,
       jti,
@@ -80,10 +80,15 @@ export class IntrospectController {
       token_type: 'refresh_token',
       sub: state.userId ?? state.clientId,
       client_id: state.clientId,
-      scope: state.scope,
+      ...scopeMember(state.scope),
       exp: Math.floor(Date.parse(state.refreshExpiresAt!) / 1000),
       company_id: state.companyId,
       ...(state.userId ? { userid: state.userId } : {}),
     };
   }
+}
+
+/** RFC 7662 §2.2 `scope` is a list of one or more scopes (RFC 6749 §3.3): left out when there is none. */
+function scopeMember(scope: string): { scope?: string } {
+  return scope ? { scope } : {};
 }

@@ -33,9 +33,16 @@ export class OAuthError extends Error {
 }
 
 /**
+ * The endpoints that answer errors as RFC 6749 §5.2 JSON: the token endpoint, and revocation
+ * (RFC 7009 §2.2.1) and introspection (RFC 7662 §2.3), which take their error responses from it.
+ */
+export const TOKEN_STYLE_PATHS = ['/api/oauth2/token', '/api/oauth2/revoke', '/api/oauth2/introspect'] as const;
+
+/**
  * The error shape of the token, revocation and introspection endpoints (RFC 6749 §5.2). Responses
  * are never cached; `invalid_client` carries `WWW-Authenticate` (§5.2). Anything unexpected is a
- * bare 500 `server_error` with nothing of the cause.
+ * bare 500 `server_error` with nothing of the cause. It also answers what fails before a handler
+ * runs (the body parser's refusals), through the global filter (`bootstrap.ts`).
  */
 @Catch()
 export class OAuthErrorFilter implements ExceptionFilter {
@@ -59,6 +66,9 @@ export class OAuthErrorFilter implements ExceptionFilter {
       return;
     }
     const status = exception instanceof HttpException ? exception.getStatus() : frameworkStatus(exception);
+    // Refusals of the request as HTTP (413 body too large, 415 unsupported media type) keep their
+    // status: RFC 9110 §15.5.14/§15.5.16 say precisely what is wrong, and RFC 6749 §5.2 defines the
+    // error body, not the status of failures below OAuth; any OAuth client reads that body on a 4xx.
     if (status && status < 500) {
       void reply.status(status).send({ error: 'invalid_request', error_description: describe(exception) });
       return;

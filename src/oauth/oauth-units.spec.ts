@@ -5,11 +5,6 @@ import { generateSecret, hashSecret } from '../platform/crypto/secrets';
 import { RecordedEvent } from '../platform/event-store/event-store';
 import { ProblemException } from '../platform/http/problem-details';
 import { UserRole } from '../users/user.decider';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppConfig } from '../config/app-config';
-import { Grants } from '../grants/grants';
-import { StoreUnavailableError } from '../platform/store-unavailable';
-import { AuthorizeController } from './authorize/authorize.controller';
 import { authorizationRequest, redirectTarget } from './authorize/authorization-request';
 import { LiveViewRunner } from '../platform/projections/live-view-runner';
 import { ClientAuthentication } from './client-authentication';
@@ -811,38 +806,19 @@ describe('failing closed while the security view is not live', () => {
   });
 });
 
-describe('authorize while the event store does not answer', () => {
-  it('redirects with temporarily_unavailable and hands out no code (RFC 6749 §4.1.2.1)', async () => {
+describe('revoked grants in the security view', () => {
+  const revokeAt = (feed: Feed, grantId: string, revokedAt: string) =>
+    feed.emit(`grant-${grantId}`, 'TokenRevoked', { grantId, reason: 'admin', revokedAt });
+
+  it('are remembered for a day and five minutes, the longest any access token of theirs can live, then forgotten', () => {
     const feed = new Feed();
-    feed.registerClient('web');
-    const live = { isLive: () => true } as unknown as LiveViewRunner;
-    const unavailable = {
-      start: async () => {
-        throw new StoreUnavailableError('eventStore', 'append took longer than 5000 ms');
-      },
-    } as unknown as Grants;
-    const controller = new AuthorizeController(feed.view, unavailable, AppConfig.fromEnvironment({}), live);
-    const sent: { status?: number; headers: Record<string, string> } = { headers: {} };
-    const reply = {
-      status(code: number) {
-        sent.status = code;
-        return this;
-      },
-      header(name: string, value: string) {
-        sent.headers[name.toLowerCase()] = value;
-        return this;
-      },
-      send() {
-        return this;
-      },
-    } as unknown as FastifyReply;
-    const query = { client_id: 'web', redirect_uri: 'https://app.example/callback', state: 's1' };
-    await controller.authorize(query, { headers: {}, ip: '127.0.0.1' } as unknown as FastifyRequest, reply);
-    expect(sent.status).toBe(302);
-    const location = new URL(sent.headers.location);
-    expect(`${location.origin}${location.pathname}`).toBe('https://app.example/callback');
-    expect(location.searchParams.get('error')).toBe('temporarily_unavailable');
-    expect(location.searchParams.get('state')).toBe('s1');
-    expect(location.searchParams.has('code')).toBe(false);
+    revokeAt(feed, 'g-old', '2026-11-01T00:00:00.000Z');
+    revokeAt(feed, 'g-later', '2026-11-01T23:00:00.000Z');
+    expect(feed.view.isGrantRevoked('g-old')).toBe(true);
+    revokeAt(feed, 'g-next-day', '2026-11-02T00:05:00.000Z'); // exactly 24 h 5 min after g-old
+    expect(feed.view.isGrantRevoked('g-old')).toBe(true);
+    revokeAt(feed, 'g-after', '2026-11-02T00:05:00.001Z');
+    expect(feed.view.isGrantRevoked('g-old')).toBe(false);
+    expect(['g-later', 'g-next-day', 'g-after'].map((id) => feed.view.isGrantRevoked(id))).toEqual([true, true, true]);
   });
 });

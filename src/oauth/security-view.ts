@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ClientEvent, ClientScope, ClientType } from '../clients/client.decider';
+import { ClientEvent, ClientScope, ClientType, pkceRequired } from '../clients/client.decider';
 import { RecordedEvent } from '../platform/event-store/event-store';
 import { LiveView } from '../platform/projections/live-view';
 import { UserEvent, UserRole } from '../users/user.decider';
@@ -13,6 +13,8 @@ export interface ClientRecord {
   readonly redirectUris: readonly string[];
   readonly allowUserTokens: boolean;
   readonly scopes: readonly ClientScope[];
+  /** Whether the client must send an S256 code challenge (always for public clients). */
+  readonly requirePkce: boolean;
   readonly enabled: boolean;
   /**
    * Revision of the client stream's last event that ended its tokens (disable, secret rotation,
@@ -72,6 +74,7 @@ export class SecurityView implements LiveView {
     'ClientDisabled',
     'ClientEnabled',
     'ClientTokensRevoked',
+    'ClientPkceRequirementChanged',
     'UserRegistered',
     'UserGrantedAgent',
     'UserAgentRevoked',
@@ -130,7 +133,8 @@ export class SecurityView implements LiveView {
     if (event.type === 'ClientRegistered') {
       const { clientId, companyId, type, secretHash, redirectUris, allowUserTokens, scopes } = event.data;
       const record = { clientId, companyId, type, secretHash, redirectUris, allowUserTokens, scopes };
-      this.clients.set(clientId, { ...record, enabled: true, tokenCutoff: -1 });
+      const requirePkce = pkceRequired(event.data);
+      this.clients.set(clientId, { ...record, requirePkce, enabled: true, tokenCutoff: -1 });
       return;
     }
     const current = this.clients.get(event.data.clientId);
@@ -152,6 +156,9 @@ export class SecurityView implements LiveView {
         break;
       case 'ClientEnabled':
         next.enabled = true;
+        break;
+      case 'ClientPkceRequirementChanged':
+        next.requirePkce = event.data.requirePkce;
         break;
     }
     this.clients.set(current.clientId, next);

@@ -3,6 +3,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pino from 'pino';
 import { createApp } from '../../src/bootstrap';
 import { AppConfig } from '../../src/config/app-config';
+import { keyFingerprint, resolveFingerprintSecret } from '../../src/platform/auth/admin-api-key';
 import { EventStore, RecordedEvent } from '../../src/platform/event-store/event-store';
 import { formatPosition } from '../../src/platform/event-store/position';
 import { createLogger } from '../../src/platform/logging/logger';
@@ -41,7 +42,7 @@ const serialize = (value: unknown) =>
  */
 describe('admin story: setting up and running a company over HTTP', () => {
   const adminKey = 'story-admin-key-'.padEnd(48, 's');
-  const actorId = `api-key:${sha256(adminKey).slice(0, 16)}`;
+  let actorId: string;
   const logLines: string[] = [];
   const exchanges: Exchange[] = [];
   let app: NestFastifyApplication;
@@ -62,6 +63,7 @@ describe('admin story: setting up and running a company over HTTP', () => {
       },
     };
     app = await createApp(config, adminKey, logger);
+    actorId = `api-key:${keyFingerprint(adminKey, resolveFingerprintSecret(config))}`;
     await app.listen({ port: 0, host: '127.0.0.1' });
     baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   });
@@ -227,6 +229,7 @@ describe('admin story: setting up and running a company over HTTP', () => {
       redirectUris: [uris.first, uris.loopback],
       allowUserTokens: true,
       scopes: ['audit:read'],
+      requirePkce: false,
       status: 'active',
       createdAt: ISO,
       updatedAt: created.body.createdAt,
@@ -285,6 +288,7 @@ describe('admin story: setting up and running a company over HTTP', () => {
       redirectUris: ['http://localhost:7000/callback'],
       allowUserTokens: false,
       scopes: [],
+      requirePkce: true,
       status: 'active',
       createdAt: ISO,
       updatedAt: created.body.createdAt,
@@ -698,7 +702,7 @@ describe('admin story: setting up and running a company over HTTP', () => {
 
     const reads = app.get(ReadStore);
     const collections = await reads.listCollections();
-    expect(collections).toEqual(expect.arrayContaining(['clients_v1', 'users_v1', 'agents_v1', 'companies_v1']));
+    expect(collections).toEqual(expect.arrayContaining(['clients_v2', 'users_v1', 'agents_v1', 'companies_v1']));
     const documents: Document[] = [];
     for (const collection of collections) {
       let cursor: string | undefined;

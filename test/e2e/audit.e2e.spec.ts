@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { AppConfig } from '../../src/config/app-config';
+import { keyFingerprint, resolveFingerprintSecret } from '../../src/platform/auth/admin-api-key';
 import { EventStore, RecordedEvent } from '../../src/platform/event-store/event-store';
 import { formatPosition } from '../../src/platform/event-store/position';
 import { Client, Json, OAuthFixture } from '../support/oauth-fixtures';
@@ -181,9 +182,9 @@ function auditClient(service: () => RunningApp) {
   };
 }
 
-const adminActor = (adminKey: string) => ({
+const adminActor = ({ adminKey, dataDir }: RunningApp) => ({
   kind: 'admin',
-  id: `api-key:${createHash('sha256').update(adminKey).digest('hex').slice(0, 16)}`,
+  id: `api-key:${keyFingerprint(adminKey, resolveFingerprintSecret(AppConfig.fromEnvironment({ DATA_DIR: dataDir })))}`,
 });
 
 function expectProblem(answer: Audited, status: number, code?: string): void {
@@ -232,7 +233,7 @@ describe('audit trail over HTTP', () => {
   let adminScopedToken: string;
   const audit = auditClient(() => service);
   const store = () => service.app.get(EventStore);
-  const admin = () => adminActor(service.adminKey);
+  const admin = () => adminActor(service);
 
   const clientCredentials = async (client: Client, scope: string) => {
     const { response, body } = await oauth.token(

@@ -47,12 +47,16 @@ describe('admin companies over HTTP', () => {
     expect(event.type).toBe('CompanyRegistered');
     expect(event.metadata).toMatchObject({
       actor: { kind: 'admin', id: expect.stringMatching(/^api-key:[0-9a-f]{16}$/) },
-      correlationId: 'trace-123',
-      causationId: 'trace-123',
+      requestId: 'trace-123',
       companyId: id,
       userAgent: 'admin-cli/1.0',
       schemaVersion: 1,
     });
+    // The caller chose the request id, so the correlation id is the server's own.
+    expect(event.metadata.correlationId).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
+    expect(event.metadata.causationId).toBe(event.metadata.correlationId);
     expect(JSON.stringify({ data: event.data, metadata: event.metadata })).not.toContain(service.adminKey);
     expect(created.headers.get('x-request-id')).toBe('trace-123');
   });

@@ -150,6 +150,23 @@ describe('company administrators (admin-scoped access tokens)', () => {
     },
   );
 
+  it('registers clients only with scopes its own token holds; the platform admin grants any', async () => {
+    const register = (scopes: string[], as: (path: string, init: RequestInit) => Promise<Response>) =>
+      as('/api/admin/clients', {
+        method: 'POST',
+        body: JSON.stringify({ companyId: companyA, name: 'Reviewer', redirectUris: [], scopes }),
+      });
+    const before = await head();
+    const refused = await register(['audit:read'], asCompanyAdmin);
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('content-type')).toMatch(/problem\+json/);
+    expect(await refused.json()).toMatchObject({ status: 403, code: 'scope_not_held' });
+    expect((await register(['admin', 'audit:read'], asCompanyAdmin)).status).toBe(403);
+    expect(await head()).toBe(before);
+    expect((await register(['admin'], asCompanyAdmin)).status).toBe(201);
+    expect((await register(['audit:read'], (path, init) => service.request(path, init))).status).toBe(201);
+  });
+
   it('needs the admin scope, on a generic token of an enabled client', async () => {
     const unscoped = (await clientCredentials()).access_token;
     expect((await service.request('/api/admin/users', { auth: unscoped })).status).toBe(401);

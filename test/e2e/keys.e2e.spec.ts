@@ -76,7 +76,8 @@ describe('signing keys over HTTP', () => {
       previousKid: first.kid,
       rotatedAt: expect.any(String),
     });
-    expect(event.metadata).toMatchObject({ actor: { kind: 'admin' }, correlationId: 'rotate-1' });
+    expect(event.metadata).toMatchObject({ actor: { kind: 'admin' }, requestId: 'rotate-1' });
+    expect(event.metadata.correlationId).not.toBe('rotate-1');
     // The private scalar of the new key, read from its file, appears nowhere in the event.
     const file = JSON.parse(readFileSync(join(service.dataDir, 'signing-keys', `${rotation.kid}.json`), 'utf8'));
     const { d } = createPrivateKey(file.privateKeyPem).export({ format: 'jwk' });

@@ -5,10 +5,12 @@ import {
   Client,
   decodeJwt,
   grantIdOf,
+  grantIdOfCode,
   Json,
   JWT,
   OAuthFixture,
   OPAQUE,
+  SEALED_CODE,
   serialize,
   TokenSet,
 } from '../support/oauth-fixtures';
@@ -64,7 +66,8 @@ describe('the AIRisk OAuth2 flow over HTTP', () => {
   const byId = (a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id);
 
   beforeAll(async () => {
-    service = await startApp({ REFRESH_REUSE_GRACE_SECONDS: '0' });
+    // The default refresh reuse grace (none): presenting a rotated refresh token again is reuse.
+    service = await startApp();
     oauth = new OAuthFixture(service);
     companyId = await oauth.company('AIRisk Customer Ltd');
     otherCompanyId = await oauth.company('Someone Else Ltd');
@@ -96,7 +99,7 @@ describe('the AIRisk OAuth2 flow over HTTP', () => {
     expect(answer.status).toBe(302);
     expect(answer.response.headers.get('cache-control')).toBe('no-store');
     expect(`${answer.location!.origin}${answer.location!.pathname}`).toBe(redirectUri);
-    expect(answer.params).toEqual({ code: expect.stringMatching(OPAQUE), state, iss: service.baseUrl });
+    expect(answer.params).toEqual({ code: expect.stringMatching(SEALED_CODE), state, iss: service.baseUrl });
     const metadata = await (await service.request('/.well-known/oauth-authorization-server', { auth: false })).json();
     expect(answer.params.iss).toBe(metadata.issuer);
     first = { state, code: answer.params.code };
@@ -120,11 +123,10 @@ describe('the AIRisk OAuth2 flow over HTTP', () => {
       expiration: expect.stringMatching(EXPIRATION),
       token_type: 'Bearer',
       expires_in: expect.any(Number),
-      scope: '',
       refresh_token: expect.stringMatching(OPAQUE),
     });
     expectAnHourAhead(body);
-    expect(grantIdOf(body.refresh_token)).toBe(grantIdOf(first.code));
+    expect(grantIdOf(body.refresh_token)).toBe(grantIdOfCode(service.dataDir, first.code));
     first.tokens = body;
     await expectActive(body.access_token);
   });
@@ -142,7 +144,6 @@ describe('the AIRisk OAuth2 flow over HTTP', () => {
       expiration: expect.stringMatching(EXPIRATION),
       token_type: 'Bearer',
       expires_in: expect.any(Number),
-      scope: '',
       refresh_token: expect.stringMatching(OPAQUE),
     });
     expectAnHourAhead(body);
@@ -174,7 +175,7 @@ describe('the AIRisk OAuth2 flow over HTTP', () => {
       userid: alice.id,
     });
     expect(answer.status).toBe(302);
-    expect(answer.params).toEqual({ code: expect.stringMatching(OPAQUE), state, iss: service.baseUrl });
+    expect(answer.params).toEqual({ code: expect.stringMatching(SEALED_CODE), state, iss: service.baseUrl });
     // The older page: the second token request carries the generic token as a Bearer header.
     const { response, body } = await oauth.token(
       {
@@ -248,7 +249,7 @@ describe('the AIRisk OAuth2 flow over HTTP', () => {
     expect(listing.status).toBe(401);
     expect(listing.headers.get('www-authenticate')).toMatch(/^Bearer/);
     expect((await oauth.refresh(portal, tokens.refresh_token!)).body).toMatchObject({ error: 'invalid_grant' });
-    const recorded = await events().readStream(`grant-${grantIdOf(code)}`);
+    const recorded = await events().readStream(`grant-${grantIdOfCode(service.dataDir, code)}`);
     expect(recorded.at(-1)).toMatchObject({ type: 'TokenRevoked', data: { reason: 'code_reuse' } });
   });
 
@@ -262,7 +263,9 @@ describe('the AIRisk OAuth2 flow over HTTP', () => {
     for (const answer of answers.filter(({ response }) => response.status !== 200)) {
       expect(answer.body).toEqual({ error: 'invalid_grant', error_description: expect.any(String) });
     }
-    const types = (await events().readStream(`grant-${grantIdOf(code)}`)).map((event) => event.type);
+    const types = (await events().readStream(`grant-${grantIdOfCode(service.dataDir, code)}`)).map(
+      (event) => event.type,
+    );
     expect(types.filter((type) => type === 'TokenIssued')).toHaveLength(1);
     expect(types.filter((type) => type === 'AuthorizationCodeRedeemed')).toHaveLength(1);
   });
@@ -277,7 +280,6 @@ describe('the AIRisk OAuth2 flow over HTTP', () => {
       expiration: expect.stringMatching(EXPIRATION),
       token_type: 'Bearer',
       expires_in: expect.any(Number),
-      scope: '',
       refresh_token: expect.stringMatching(OPAQUE),
     });
     expectAnHourAhead(second.body);
@@ -430,7 +432,7 @@ describe('the AIRisk OAuth2 flow over HTTP', () => {
     expect(refreshed.response.status).toBe(200);
     expect((await oauth.revoke(portal, refreshed.body.access_token)).status).toBe(200);
 
-    const recorded = await events().readStream(`grant-${grantIdOf(code)}`);
+    const recorded = await events().readStream(`grant-${grantIdOfCode(service.dataDir, code)}`);
     expect(recorded.map((event) => event.type)).toEqual([
       'AuthorizationCodeIssued',
       'AuthorizationCodeRedeemed',
@@ -446,7 +448,7 @@ describe('the AIRisk OAuth2 flow over HTTP', () => {
       });
     }
     expect(recorded[0].data).toMatchObject({
-      grantId: grantIdOf(code),
+      grantId: grantIdOfCode(service.dataDir, code),
       clientId: portal.clientId,
       companyId,
       userId: null,
@@ -459,7 +461,9 @@ describe('the AIRisk OAuth2 flow over HTTP', () => {
     expect(recorded[4].data).toMatchObject({ reason: 'revoked_by_client' });
 
     // The first flow of this suite too.
-    const firstTypes = (await events().readStream(`grant-${grantIdOf(first.code)}`)).map((event) => event.type);
+    const firstTypes = (await events().readStream(`grant-${grantIdOfCode(service.dataDir, first.code)}`)).map(
+      (event) => event.type,
+    );
     expect(firstTypes).toEqual(['AuthorizationCodeIssued', 'AuthorizationCodeRedeemed', 'TokenIssued']);
   });
 

@@ -29,6 +29,7 @@ describe('OpenAPI', () => {
         'POST /api/admin/clients/{clientId}/secret',
         'POST /api/admin/clients/{clientId}/disable',
         'POST /api/admin/clients/{clientId}/enable',
+        'PUT /api/admin/clients/{clientId}/pkce',
         'POST /api/admin/companies/{companyId}/agents',
         'GET /api/admin/companies/{companyId}/agents',
         'GET /api/admin/agents/{agentId}',

@@ -1,3 +1,4 @@
+import { Json } from '../support/oauth-fixtures';
 import { temporaryDirectory } from '../support/temporary-directory';
 import { exited, startServerProcess } from '../support/server-process';
 
@@ -18,7 +19,7 @@ describe('token durability across kill -9', () => {
     const first = await startServerProcess(environment);
     const post = async (path: string, body: unknown, headers: Record<string, string> = admin) => {
       const response = await fetch(`${first.baseUrl}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
-      return { status: response.status, body: await response.json() };
+      return { status: response.status, body: (await response.json()) as Json };
     };
     const company = (await post('/api/admin/companies', { name: 'Durable tokens' })).body.id;
     const redirectUri = 'https://app.example/cb';
@@ -74,7 +75,7 @@ describe('token durability across kill -9', () => {
           headers: json,
           body: JSON.stringify({ ...credentials, token }),
         });
-        if ((await response.json()).active !== true) inactive.push(token.slice(0, 16));
+        if (((await response.json()) as Json).active !== true) inactive.push(token.slice(0, 16));
       }
       expect(inactive).toEqual([]);
       expect(answered.length).toBeGreaterThanOrEqual(300);

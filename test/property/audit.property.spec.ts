@@ -10,7 +10,13 @@ import { AuditEventsQuery } from '../../src/audit/audit-filter';
 import { CLIENT_SCOPES, ClientScope, ClientType, clientDecider, clientStream } from '../../src/clients/client.decider';
 import { companyDecider, companyStream } from '../../src/companies/company.decider';
 import { DomainError } from '../../src/platform/domain/domain-error';
-import { ActorKind, EventMetadata, EventStore, RecordedEvent } from '../../src/platform/event-store/event-store';
+import {
+  ACTOR_KINDS,
+  ActorKind,
+  EventMetadata,
+  EventStore,
+  RecordedEvent,
+} from '../../src/platform/event-store/event-store';
 import { handleCommand, loadAggregate } from '../../src/platform/event-store/handle-command';
 import { formatPosition } from '../../src/platform/event-store/position';
 import { ProblemException } from '../../src/platform/http/problem-details';
@@ -250,6 +256,7 @@ const actor = fc.oneof(
   fc.record({ kind: fc.constant<ActorKind>('client'), id: fc.uuid() }),
   fc.record({ kind: fc.constant<ActorKind>('user'), id: fc.constantFrom('alice', 'bob') }),
   fc.record({ kind: fc.constant<ActorKind>('system'), id: fc.constant('system') }),
+  fc.record({ kind: fc.constant<ActorKind>('anonymous'), id: fc.uuid() }),
 );
 
 /** One registration step per pool member, for the pool member at its position. */
@@ -551,7 +558,7 @@ const filterPlan: fc.Arbitrary<FilterPlan> = fc.record({
   userId: rarely(poolIndex),
   clientId: rarely(poolIndex),
   actor: rarely(poolIndex),
-  actorKind: rarely(fc.constantFrom<ActorKind>('admin', 'client', 'user', 'system')),
+  actorKind: rarely(fc.constantFrom<ActorKind>(...ACTOR_KINDS)),
   from: rarely(instant),
   to: rarely(instant),
   after: rarely(fc.nat({ max: 200 })),

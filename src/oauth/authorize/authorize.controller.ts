@@ -8,7 +8,7 @@ import { OAuthError } from '../oauth-error';
 import { RawParameters } from '../parameters';
 import { SecurityView } from '../security-view';
 import { newGrantId } from '../tokens/opaque-tokens';
-import { authorizationRequest, RedirectTarget, redirectTarget } from './authorization-request';
+import { authorizationRequest, redirectLocation, RedirectTarget, redirectTarget } from './authorization-request';
 import { redirectUriHash, SealedCodes } from './sealed-codes';
 
 /**
@@ -48,7 +48,7 @@ export class AuthorizeController {
     const target = redirectTarget(this.view, query);
     let authorization;
     try {
-      authorization = authorizationRequest(this.view, target, query);
+      authorization = authorizationRequest(this.view, target, query, this.config.requirePkce);
     } catch (error) {
       if (!(error instanceof OAuthError)) throw error;
       return this.redirect(reply, target, { error: error.error, error_description: error.description });
@@ -71,15 +71,11 @@ export class AuthorizeController {
     return this.redirect(reply, target, { code });
   }
 
-  /** RFC 6749 §4.1.2: parameters are added to the redirect URI's query, keeping what it has. */
+  /** RFC 6749 §4.1.2: parameters are added to the redirect URI's query, which is kept as written. */
   private redirect(reply: FastifyReply, target: RedirectTarget, parameters: Record<string, string>): void {
-    const location = new URL(target.redirectUri);
-    for (const [name, value] of Object.entries(parameters)) location.searchParams.append(name, value);
-    if (target.state !== undefined) location.searchParams.append('state', target.state);
-    location.searchParams.append('iss', this.config.issuer);
     void reply
       .status(HttpStatus.FOUND)
-      .header('Location', location.toString())
+      .header('Location', redirectLocation(target, parameters, this.config.issuer))
       .header('Cache-Control', 'no-store')
       .send();
   }

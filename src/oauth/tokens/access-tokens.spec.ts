@@ -34,6 +34,16 @@ describe('AccessTokens', () => {
     expect(tokens.verify(token, seconds(2))).toEqual(first);
   });
 
+  it('leaves an empty scope out of the token (RFC 6749 §3.3) and reads it back as none', async () => {
+    const payloadOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
+    const { token } = await tokens.issue(claims, issuedAt);
+    expect(payloadOf(token)).not.toHaveProperty('scope');
+    expect(tokens.verify(token, seconds(1))).toMatchObject({ scope: '' });
+    const scoped = await tokens.issue({ ...claims, scope: 'admin audit:read' }, issuedAt);
+    expect(payloadOf(scoped.token)).toMatchObject({ scope: 'admin audit:read' });
+    expect(tokens.verify(scoped.token, seconds(1))).toMatchObject({ scope: 'admin audit:read' });
+  });
+
   it('refuses a remembered token once it has expired', async () => {
     const { token } = await tokens.issue(claims, issuedAt);
     expect(tokens.verify(token, seconds(1))).not.toBeNull();

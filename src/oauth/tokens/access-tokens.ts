@@ -18,6 +18,7 @@ export interface AccessTokenClaims {
   readonly jti: string;
   readonly iat: number;
   readonly exp: number;
+  /** Space-delimited; `''` for none, which the token itself leaves out (see `AccessTokens.issue`). */
   readonly scope: string;
   readonly company_id: string;
   readonly userid?: string;
@@ -29,6 +30,9 @@ export interface AccessTokenClaims {
 }
 
 export type UnsignedClaims = Omit<AccessTokenClaims, 'iss' | 'aud' | 'iat' | 'exp'>;
+
+/** The claims as the token carries them: no `scope` when there is none. */
+type SignedClaims = Omit<AccessTokenClaims, 'scope'> & { readonly scope?: string };
 
 const JWT_TYPE = 'at+jwt';
 const ES256 = { name: 'ECDSA', hash: 'SHA-256' };
@@ -66,7 +70,16 @@ export class AccessTokens {
     const exp = iat + this.config.accessTokenTtlSeconds;
     const signer = this.keys.current(now);
     const header = { alg: 'ES256', typ: JWT_TYPE, kid: signer.kid };
-    const payload = { ...claims, iss: this.config.issuer, aud: this.config.accessTokenAudience, iat, exp };
+    // RFC 6749 §3.3: a scope is a list of one or more tokens, so an empty one is no `scope` claim.
+    const { scope, ...rest } = claims;
+    const payload: SignedClaims = {
+      ...rest,
+      ...(scope ? { scope } : {}),
+      iss: this.config.issuer,
+      aud: this.config.accessTokenAudience,
+      iat,
+      exp,
+    };
     const signingInput = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(payload))}`;
     const signature = await webcrypto.subtle.sign(ES256, await this.cryptoKey(signer), Buffer.from(signingInput));
     return {
@@ -115,7 +128,7 @@ export class AccessTokens {
       if (!header || header.alg !== 'ES256' || header.typ !== JWT_TYPE || typeof header.kid !== 'string') return null;
       const publicKey = this.keys.publicKey(header.kid);
       if (!publicKey) return null;
-      const claims = this.jwt.verify<AccessTokenClaims>(token, {
+      const { scope = '', ...claims } = this.jwt.verify<SignedClaims>(token, {
         algorithms: ['ES256'],
         // jsonwebtoken 9 takes a KeyObject (typed as PEM only): no PEM parsing per request.
         publicKey: publicKey as unknown as string,
@@ -123,7 +136,7 @@ export class AccessTokens {
         audience: this.config.accessTokenAudience,
         clockTimestamp: Math.floor(now.getTime() / 1000),
       });
-      return { kid: header.kid, claims };
+      return { kid: header.kid, claims: { ...claims, scope } };
     } catch {
       return null;
     }

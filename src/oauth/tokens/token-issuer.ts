@@ -31,7 +31,8 @@ export interface TokenResponse {
   readonly expires_in: number;
   /** ISO-8601 UTC, whole seconds, as the AIRisk API answers it. */
   readonly expiration: string;
-  readonly scope: string;
+  /** Absent when the grant has no scope: RFC 6749 §3.3 knows no empty scope. */
+  readonly scope?: string;
   readonly refresh_token?: string;
 }
 
@@ -91,7 +92,7 @@ export class TokenIssuer {
       token_type: 'Bearer',
       expires_in: Math.round((expiresAt.getTime() - now.getTime()) / 1000),
       expiration: expiresAt.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      scope: minted.scope,
+      ...(minted.scope ? { scope: minted.scope } : {}),
       ...(minted.refreshToken ? { refresh_token: minted.refreshToken } : {}),
     };
   }

@@ -1,9 +1,21 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHmac, randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { AppConfig } from '../../config/app-config';
 
 export const ADMIN_KEY_FILE = 'admin-api-key';
+/** Beside the signing keys: the directory every instance must share, or its tokens would not verify elsewhere. */
+export const FINGERPRINT_SECRET_FILE = 'audit-fingerprint.key';
 
 export interface AdminKeySource {
   readonly key: string;
@@ -31,7 +43,52 @@ export function resolveAdminKey(config: AppConfig): AdminKeySource {
   return { key, generated: true, file };
 }
 
-/** A short, non-reversible name for a key, recorded as the admin actor's id in events. */
-export function keyFingerprint(key: string): string {
-  return createHash('sha256').update(key).digest('hex').slice(0, 16);
+/**
+ * A short name for a key, recorded as the admin actor's id in events: an HMAC under a server secret,
+ * so whoever reads the audit trail cannot test a candidate key against it offline, as a plain hash
+ * would allow. Events recorded before keep the plain SHA-256 prefix they were written with.
+ */
+export function keyFingerprint(key: string, secret: Buffer): string {
+  return createHmac('sha256', secret).update(key).digest('hex').slice(0, 16);
+}
+
+/**
+ * The fingerprints' HMAC key: `AUDIT_FINGERPRINT_SECRET` when set; otherwise 256 random bits kept in
+ * the signing-key directory (mode 0600), created at first start. Production already shares that
+ * directory between instances and keeps it across restarts (tokens signed on one instance are
+ * verified on every other), so one admin key has one fingerprint everywhere and always.
+ */
+export function resolveFingerprintSecret(config: AppConfig): Buffer {
+  if (config.auditFingerprintSecret) return Buffer.from(config.auditFingerprintSecret, 'utf8');
+  mkdirSync(config.signingKeysDir, { recursive: true, mode: 0o700 });
+  const file = join(config.signingKeysDir, FINGERPRINT_SECRET_FILE);
+  try {
+    return readSecret(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  // Written whole under a temporary name, then linked into place: link refuses an existing name, so of
+  // two instances starting together one secret wins and both read it; nobody reads a half-written file.
+  const temporary = `${file}.${randomBytes(8).toString('hex')}.tmp`;
+  const descriptor = openSync(temporary, 'wx', 0o600);
+  try {
+    writeSync(descriptor, `${randomBytes(32).toString('base64url')}\n`);
+    fsyncSync(descriptor);
+  } finally {
+    closeSync(descriptor);
+  }
+  try {
+    linkSync(temporary, file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  } finally {
+    rmSync(temporary, { force: true });
+  }
+  return readSecret(file);
+}
+
+function readSecret(file: string): Buffer {
+  const secret = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64url');
+  if (secret.length !== 32) throw new Error(`${file} does not hold a 256-bit secret (base64url)`);
+  return secret;
 }

@@ -1,7 +1,8 @@
 import { CanActivate, ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { keyFingerprint } from './admin-api-key';
+import { AppConfig } from '../../config/app-config';
+import { keyFingerprint, resolveFingerprintSecret } from './admin-api-key';
 import { AuthenticatedRequest } from './request-context';
 
 export class AdminKey {
@@ -36,11 +37,12 @@ abstract class BearerGuard implements CanActivate {
 
   constructor(
     key: AdminKey,
+    config: AppConfig,
     private readonly modules: ModuleRef,
     private readonly scope: string,
   ) {
     this.expected = digest(key.value);
-    this.actorId = `api-key:${keyFingerprint(key.value)}`;
+    this.actorId = `api-key:${keyFingerprint(key.value, resolveFingerprintSecret(config))}`;
   }
 
   canActivate(context: ExecutionContext): boolean {
@@ -58,6 +60,7 @@ abstract class BearerGuard implements CanActivate {
     }
     request.actor = { kind: 'client', id: holder.clientId };
     request.companyScope = holder.companyId;
+    request.heldScopes = holder.scopes;
     return true;
   }
 
@@ -77,16 +80,16 @@ abstract class BearerGuard implements CanActivate {
 /** Admin routes: the platform administrator, or a company administrator (`admin` scope). */
 @Injectable()
 export class AdminGuard extends BearerGuard {
-  constructor(key: AdminKey, modules: ModuleRef) {
-    super(key, modules, 'admin');
+  constructor(key: AdminKey, config: AppConfig, modules: ModuleRef) {
+    super(key, config, modules, 'admin');
   }
 }
 
 /** Audit routes: the platform administrator, or a company's compliance reviewer (`audit:read` scope). */
 @Injectable()
 export class AuditGuard extends BearerGuard {
-  constructor(key: AdminKey, modules: ModuleRef) {
-    super(key, modules, 'audit:read');
+  constructor(key: AdminKey, config: AppConfig, modules: ModuleRef) {
+    super(key, config, modules, 'audit:read');
   }
 }
 

@@ -25,6 +25,25 @@ export function assertPlatformAdmin(context: Pick<RequestContext, 'companyScope'
   if (context.companyScope !== undefined) throw new ForbiddenException('this operation needs the platform admin key');
 }
 
+/**
+ * A company administrator hands on only what it holds: a client it registers may have only scopes
+ * its own token carries, or an `admin` token could mint an `audit:read` client and read the audit
+ * trail it was never given. The platform administrator grants any scope.
+ */
+export function assertScopesHeld(
+  context: Pick<RequestContext, 'companyScope' | 'heldScopes'>,
+  requested: readonly string[],
+): void {
+  if (context.companyScope === undefined) return;
+  const notHeld = requested.filter((scope) => !context.heldScopes?.includes(scope));
+  if (notHeld.length === 0) return;
+  throw new ProblemException(
+    HttpStatus.FORBIDDEN,
+    `a company administrator grants only scopes it holds; not held: ${notHeld.join(' ')}`,
+    'scope_not_held',
+  );
+}
+
 /** The company filter of a list: a company administrator's own company, whatever was asked. */
 export function scopedCompanyFilter(
   context: Pick<RequestContext, 'companyScope'>,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { temporaryDirectory } from '../../../test/support/temporary-directory';
-import { NewEvent, WrongExpectedRevisionError } from './event-store';
+import { NewEvent, RecordedEvent, WrongExpectedRevisionError } from './event-store';
 import { SqliteEventStore } from './sqlite-event-store';
 
 const event = (n: number): NewEvent => ({
@@ -130,7 +130,7 @@ describe('SqliteEventStore live subscriptions', () => {
         const appended = Date.now();
         await other.append(`theirs-${n}`, [event(n)], 'no_stream');
         const { value } = await iterator.next();
-        expect(value!.map((e) => e.stream)).toEqual([`theirs-${n}`]);
+        expect(value!.map((e: RecordedEvent) => e.stream)).toEqual([`theirs-${n}`]);
         expect(Date.now() - appended).toBeLessThan(100);
       }
     } finally {

@@ -43,15 +43,32 @@ const DOMAIN_STATUS: Record<DomainError['kind'], number> = {
 /**
  * Every error on admin and resource routes becomes problem+json. A 5xx says only that something
  * failed and which request it was: details go to the log, never to the client (DESIGN §8).
+ *
+ * Paths whose errors take another shape name the filter that gives it (`shapedElsewhere`): Nest
+ * applies a controller's own filters only to what its handler throws, and errors raised before the
+ * handler (an unparsable, oversized or unsupported body) reach this global filter alone.
  */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly logger = new Logger('http');
 
+  constructor(private readonly shapedElsewhere: ReadonlyMap<string, ExceptionFilter> = new Map()) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
+    const path = request.url.split('?')[0];
+    if (clientWentAway(exception, request)) {
+      // Not a failure of the server: no error line, and no answer anyone could read.
+      this.logger.warn(
+        `${request.method} ${path}: the connection closed before the request had arrived (${request.id})`,
+      );
+      void reply.status(HttpStatus.BAD_REQUEST).send();
+      return;
+    }
+    const elsewhere = this.shapedElsewhere.get(path);
+    if (elsewhere) return elsewhere.catch(exception, host);
     const problem = this.toProblem(exception, request);
     if (problem.status >= 500) {
       this.logger.error(
@@ -131,6 +148,14 @@ function frameworkStatus(exception: unknown): number | undefined {
   const status = error?.statusCode;
   const isFastifyError = typeof error?.code === 'string' && error.code.startsWith('FST_');
   return isFastifyError && typeof status === 'number' && status >= 400 && status < 500 ? status : undefined;
+}
+
+/**
+ * The request stream's own error when its connection closed before the body had arrived: the client
+ * hung up, or Node cut it off at `REQUEST_TIMEOUT_MS` (`server-limits.ts`).
+ */
+function clientWentAway(exception: unknown, request: FastifyRequest): boolean {
+  return (exception as NodeJS.ErrnoException)?.code === 'ECONNRESET' && request.raw.destroyed;
 }
 
 function describe(error: unknown): string {
