@@ -9,6 +9,7 @@ import { createFastifyAdapter } from './platform/http/fastify-adapter';
 import { serveOpenApi } from './platform/http/openapi';
 import { ProblemDetailsFilter } from './platform/http/problem-details';
 import { useSecurityHeaders } from './platform/http/security-headers';
+import { limitAnonymousRequests } from './platform/http/anonymous-rate-limit';
 import { createValidationPipe } from './platform/http/validation';
 import { NestPinoLogger } from './platform/logging/logger';
 import { assertStorageSettings } from './platform/storage';
@@ -31,6 +32,7 @@ export async function createApp(config: AppConfig, adminKey: string, logger: Log
   const oauthErrors = new OAuthErrorFilter();
   app.useGlobalFilters(new ProblemDetailsFilter(new Map(TOKEN_STYLE_PATHS.map((path) => [path, oauthErrors]))));
   await useSecurityHeaders(app, config.issuer);
+  await limitAnonymousRequests(app, config.anonymousRateLimitPerMinute);
   serveOpenApi(app, SERVICE_VERSION);
   // No enableShutdownHooks: main.ts handles the signals (exitOnSignals), with a deadline Nest lacks.
   return app;

@@ -64,6 +64,13 @@ class Environment {
 
   @IsOptional()
   @Transform(toInteger)
+  @IsInt({ message: 'ANONYMOUS_RATE_LIMIT_PER_MINUTE must be a whole number (0 turns the limit off)' })
+  @Min(0)
+  @Max(1_000_000)
+  ANONYMOUS_RATE_LIMIT_PER_MINUTE?: number;
+
+  @IsOptional()
+  @Transform(toInteger)
   @IsInt({ message: 'STORE_TIMEOUT_MS must be a whole number of milliseconds' })
   @Min(100)
   @Max(120_000)
@@ -182,6 +189,8 @@ export class AppConfig {
   readonly mongodbUri: string | undefined;
   /** Deadline of every EventStoreDB and MongoDB call: past it the caller gets a 503, not a hung request. */
   readonly storeTimeoutMs: number;
+  /** Requests without client authentication allowed per IP and per client id each minute; 0: no limit. */
+  readonly anonymousRateLimitPerMinute: number;
   readonly logLevel: LogLevel;
   /** A request whose headers and body have not all arrived within this is cut off (408): no stalled body holds a socket. */
   readonly requestTimeoutMs: number;
@@ -225,6 +234,7 @@ export class AppConfig {
     this.eventStoreConnectionString = environment.EVENTSTORE_CONNECTION_STRING;
     this.mongodbUri = environment.MONGODB_URI;
     this.storeTimeoutMs = environment.STORE_TIMEOUT_MS ?? 5_000;
+    this.anonymousRateLimitPerMinute = environment.ANONYMOUS_RATE_LIMIT_PER_MINUTE ?? 3_000;
     this.logLevel = environment.LOG_LEVEL ?? 'info';
     this.requestTimeoutMs = environment.REQUEST_TIMEOUT_MS ?? 30_000;
     // Longer than the 60 s idle timeout of common load balancers, so the balancer, not this

@@ -43,10 +43,9 @@ export async function useSecurityHeaders(app: NestFastifyApplication, issuer: st
     .getInstance()
     .addHook('onRoute', (route) => {
       if (DOCS_PATH.test(route.url)) {
-        route.config = {
-          ...route.config,
-          helmet: { contentSecurityPolicy: { useDefaults: false, directives: DOCS_POLICY } },
-        };
+        // @fastify/helmet reads `config.helmet` without declaring it on Fastify's route config type.
+        const helmetConfig = { helmet: { contentSecurityPolicy: { useDefaults: false, directives: DOCS_POLICY } } };
+        route.config = { ...route.config, ...helmetConfig };
       }
     });
   await app.register(helmet, {
