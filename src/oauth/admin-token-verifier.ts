@@ -17,9 +17,9 @@ export class AccessTokenAdminVerifier extends AdminTokenVerifier {
     super();
   }
 
-  verify(token: string): TokenHolder | null {
+  async verify(token: string): Promise<TokenHolder | null> {
     const claims = this.accessTokens.verify(token);
-    if (!claims || claims.userid !== undefined || !this.validity.isAccessTokenHonoured(claims)) return null;
+    if (!claims || claims.userid !== undefined || !(await this.validity.isAccessTokenHonoured(claims))) return null;
     return {
       clientId: claims.client_id,
       companyId: claims.company_id,

@@ -4,6 +4,7 @@ import { LiveViewRunner } from '../platform/projections/live-view-runner';
 import { OAuthError } from './oauth-error';
 import { parameter, RawParameters } from './parameters';
 import { ClientRecord, SecurityView } from './security-view';
+import { CATCH_UP_WAIT_MS } from './tokens/token-validity';
 
 export interface AuthenticatedClient {
   readonly client: ClientRecord;
@@ -29,7 +30,24 @@ export class ClientAuthentication {
    * `anonymous` says how a request naming no client at all is refused: the AIRisk token endpoint
    * treats it as a missing parameter (400); introspection and revocation require authentication (401).
    */
-  authenticate(
+  async authenticate(
+    authorization: string | undefined,
+    body: RawParameters,
+    anonymous: 'invalid_request' | 'invalid_client' = 'invalid_client',
+  ): Promise<AuthenticatedClient> {
+    try {
+      return this.authenticateNow(authorization, body, anonymous);
+    } catch (error) {
+      // An unknown client or secret may be news from another instance sharing the store (a client
+      // registered, a secret rotated a moment ago): decide again once this view has caught up.
+      if (!(error instanceof OAuthError) || error.error !== 'invalid_client') throw error;
+      if (!(await this.liveViews.reachStoreHead(CATCH_UP_WAIT_MS))) throw error;
+      return this.authenticateNow(authorization, body, anonymous);
+    }
+  }
+
+  /** The same decision on the view as it stands, without waiting for it to catch up. */
+  authenticateNow(
     authorization: string | undefined,
     body: RawParameters,
     anonymous: 'invalid_request' | 'invalid_client' = 'invalid_client',

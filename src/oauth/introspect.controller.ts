@@ -40,17 +40,17 @@ export class IntrospectController {
   ): Promise<Introspection> {
     reply.header('Cache-Control', 'no-store');
     const parameters = bodyParameters(body);
-    const { client } = this.clients.authenticate(request.headers.authorization, parameters);
+    const { client } = await this.clients.authenticate(request.headers.authorization, parameters);
     if (client.type !== 'confidential')
       throw new OAuthError('unauthorized_client', 'introspection is for confidential clients');
     const token = requiredParameter(parameters, 'token');
-    return this.accessToken(token, client) ?? (await this.refreshToken(token, client));
+    return (await this.accessToken(token, client)) ?? (await this.refreshToken(token, client));
   }
 
-  private accessToken(token: string, caller: ClientRecord): Introspection | undefined {
+  private async accessToken(token: string, caller: ClientRecord): Promise<Introspection | undefined> {
     const claims = this.accessTokens.verify(token);
     if (!claims) return undefined;
-    if (claims.company_id !== caller.companyId || !this.validity.isAccessTokenHonoured(claims)) return INACTIVE;
+    if (claims.company_id !== caller.companyId || !(await this.validity.isAccessTokenHonoured(claims))) return INACTIVE;
     const { sub, client_id, scope, exp, iat, jti, userid, company_id, iss, aud } = claims;
     return {
       active: true,
@@ -74,7 +74,7 @@ export class IntrospectController {
     const { state } = await this.grants.load(grantId);
     if (state.status !== 'active' || state.refreshTokenHash !== hashSecret(token)) return INACTIVE;
     if (state.companyId !== caller.companyId || Date.parse(state.refreshExpiresAt!) <= Date.now()) return INACTIVE;
-    if (!this.validity.isHonoured({ ...state, cutoffs: state.refreshCutoffs! })) return INACTIVE;
+    if (!(await this.validity.isHonoured({ ...state, cutoffs: state.refreshCutoffs! }))) return INACTIVE;
     return {
       active: true,
       token_type: 'refresh_token',

@@ -36,7 +36,7 @@ export class ListUsersController {
 
   @Get(['Users/ListUsers', 'ListUsers'])
   async list(@Req() request: FastifyRequest): Promise<ListedUser[]> {
-    const claims = this.bearer(request.headers.authorization);
+    const claims = await this.bearer(request.headers.authorization);
     const users: ListedUser[] = [];
     let cursor: string | undefined;
     do {
@@ -54,10 +54,10 @@ export class ListUsersController {
   }
 
   /** RFC 6750 §2.1, §3: a missing, invalid, expired or revoked token is `401` with `WWW-Authenticate: Bearer`. */
-  private bearer(authorization: string | undefined): AccessTokenClaims {
+  private async bearer(authorization: string | undefined): Promise<AccessTokenClaims> {
     const match = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/.exec(authorization ?? '');
     const claims = match ? this.accessTokens.verify(match[1]) : null;
-    if (!claims || !this.validity.isAccessTokenHonoured(claims)) {
+    if (!claims || !(await this.validity.isAccessTokenHonoured(claims))) {
       throw new ProblemException(
         HttpStatus.UNAUTHORIZED,
         'a valid access token is required',

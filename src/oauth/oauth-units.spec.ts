@@ -17,7 +17,8 @@ import { grantIdIn, newGrantId, newOpaqueToken } from './tokens/opaque-tokens';
 import { TokenHolder, TokenValidity } from './tokens/token-validity';
 
 /** The security views are live in these tests; failing closed when they are not is tested below. */
-const live = { isLive: () => true } as unknown as LiveViewRunner;
+/** A view at the store's head: catching up with it changes nothing unless a test says so. */
+const live = { isLive: () => true, reachStoreHead: async () => true } as unknown as LiveViewRunner;
 
 const now = '2026-11-27T10:00:00.000Z';
 
@@ -306,58 +307,81 @@ describe('ClientAuthentication', () => {
   });
 
   it('authenticates with the secret in the body (client_secret_post)', () => {
-    const result = authentication.authenticate(undefined, { client_id: 'web', client_secret: secret });
+    const result = authentication.authenticateNow(undefined, { client_id: 'web', client_secret: secret });
     expect(result.method).toBe('client_secret_post');
     expect(result.client).toMatchObject({ clientId: 'web', companyId: 'company-a', type: 'confidential' });
   });
 
+  it('decides again once its view has caught up with the store when the client or secret is news to it', async () => {
+    const rotated = generateSecret();
+    const catchingUp = {
+      isLive: () => true,
+      // Another instance rotated the secret: the store has it, this view learns it by catching up.
+      reachStoreHead: async () => {
+        feed.client('web', 'ClientSecretRotated', { secretHash: hashSecret(rotated), rotatedAt: now });
+        return true;
+      },
+    } as unknown as LiveViewRunner;
+    const behind = new ClientAuthentication(feed.view, catchingUp);
+    const result = await behind.authenticate(undefined, { client_id: 'web', client_secret: rotated });
+    expect(result.client.clientId).toBe('web');
+    await expect(behind.authenticate(undefined, { client_id: 'web', client_secret: 'wrong' })).rejects.toMatchObject({
+      error: 'invalid_client',
+    });
+  });
+
   it('authenticates with HTTP Basic (client_secret_basic)', () => {
-    const result = authentication.authenticate(basic('web', secret), {});
+    const result = authentication.authenticateNow(basic('web', secret), {});
     expect(result).toMatchObject({ method: 'client_secret_basic', client: { clientId: 'web' } });
   });
 
   it('takes the Basic scheme name case-insensitively', () => {
     const header = basic('web', secret).replace('Basic', 'basic');
-    expect(authentication.authenticate(header, {}).method).toBe('client_secret_basic');
+    expect(authentication.authenticateNow(header, {}).method).toBe('client_secret_basic');
   });
 
   it('form-decodes the Basic id and secret (RFC 6749 §2.3.1)', () => {
     const odd = 'p+ss%w rd:é/=';
     feed.registerClient('acme app:1', { secretHash: hashSecret(odd) });
-    const result = authentication.authenticate(basic('acme app:1', odd), {});
+    const result = authentication.authenticateNow(basic('acme app:1', odd), {});
     expect(result).toMatchObject({ method: 'client_secret_basic', client: { clientId: 'acme app:1' } });
   });
 
   it('reads "+" in a Basic secret as a space, so an unencoded "+" does not match', () => {
     feed.registerClient('plus', { secretHash: hashSecret('a+b') });
     const raw = (value: string) => value;
-    expectOAuthError(() => authentication.authenticate(basic('plus', 'a+b', raw), {}), 'invalid_client', 401);
-    expect(authentication.authenticate(basic('plus', 'a+b'), {}).client.clientId).toBe('plus');
+    expectOAuthError(() => authentication.authenticateNow(basic('plus', 'a+b', raw), {}), 'invalid_client', 401);
+    expect(authentication.authenticateNow(basic('plus', 'a+b'), {}).client.clientId).toBe('plus');
   });
 
   it('refuses Basic credentials with a malformed percent-encoding', () => {
     const header = `Basic ${Buffer.from(`web:${secret}%zz`).toString('base64')}`;
-    expectOAuthError(() => authentication.authenticate(header, {}), 'invalid_client', 401);
+    expectOAuthError(() => authentication.authenticateNow(header, {}), 'invalid_client', 401);
   });
 
   it('refuses Basic credentials without a colon', () => {
     const header = `Basic ${Buffer.from(`web${secret}`).toString('base64')}`;
-    expectOAuthError(() => authentication.authenticate(header, {}), 'invalid_client', 401);
+    expectOAuthError(() => authentication.authenticateNow(header, {}), 'invalid_client', 401);
   });
 
   it('accepts Basic credentials with the same client_id repeated in the body', () => {
-    expect(authentication.authenticate(basic('web', secret), { client_id: 'web' }).method).toBe('client_secret_basic');
+    expect(authentication.authenticateNow(basic('web', secret), { client_id: 'web' }).method).toBe(
+      'client_secret_basic',
+    );
   });
 
   it('refuses both methods at once with invalid_request', () => {
     expectOAuthError(
-      () => authentication.authenticate(basic('web', secret), { client_id: 'web', client_secret: secret }),
+      () => authentication.authenticateNow(basic('web', secret), { client_id: 'web', client_secret: secret }),
       'invalid_request',
     );
   });
 
   it('refuses a body client_id that differs from the Basic one', () => {
-    expectOAuthError(() => authentication.authenticate(basic('web', secret), { client_id: 'spa' }), 'invalid_request');
+    expectOAuthError(
+      () => authentication.authenticateNow(basic('web', secret), { client_id: 'spa' }),
+      'invalid_request',
+    );
   });
 
   it.each([
@@ -367,37 +391,41 @@ describe('ClientAuthentication', () => {
   ])(
     'refuses %s: invalid_client (401) by default, invalid_request (400) where the AIRisk token endpoint asks',
     (_, body) => {
-      expectOAuthError(() => authentication.authenticate(undefined, body), 'invalid_client', 401);
-      expectOAuthError(() => authentication.authenticate(undefined, body, 'invalid_request'), 'invalid_request', 400);
+      expectOAuthError(() => authentication.authenticateNow(undefined, body), 'invalid_client', 401);
+      expectOAuthError(
+        () => authentication.authenticateNow(undefined, body, 'invalid_request'),
+        'invalid_request',
+        400,
+      );
     },
   );
 
   it('refuses a client_id given twice with invalid_request', () => {
     expectOAuthError(
-      () => authentication.authenticate(undefined, { client_id: ['web', 'web'], client_secret: secret }),
+      () => authentication.authenticateNow(undefined, { client_id: ['web', 'web'], client_secret: secret }),
       'invalid_request',
     );
   });
 
   it('refuses an unknown client, a wrong secret and a disabled client alike with invalid_client (401)', () => {
     const unknown = expectOAuthError(
-      () => authentication.authenticate(undefined, { client_id: 'nobody', client_secret: secret }),
+      () => authentication.authenticateNow(undefined, { client_id: 'nobody', client_secret: secret }),
       'invalid_client',
       401,
     );
     const wrong = expectOAuthError(
-      () => authentication.authenticate(undefined, { client_id: 'web', client_secret: `${secret}x` }),
+      () => authentication.authenticateNow(undefined, { client_id: 'web', client_secret: `${secret}x` }),
       'invalid_client',
       401,
     );
     const wrongBasic = expectOAuthError(
-      () => authentication.authenticate(basic('web', 'not-the-secret'), {}),
+      () => authentication.authenticateNow(basic('web', 'not-the-secret'), {}),
       'invalid_client',
       401,
     );
     feed.client('web', 'ClientDisabled', { disabledAt: now });
     const disabled = expectOAuthError(
-      () => authentication.authenticate(undefined, { client_id: 'web', client_secret: secret }),
+      () => authentication.authenticateNow(undefined, { client_id: 'web', client_secret: secret }),
       'invalid_client',
       401,
     );
@@ -405,9 +433,9 @@ describe('ClientAuthentication', () => {
   });
 
   it('refuses a confidential client that sends no secret', () => {
-    expectOAuthError(() => authentication.authenticate(undefined, { client_id: 'web' }), 'invalid_client', 401);
+    expectOAuthError(() => authentication.authenticateNow(undefined, { client_id: 'web' }), 'invalid_client', 401);
     expectOAuthError(
-      () => authentication.authenticate(undefined, { client_id: 'web', client_secret: '' }),
+      () => authentication.authenticateNow(undefined, { client_id: 'web', client_secret: '' }),
       'invalid_client',
       401,
     );
@@ -416,43 +444,43 @@ describe('ClientAuthentication', () => {
   it('authenticates a re-enabled client again', () => {
     feed.client('web', 'ClientDisabled', { disabledAt: now });
     feed.client('web', 'ClientEnabled', { enabledAt: now });
-    expect(authentication.authenticate(undefined, { client_id: 'web', client_secret: secret }).client.enabled).toBe(
+    expect(authentication.authenticateNow(undefined, { client_id: 'web', client_secret: secret }).client.enabled).toBe(
       true,
     );
   });
 
   it('identifies a public client by client_id alone (method none)', () => {
-    const result = authentication.authenticate(undefined, { client_id: 'spa' });
+    const result = authentication.authenticateNow(undefined, { client_id: 'spa' });
     expect(result).toMatchObject({ method: 'none', client: { clientId: 'spa', type: 'public' } });
   });
 
   it('refuses a public client that sends a secret', () => {
     expectOAuthError(
-      () => authentication.authenticate(undefined, { client_id: 'spa', client_secret: 'anything' }),
+      () => authentication.authenticateNow(undefined, { client_id: 'spa', client_secret: 'anything' }),
       'invalid_client',
       401,
     );
-    expectOAuthError(() => authentication.authenticate(basic('spa', 'anything'), {}), 'invalid_client', 401);
+    expectOAuthError(() => authentication.authenticateNow(basic('spa', 'anything'), {}), 'invalid_client', 401);
   });
 
   it('refuses a disabled public client', () => {
     feed.client('spa', 'ClientDisabled', { disabledAt: now });
-    expectOAuthError(() => authentication.authenticate(undefined, { client_id: 'spa' }), 'invalid_client', 401);
+    expectOAuthError(() => authentication.authenticateNow(undefined, { client_id: 'spa' }), 'invalid_client', 401);
   });
 
   it('after a secret rotation, refuses the old secret and accepts the new one', () => {
     const rotated = generateSecret();
     feed.client('web', 'ClientSecretRotated', { secretHash: hashSecret(rotated), rotatedAt: now });
     expectOAuthError(
-      () => authentication.authenticate(undefined, { client_id: 'web', client_secret: secret }),
+      () => authentication.authenticateNow(undefined, { client_id: 'web', client_secret: secret }),
       'invalid_client',
       401,
     );
-    expectOAuthError(() => authentication.authenticate(basic('web', secret), {}), 'invalid_client', 401);
-    expect(authentication.authenticate(undefined, { client_id: 'web', client_secret: rotated }).method).toBe(
+    expectOAuthError(() => authentication.authenticateNow(basic('web', secret), {}), 'invalid_client', 401);
+    expect(authentication.authenticateNow(undefined, { client_id: 'web', client_secret: rotated }).method).toBe(
       'client_secret_post',
     );
-    expect(authentication.authenticate(basic('web', rotated), {}).method).toBe('client_secret_basic');
+    expect(authentication.authenticateNow(basic('web', rotated), {}).method).toBe('client_secret_basic');
   });
 });
 
@@ -675,48 +703,48 @@ describe('TokenValidity', () => {
     validity = new TokenValidity(feed.view, live);
   });
 
-  it('honours a generic and a user token of an enabled client and active user', () => {
-    expect(validity.isHonoured(generic())).toBe(true);
-    expect(validity.isHonoured(forAlice())).toBe(true);
+  it('honours a generic and a user token of an enabled client and active user', async () => {
+    await expect(validity.isHonoured(generic())).resolves.toBe(true);
+    await expect(validity.isHonoured(forAlice())).resolves.toBe(true);
   });
 
-  it('ends the tokens of a revoked grant, and only those', () => {
+  it('ends the tokens of a revoked grant, and only those', async () => {
     feed.revokeGrant(grantId);
-    expect(validity.isHonoured(generic())).toBe(false);
-    expect(validity.isHonoured(forAlice())).toBe(false);
-    expect(validity.isHonoured({ ...generic(), grantId: 'another-grant' })).toBe(true);
+    await expect(validity.isHonoured(generic())).resolves.toBe(false);
+    await expect(validity.isHonoured(forAlice())).resolves.toBe(false);
+    await expect(validity.isHonoured({ ...generic(), grantId: 'another-grant' })).resolves.toBe(true);
   });
 
-  it('refuses tokens of an unknown client or one in another company', () => {
-    expect(validity.isHonoured({ ...generic(), clientId: 'nobody' })).toBe(false);
-    expect(validity.isHonoured({ ...generic(), companyId: 'company-b' })).toBe(false);
+  it('refuses tokens of an unknown client or one in another company', async () => {
+    await expect(validity.isHonoured({ ...generic(), clientId: 'nobody' })).resolves.toBe(false);
+    await expect(validity.isHonoured({ ...generic(), companyId: 'company-b' })).resolves.toBe(false);
   });
 
-  it('ends every token of a disabled client', () => {
+  it('ends every token of a disabled client', async () => {
     const revision = feed.client('web', 'ClientDisabled', { disabledAt: now });
-    expect(validity.isHonoured(generic())).toBe(false);
-    expect(validity.isHonoured(generic(revision))).toBe(false);
-    expect(validity.isHonoured(forAlice())).toBe(false);
+    await expect(validity.isHonoured(generic())).resolves.toBe(false);
+    await expect(validity.isHonoured(generic(revision))).resolves.toBe(false);
+    await expect(validity.isHonoured(forAlice())).resolves.toBe(false);
   });
 
   it.each([
     ['ClientSecretRotated', { secretHash: hashSecret('new'), rotatedAt: now }],
     ['ClientTokensRevoked', { revokedAt: now }],
-  ])('after %s, ends older tokens and honours those issued under the new cutoff', (type, data) => {
+  ])('after %s, ends older tokens and honours those issued under the new cutoff', async (type, data) => {
     const revision = feed.client('web', type, data);
     expect(revision).toBe(1);
-    expect(validity.isHonoured(generic())).toBe(false);
-    expect(validity.isHonoured(forAlice())).toBe(false);
-    expect(validity.isHonoured(generic(revision))).toBe(true);
-    expect(validity.isHonoured(forAlice(-1, revision))).toBe(true);
+    await expect(validity.isHonoured(generic())).resolves.toBe(false);
+    await expect(validity.isHonoured(forAlice())).resolves.toBe(false);
+    await expect(validity.isHonoured(generic(revision))).resolves.toBe(true);
+    await expect(validity.isHonoured(forAlice(-1, revision))).resolves.toBe(true);
   });
 
-  it('keeps tokens alive through changes that cut nothing off', () => {
+  it('keeps tokens alive through changes that cut nothing off', async () => {
     feed.client('web', 'RedirectUriAdded', { uri: 'https://app.example/new', addedAt: now });
     feed.client('other', 'ClientTokensRevoked', { revokedAt: now });
     feed.user('alice', 'UserGrantedAgent', { agentId: 'agent-1', grantedAt: now });
-    expect(validity.isHonoured(generic())).toBe(true);
-    expect(validity.isHonoured(forAlice())).toBe(true);
+    await expect(validity.isHonoured(generic())).resolves.toBe(true);
+    await expect(validity.isHonoured(forAlice())).resolves.toBe(true);
   });
 
   it.each([
@@ -724,44 +752,44 @@ describe('TokenValidity', () => {
     ['UserAgentRevoked', { agentId: 'agent-1' }],
     ['UserDefaultAgentSet', { agentId: 'agent-1' }],
     ['UserDefaultAgentCleared', {}],
-  ])('ends user tokens whose claims %s makes stale, and only those', (type, data) => {
+  ])('ends user tokens whose claims %s makes stale, and only those', async (type, data) => {
     const revision = feed.user('alice', type, { ...data, changedAt: now });
-    expect(validity.isHonoured(forAlice())).toBe(false);
-    expect(validity.isHonoured(forAlice(revision))).toBe(true);
-    expect(validity.isHonoured(generic())).toBe(true);
+    await expect(validity.isHonoured(forAlice())).resolves.toBe(false);
+    await expect(validity.isHonoured(forAlice(revision))).resolves.toBe(true);
+    await expect(validity.isHonoured(generic())).resolves.toBe(true);
   });
 
-  it('after a re-enable, keeps old tokens dead and honours those issued under the new cutoff', () => {
+  it('after a re-enable, keeps old tokens dead and honours those issued under the new cutoff', async () => {
     const disabled = feed.client('web', 'ClientDisabled', { disabledAt: now });
     feed.client('web', 'ClientEnabled', { enabledAt: now });
-    expect(validity.isHonoured(generic())).toBe(false);
-    expect(validity.isHonoured(generic(disabled))).toBe(true);
+    await expect(validity.isHonoured(generic())).resolves.toBe(false);
+    await expect(validity.isHonoured(generic(disabled))).resolves.toBe(true);
   });
 
-  it('ends the tokens of a deactivated user, and keeps them dead after reactivation', () => {
+  it('ends the tokens of a deactivated user, and keeps them dead after reactivation', async () => {
     const deactivated = feed.user('alice', 'UserDeactivated', { deactivatedAt: now });
-    expect(validity.isHonoured(forAlice())).toBe(false);
-    expect(validity.isHonoured(forAlice(deactivated))).toBe(false);
-    expect(validity.isHonoured(generic())).toBe(true);
+    await expect(validity.isHonoured(forAlice())).resolves.toBe(false);
+    await expect(validity.isHonoured(forAlice(deactivated))).resolves.toBe(false);
+    await expect(validity.isHonoured(generic())).resolves.toBe(true);
     feed.user('alice', 'UserReactivated', { reactivatedAt: now });
-    expect(validity.isHonoured(forAlice())).toBe(false);
-    expect(validity.isHonoured(forAlice(deactivated))).toBe(true);
+    await expect(validity.isHonoured(forAlice())).resolves.toBe(false);
+    await expect(validity.isHonoured(forAlice(deactivated))).resolves.toBe(true);
   });
 
-  it('after UserTokensRevoked, ends older user tokens and honours those issued under the new cutoff', () => {
+  it('after UserTokensRevoked, ends older user tokens and honours those issued under the new cutoff', async () => {
     const revision = feed.user('alice', 'UserTokensRevoked', { revokedAt: now });
-    expect(validity.isHonoured(forAlice())).toBe(false);
-    expect(validity.isHonoured(forAlice(revision))).toBe(true);
-    expect(validity.isHonoured(generic())).toBe(true);
+    await expect(validity.isHonoured(forAlice())).resolves.toBe(false);
+    await expect(validity.isHonoured(forAlice(revision))).resolves.toBe(true);
+    await expect(validity.isHonoured(generic())).resolves.toBe(true);
   });
 
-  it('refuses a user token for an unknown user, a user of another company, or without a user cutoff', () => {
-    expect(validity.isHonoured({ ...forAlice(), userId: 'nobody' })).toBe(false);
-    expect(validity.isHonoured({ ...forAlice(), userId: 'carol' })).toBe(false);
-    expect(validity.isHonoured({ ...forAlice(), cutoffs: { client: -1, user: null } })).toBe(false);
+  it('refuses a user token for an unknown user, a user of another company, or without a user cutoff', async () => {
+    await expect(validity.isHonoured({ ...forAlice(), userId: 'nobody' })).resolves.toBe(false);
+    await expect(validity.isHonoured({ ...forAlice(), userId: 'carol' })).resolves.toBe(false);
+    await expect(validity.isHonoured({ ...forAlice(), cutoffs: { client: -1, user: null } })).resolves.toBe(false);
   });
 
-  it('reads the holder of an access token from its claims', () => {
+  it('reads the holder of an access token from its claims', async () => {
     const claims = {
       iss: 'https://id.example',
       sub: 'alice',
@@ -775,26 +803,46 @@ describe('TokenValidity', () => {
       userid: 'alice',
       cutoffs: { client: -1, user: -1 },
     };
-    expect(validity.isAccessTokenHonoured(claims)).toBe(true);
-    expect(validity.isAccessTokenHonoured({ ...claims, cutoffs: { client: -1 } })).toBe(false);
+    expect(validity.isAccessTokenHonoured(claims)).resolves.toBe(true);
+    expect(validity.isAccessTokenHonoured({ ...claims, cutoffs: { client: -1 } })).resolves.toBe(false);
     feed.revokeGrant(grantId);
-    expect(validity.isAccessTokenHonoured(claims)).toBe(false);
+    expect(validity.isAccessTokenHonoured(claims)).resolves.toBe(false);
+  });
+
+  it('waits for its view to reach the store when a token names a cutoff it has not seen, then decides', async () => {
+    // Another instance rotated the client's secret and issued a token under the new cutoff.
+    const revision = feed.client('web', 'ClientSecretRotated', { secretHash: 'sha256:new', rotatedAt: now }) + 1;
+    let caughtUp = 0;
+    const catchingUp = {
+      isLive: () => true,
+      reachStoreHead: async () => {
+        caughtUp += 1;
+        feed.client('web', 'ClientTokensRevoked', { revokedAt: now }); // what the store holds, now applied
+        return true;
+      },
+    } as unknown as LiveViewRunner;
+    const behind = new TokenValidity(feed.view, catchingUp);
+    await expect(behind.isHonoured(generic(revision))).resolves.toBe(true);
+    expect(caughtUp).toBe(1);
+    // A token of an older cutoff is plainly dead: no waiting.
+    await expect(behind.isHonoured(generic(-1))).resolves.toBe(false);
+    expect(caughtUp).toBe(1);
   });
 });
 
 describe('failing closed while the security view is not live', () => {
   const notLive = { isLive: () => false } as unknown as LiveViewRunner;
-  it('refuses client authentication with temporarily_unavailable (503) and honours no token', () => {
+  it('refuses client authentication with temporarily_unavailable (503) and honours no token', async () => {
     const feed = new Feed();
     feed.registerClient('web', { secretHash: hashSecret('s3cret') });
     const authentication = new ClientAuthentication(feed.view, notLive);
     expectOAuthError(
-      () => authentication.authenticate(undefined, { client_id: 'web', client_secret: 's3cret' }),
+      () => authentication.authenticateNow(undefined, { client_id: 'web', client_secret: 's3cret' }),
       'temporarily_unavailable',
       503,
     );
     const validity = new TokenValidity(feed.view, notLive);
-    expect(
+    await expect(
       validity.isHonoured({
         grantId: 'g',
         clientId: 'web',
@@ -802,7 +850,7 @@ describe('failing closed while the security view is not live', () => {
         userId: null,
         cutoffs: { client: -1, user: null },
       }),
-    ).toBe(false);
+    ).resolves.toBe(false);
   });
 });
 

@@ -30,7 +30,7 @@ export class RevokeController {
   @HttpCode(HttpStatus.OK)
   async revoke(@Req() request: FastifyRequest, @Body() body: unknown): Promise<void> {
     const parameters = bodyParameters(body);
-    const { client } = this.clients.authenticate(request.headers.authorization, parameters);
+    const { client } = await this.clients.authenticate(request.headers.authorization, parameters);
     const token = requiredParameter(parameters, 'token');
     const grantId = await this.grantOf(token, client.clientId);
     if (!grantId) return;

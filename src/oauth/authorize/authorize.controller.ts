@@ -8,6 +8,7 @@ import { OAuthError } from '../oauth-error';
 import { RawParameters } from '../parameters';
 import { SecurityView } from '../security-view';
 import { newGrantId } from '../tokens/opaque-tokens';
+import { CATCH_UP_WAIT_MS } from '../tokens/token-validity';
 import { authorizationRequest, redirectLocation, RedirectTarget, redirectTarget } from './authorization-request';
 import { redirectUriHash, SealedCodes } from './sealed-codes';
 
@@ -32,7 +33,11 @@ export class AuthorizeController {
    * the store by asking for codes it never redeems.
    */
   @Get()
-  authorize(@Query() query: RawParameters, @Req() request: FastifyRequest, @Res() reply: FastifyReply): void {
+  async authorize(
+    @Query() query: RawParameters,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     if (request.method === 'HEAD') {
       // Fastify answers HEAD with the GET handler: a HEAD must not be a way to obtain a code.
       void reply.status(HttpStatus.METHOD_NOT_ALLOWED).header('Allow', 'GET').send();
@@ -45,7 +50,7 @@ export class AuthorizeController {
         'temporarily_unavailable',
       );
     }
-    const target = redirectTarget(this.view, query);
+    const target = await this.targetOf(query);
     let authorization;
     try {
       authorization = authorizationRequest(this.view, target, query, this.config.requirePkce);
@@ -69,6 +74,20 @@ export class AuthorizeController {
       expiresAt: new Date(now.getTime() + this.config.authorizationCodeTtlSeconds * 1000).toISOString(),
     });
     return this.redirect(reply, target, { code });
+  }
+
+  /**
+   * The client and redirect URI checked against this instance's view, and again once the view has
+   * caught up with the store when they are news to it: a client registered, or a URI added, on
+   * another instance a moment ago works here too.
+   */
+  private async targetOf(query: RawParameters): Promise<RedirectTarget> {
+    try {
+      return redirectTarget(this.view, query);
+    } catch (error) {
+      if (!(error instanceof ProblemException) || !(await this.liveViews.reachStoreHead(CATCH_UP_WAIT_MS))) throw error;
+      return redirectTarget(this.view, query);
+    }
   }
 
   /** RFC 6749 §4.1.2: parameters are added to the redirect URI's query, which is kept as written. */

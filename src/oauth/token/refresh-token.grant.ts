@@ -41,7 +41,7 @@ export class RefreshTokenGrant {
       throw new OAuthError('invalid_grant', 'the refresh token is not valid');
     }
     // A disable, secret rotation, deactivation or mass revocation since it was issued ends it too.
-    if (state.refreshCutoffs && !this.validity.isHonoured({ ...state, cutoffs: state.refreshCutoffs })) {
+    if (state.refreshCutoffs && !(await this.validity.isHonoured({ ...state, cutoffs: state.refreshCutoffs }))) {
       throw new OAuthError('invalid_grant', 'the refresh token has been revoked');
     }
     const requested = parameter(parameters, 'scope');

@@ -39,7 +39,7 @@ export class TokenController {
     const grantType =
       parameter(parameters, 'grant_type') ?? (parameter(parameters, 'code') ? 'authorization_code' : undefined);
     // The AIRisk contract: a missing client_id is a missing parameter (400), an unknown client a 401.
-    const { client } = this.clients.authenticate(request.headers.authorization, parameters, 'invalid_request');
+    const { client } = await this.clients.authenticate(request.headers.authorization, parameters, 'invalid_request');
     const now = new Date();
     const metadata = eventMetadata(clientContext(request, client.clientId), now, client.companyId);
     switch (grantType) {

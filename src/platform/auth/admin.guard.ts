@@ -21,7 +21,7 @@ export interface TokenHolder {
  * module; the platform only knows this shape.
  */
 export abstract class AdminTokenVerifier {
-  abstract verify(token: string): TokenHolder | null;
+  abstract verify(token: string): Promise<TokenHolder | null>;
 }
 
 /**
@@ -45,14 +45,14 @@ abstract class BearerGuard implements CanActivate {
     this.actorId = `api-key:${keyFingerprint(key.value, resolveFingerprintSecret(config))}`;
   }
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const bearer = /^Bearer ([\x21-\x7e]{1,8192})$/.exec(request.headers.authorization ?? '')?.[1];
     if (bearer !== undefined && timingSafeEqual(digest(bearer), this.expected)) {
       request.actor = { kind: 'admin', id: this.actorId };
       return true;
     }
-    const holder = bearer === undefined ? null : this.tokenVerifier()?.verify(bearer);
+    const holder = bearer === undefined ? null : await this.tokenVerifier()?.verify(bearer);
     if (!holder || !holder.scopes.includes(this.scope)) {
       throw new UnauthorizedException(
         `the admin API key, or an access token with the ${this.scope} scope, is required`,

@@ -67,6 +67,15 @@ export class LiveViewRunner {
     return { state: this.state, position: formatPosition(this.position), ...(this.error ? { error: this.error } : {}) };
   }
 
+  /**
+   * True once the views hold everything in the store now, whoever wrote it (other instances share
+   * the store); false after `timeoutMs` or when stopped. For a check that found something this
+   * instance has not seen yet and must not answer on a view that may be behind.
+   */
+  async reachStoreHead(timeoutMs: number): Promise<boolean> {
+    return this.waitForPosition(await this.events.headPosition(), timeoutMs);
+  }
+
   /** True once every view has applied everything up to `position`; false after `timeoutMs` or when stopped. */
   async waitForPosition(position: Position, timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
