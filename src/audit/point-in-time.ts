@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { agentDecider, agentStream } from '../agents/agent.decider';
-import { GrantEvent } from '../grants/grant.decider';
+import { GrantEvent, TokenCutoffs } from '../grants/grant.decider';
+import { CLIENT_CUTOFFS, USER_CUTOFFS } from '../oauth/security-view';
 import { notFound } from '../platform/auth/company-scope';
 import { EventStore, RecordedEvent } from '../platform/event-store/event-store';
 import { loadAggregate } from '../platform/event-store/handle-command';
@@ -9,6 +10,8 @@ import { UserEvent } from '../users/user.decider';
 
 const USER_FACTS = ['UserRegistered', 'UserGrantedAgent', 'UserAgentRevoked', 'UserDeactivated', 'UserReactivated'];
 const GRANT_FACTS = ['TokenIssued', 'RefreshTokenRotated', 'TokenRevoked'];
+/** What ends tokens besides their grant's revocation: the cutoffs their client's or user's stream records. */
+const CUTOFF_FACTS = [...CLIENT_CUTOFFS, ...USER_CUTOFFS];
 
 export interface LiveGrant {
   readonly grantId: string;
@@ -53,43 +56,55 @@ export class PointInTime {
     return { agentId, at, users: userIds.sort() };
   }
 
-  /** Grants with an access token live at `at`, for one client or one user. */
+  /**
+   * Grants with an access token live at `at`, for one client or one user: issued before it, not
+   * expired, not revoked, and not ended by a cutoff of its client or user (a disable, secret
+   * rotation, deactivation or mass revocation), which ends tokens at once, before the grant's own
+   * `TokenRevoked` is recorded.
+   */
   async liveTokens(
     at: string,
     holder: { clientId?: string; userId?: string },
     companyScope: string | undefined,
   ): Promise<LiveGrant[]> {
     const instant = Date.parse(at);
-    const grants = new Map<string, LiveGrant & { revoked: boolean }>();
-    for await (const recorded of this.until(at, GRANT_FACTS, 'grant-')) {
+    const grants = new Map<string, LiveGrant & { revoked: boolean; cutoffs: TokenCutoffs }>();
+    const cutoffs = new Map<string, number>(); // by stream: the revision of its latest cutoff
+    const prefixes = ['grant-', 'client-', 'user-'];
+    for await (const recorded of this.until(at, [...GRANT_FACTS, ...CUTOFF_FACTS], prefixes)) {
+      if (!recorded.stream.startsWith('grant-')) {
+        cutoffs.set(recorded.stream, recorded.revision);
+        continue;
+      }
       const event = recorded as unknown as GrantEvent;
       const grant = grants.get(event.data.grantId);
       if (event.type === 'TokenIssued') {
         const { grantId, clientId, userId, companyId, jti, issuedAt, expiresAt } = event.data;
-        grants.set(grantId, { grantId, clientId, userId, companyId, jti, issuedAt, expiresAt, revoked: false });
+        const live = { grantId, clientId, userId, companyId, jti, issuedAt, expiresAt };
+        grants.set(grantId, { ...live, revoked: false, cutoffs: event.data.cutoffs });
       } else if (grant && event.type === 'RefreshTokenRotated') {
-        grants.set(grant.grantId, {
-          ...grant,
-          jti: event.data.jti,
-          issuedAt: event.data.issuedAt,
-          expiresAt: event.data.expiresAt,
-        });
+        const { jti, issuedAt, expiresAt } = event.data;
+        grants.set(grant.grantId, { ...grant, jti, issuedAt, expiresAt, cutoffs: event.data.cutoffs });
       } else if (grant && event.type === 'TokenRevoked') {
         grant.revoked = true;
       }
     }
+    const current = (stream: string) => cutoffs.get(stream) ?? -1;
     return [...grants.values()]
       .filter((grant) => !grant.revoked && Date.parse(grant.expiresAt) > instant)
+      .filter((grant) => grant.cutoffs.client === current(`client-${grant.clientId}`))
+      .filter((grant) => grant.userId === null || grant.cutoffs.user === current(`user-${grant.userId}`))
       .filter((grant) => holder.clientId === undefined || grant.clientId === holder.clientId)
       .filter((grant) => holder.userId === undefined || grant.userId === holder.userId)
       .filter((grant) => companyScope === undefined || grant.companyId === companyScope)
-      .map(({ revoked: _revoked, ...grant }) => grant);
+      .map(({ revoked: _revoked, cutoffs: _cutoffs, ...grant }) => grant);
   }
 
-  /** Facts of these types on streams with this prefix, recorded up to `at`, in global order. */
-  private async *until(at: string, types: string[], streamPrefix: string): AsyncGenerator<RecordedEvent> {
+  /** Facts of these types on streams with these prefixes, recorded up to `at`, in global order. */
+  private async *until(at: string, types: string[], streamPrefixes: string | string[]): AsyncGenerator<RecordedEvent> {
     const instant = Date.parse(at);
-    for await (const event of eventsOf(this.events, { filter: { types, streamPrefixes: [streamPrefix] } })) {
+    const filter = { types, streamPrefixes: [streamPrefixes].flat() };
+    for await (const event of eventsOf(this.events, { filter })) {
       if (Date.parse(event.recordedAt) > instant) return;
       yield event;
     }

@@ -1,9 +1,7 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { eventMetadata, RequestContext } from '../platform/auth/request-context';
 import { generateSecret, hashSecret } from '../platform/crypto/secrets';
-import { GrantCascade } from '../grants/grant-cascade';
-import { RevocationReason } from '../grants/grant.decider';
-import { EventMetadata, EventStore } from '../platform/event-store/event-store';
+import { EventStore } from '../platform/event-store/event-store';
 import { handleCommand } from '../platform/event-store/handle-command';
 import { Position } from '../platform/event-store/position';
 import { ClientCommand, clientDecider, clientStream } from './client.decider';
@@ -34,19 +32,9 @@ export interface ClientChanged {
   readonly clientSecret?: string;
 }
 
-/** Changes that end the client's tokens, and the reason each grant records (see GrantCascade). */
-const CUTOFFS: Partial<Record<ClientChange['type'], RevocationReason>> = {
-  DisableClient: 'client_disabled',
-  RotateClientSecret: 'admin',
-  RevokeClientTokens: 'admin',
-};
-
 @CommandHandler(ChangeClient)
 export class ChangeClientHandler implements ICommandHandler<ChangeClient, ClientChanged> {
-  constructor(
-    private readonly events: EventStore,
-    private readonly cascade: GrantCascade,
-  ) {}
+  constructor(private readonly events: EventStore) {}
 
   async execute({ clientId, change, context, ifRevision }: ChangeClient): Promise<ClientChanged> {
     const now = new Date();
@@ -55,20 +43,16 @@ export class ChangeClientHandler implements ICommandHandler<ChangeClient, Client
       change.type === 'RotateClientSecret'
         ? { type: change.type, clientId, secretHash: hashSecret(clientSecret!), now: now.toISOString() }
         : { ...change, clientId, now: now.toISOString() };
-    let metadata: EventMetadata | undefined;
+    // A change that ends the client's tokens is enforced by the cutoff it records, at once, and
+    // recorded grant by grant by the GrantCascade reactor, after this answers.
     const { position } = await handleCommand(
       this.events,
       clientStream(clientId),
       clientDecider,
       command,
-      (state) => {
-        metadata = eventMetadata(context, now, state.status === 'absent' ? undefined : state.companyId);
-        return metadata;
-      },
+      (state) => eventMetadata(context, now, state.status === 'absent' ? undefined : state.companyId),
       ifRevision,
     );
-    const reason = CUTOFFS[change.type];
-    if (reason && position && metadata) await this.cascade.revokeLive({ clientId }, reason, position, metadata);
     return { position, ...(clientSecret ? { clientSecret } : {}) };
   }
 }

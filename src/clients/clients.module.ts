@@ -1,13 +1,12 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
-import { GrantsModule } from '../grants/grants.module';
 import { ChangeClientHandler } from './change-client.handler';
 import { ClientsController } from './clients.controller';
 import { RegisterClientHandler } from './register-client.handler';
 
 /** Clients: the AIRisk APIUsers, OAuth clients of a company. */
 @Module({
-  imports: [CqrsModule, GrantsModule],
+  imports: [CqrsModule],
   controllers: [ClientsController],
   providers: [RegisterClientHandler, ChangeClientHandler],
 })

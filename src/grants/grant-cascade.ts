@@ -1,66 +1,99 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { EventMetadata } from '../platform/event-store/event-store';
-import { Position } from '../platform/event-store/position';
-import { ReadYourWrites } from '../platform/projections/read-your-writes';
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { EventMetadata, RecordedEvent } from '../platform/event-store/event-store';
+import { Projection } from '../platform/projections/projection';
+import { ProjectionRunner } from '../platform/projections/projection-runner';
 import { ReadModels } from '../platform/read-store/read-models';
+import { StoreUnavailableError } from '../platform/store-unavailable';
 import { RevocationReason } from './grant.decider';
 import { GrantView, GRANTS, grantsProjection } from './grant.projection';
 import { Grants } from './grants';
 
 const PAGE = 500;
+/** How long one attempt waits for the grants read model to hold every grant issued before the cause. */
+const GRANTS_WAIT_MS = 30_000;
+
+/** The events that end a client's or user's tokens, and the reason each grant records. */
+const CAUSES: Readonly<Record<string, { holder: 'clientId' | 'userId'; reason: RevocationReason }>> = {
+  ClientDisabled: { holder: 'clientId', reason: 'client_disabled' },
+  ClientSecretRotated: { holder: 'clientId', reason: 'admin' },
+  ClientTokensRevoked: { holder: 'clientId', reason: 'admin' },
+  UserDeactivated: { holder: 'userId', reason: 'user_deactivated' },
+  UserTokensRevoked: { holder: 'userId', reason: 'admin' },
+};
 
 /**
  * When a client is disabled or its secret rotated, a user deactivated, or an admin revokes their
- * tokens, the security view stops honouring their tokens at once (the token cutoff). This records
- * it grant by grant as well: a `TokenRevoked` with the reason on every grant still live at the
- * cause's position, so each grant's own stream tells the whole story.
+ * tokens, every instance stops honouring their tokens at once (the token cutoff), and the request
+ * answers then. This reactor then records it grant by grant, a `TokenRevoked` with the reason on
+ * each grant live at the cause, so each grant's own stream tells the whole story: checkpointed on
+ * the projection runner (resumed after a crash or a restart, retried, its state on `/health/ready`),
+ * never inside the request.
+ *
+ * Idempotent, as a reactor must be: a grant revoked already records nothing more, and a grant whose
+ * tokens were issued under this cause's cutoff or a later one (the client re-enabled, then used) is
+ * not the cause's to end, however late the reactor gets to it.
  */
 @Injectable()
-export class GrantCascade {
-  private readonly logger = new Logger('grants');
+export class GrantCascade implements Projection, OnModuleInit {
+  readonly name = 'grant_cascade';
+  readonly version = 1;
+  readonly collections = {};
+  readonly handles = Object.keys(CAUSES);
+  readonly critical = false;
+  readonly reactor = true;
 
   constructor(
     private readonly grants: Grants,
     private readonly readModels: ReadModels,
-    private readonly readYourWrites: ReadYourWrites,
+    private readonly runner: ProjectionRunner,
   ) {}
 
-  /**
-   * Never fails the request that caused it: the cause is recorded and already enforced by the token
-   * cutoff; a grant left unrecorded here is logged (an admin secret rotation must still return its secret).
-   */
-  async revokeLive(
-    holder: { clientId: string } | { userId: string },
-    reason: RevocationReason,
-    cause: Position,
-    metadata: EventMetadata,
-  ): Promise<void> {
-    try {
-      await this.revokeEach(holder, reason, cause, metadata);
-    } catch (error) {
-      this.logger.error(`revocation cascade (${reason}) for ${JSON.stringify(holder)} stopped: ${String(error)}`);
-    }
+  onModuleInit(): void {
+    this.runner.register(this);
   }
 
-  private async revokeEach(
-    holder: { clientId: string } | { userId: string },
-    reason: RevocationReason,
-    cause: Position,
-    metadata: EventMetadata,
-  ): Promise<number> {
-    // Every grant issued before the cause is in the read model once it has passed the cause's position.
-    await this.readYourWrites.visible(grantsProjection.name, cause);
-    let revoked = 0;
+  async apply(cause: RecordedEvent): Promise<void> {
+    const { holder, reason } = CAUSES[cause.type];
+    const holderId = (cause.data as Record<string, string>)[holder];
+    // Every grant issued before the cause is in the read model once it has passed the cause.
+    if (!(await this.runner.waitForPosition(grantsProjection.name, cause.position, GRANTS_WAIT_MS))) {
+      throw new StoreUnavailableError('readStore', `the grants read model has not reached ${cause.type} yet`);
+    }
+    const metadata = consequenceOf(cause);
     for (const status of ['active', 'code_issued'] as const) {
       let cursor: string | undefined;
       do {
-        const page = await this.readModels.page<GrantView>(GRANTS, { ...holder, status }, { limit: PAGE, cursor });
-        const live = page.items.filter((grant) => grant.expiresAt > metadata.at);
-        for (const grant of live) await this.grants.revoke(grant.id, reason, metadata, { enforce: false });
-        revoked += live.length;
+        const page = await this.readModels.page<GrantView>(
+          GRANTS,
+          { [holder]: holderId, status },
+          { limit: PAGE, cursor },
+        );
+        for (const grant of page.items.filter((grant) => endedBy(grant, cause, holder))) {
+          await this.grants.revoke(grant.id, reason, metadata, { enforce: false });
+        }
         cursor = page.nextCursor;
       } while (cursor);
     }
-    return revoked;
   }
+}
+
+/** Live at the cause, and issued under an older cutoff of the holder's stream than the cause. */
+function endedBy(grant: GrantView, cause: RecordedEvent, holder: 'clientId' | 'userId'): boolean {
+  if (grant.expiresAt <= cause.metadata.at) return false;
+  if (grant.cutoffs === null) return true; // a code never redeemed (recorded before codes were sealed)
+  const issuedUnder = holder === 'clientId' ? grant.cutoffs.client : grant.cutoffs.user;
+  return issuedUnder !== null && issuedUnder < cause.revision;
+}
+
+/** The revocations are the cause's doing: its actor, request and company, caused by it. */
+function consequenceOf(cause: RecordedEvent): EventMetadata {
+  const { actor, correlationId, companyId, schemaVersion } = cause.metadata;
+  return {
+    actor,
+    correlationId,
+    causationId: cause.id,
+    ...(companyId ? { companyId } : {}),
+    at: new Date().toISOString(),
+    schemaVersion,
+  };
 }

@@ -1,6 +1,6 @@
 import { RecordedEvent } from '../platform/event-store/event-store';
 import { applyOnce, physicalCollection, Projection, ProjectionWriter } from '../platform/projections/projection';
-import { GrantEvent, GrantType, RevocationReason } from './grant.decider';
+import { GrantEvent, GrantType, RevocationReason, TokenCutoffs } from './grant.decider';
 
 /** One document per grant: who it is for, whether it is live, and until when its tokens could be used. */
 export type GrantView = {
@@ -17,6 +17,11 @@ export type GrantView = {
   readonly expiresAt: string;
   readonly revokedAt: string | null;
   readonly revocationReason: RevocationReason | null;
+  /**
+   * The client's and user's token cutoffs its latest tokens were issued under (null before any):
+   * a cutoff event at a later revision ends it, one at an earlier revision does not (see GrantCascade).
+   */
+  readonly cutoffs: TokenCutoffs | null;
   readonly revision: number;
 };
 
@@ -24,7 +29,7 @@ const later = (a: string, b: string | null) => (b !== null && b > a ? b : a);
 
 export const grantsProjection: Projection = {
   name: 'grants',
-  version: 1,
+  version: 2,
   collections: {
     grants: [
       { fields: ['clientId', 'status', 'createdAt', 'id'] },
@@ -54,23 +59,37 @@ export const grantsProjection: Projection = {
             status: 'code_issued',
             revokedAt: null,
             revocationReason: null,
+            cutoffs: null,
           };
         }
         case 'TokenIssued': {
-          const { grantId, clientId, companyId, userId, grantType, issuedAt, expiresAt, refreshExpiresAt } = event.data;
+          const { grantId, clientId, companyId, userId, grantType, issuedAt, expiresAt, refreshExpiresAt, cutoffs } =
+            event.data;
           const until = later(expiresAt, refreshExpiresAt);
           if (current)
-            return { ...current, status: current.status === 'revoked' ? 'revoked' : 'active', expiresAt: until };
+            return {
+              ...current,
+              status: current.status === 'revoked' ? 'revoked' : 'active',
+              expiresAt: until,
+              cutoffs,
+            };
           return {
             ...{ id: grantId, clientId, companyId, userId, grantType, issuedAt, createdAt: issuedAt },
             status: 'active',
             expiresAt: until,
             revokedAt: null,
             revocationReason: null,
+            cutoffs,
           };
         }
         case 'RefreshTokenRotated':
-          return current && { ...current, expiresAt: later(event.data.expiresAt, event.data.refreshExpiresAt) };
+          return (
+            current && {
+              ...current,
+              expiresAt: later(event.data.expiresAt, event.data.refreshExpiresAt),
+              cutoffs: event.data.cutoffs,
+            }
+          );
         case 'TokenRevoked':
           return (
             current && {

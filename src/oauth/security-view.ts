@@ -46,9 +46,9 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 const REVOKED_GRANT_MEMORY_MS = (86_400 + 300) * 1000;
 
 /** Events that end every token issued before them, per aggregate. */
-const CLIENT_CUTOFFS = new Set(['ClientDisabled', 'ClientSecretRotated', 'ClientTokensRevoked']);
+export const CLIENT_CUTOFFS = new Set(['ClientDisabled', 'ClientSecretRotated', 'ClientTokensRevoked']);
 /** A user token carries the role and agents: a change that narrows or alters them ends the old tokens. */
-const USER_CUTOFFS = new Set([
+export const USER_CUTOFFS = new Set([
   'UserDeactivated',
   'UserTokensRevoked',
   'UserRoleChanged',

@@ -1,8 +1,7 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { agentDecider, agentStream } from '../agents/agent.decider';
 import { eventMetadata, RequestContext } from '../platform/auth/request-context';
-import { GrantCascade } from '../grants/grant-cascade';
-import { EventMetadata, EventStore } from '../platform/event-store/event-store';
+import { EventStore } from '../platform/event-store/event-store';
 import { handleCommand, loadAggregate } from '../platform/event-store/handle-command';
 import { Position } from '../platform/event-store/position';
 import { AgentFacts, ChatSettings, UserCommand, userDecider, UserProfile, UserRole, userStream } from './user.decider';
@@ -27,10 +26,7 @@ export class ChangeUser {
 
 @CommandHandler(ChangeUser)
 export class ChangeUserHandler implements ICommandHandler<ChangeUser, { position?: Position }> {
-  constructor(
-    private readonly events: EventStore,
-    private readonly cascade: GrantCascade,
-  ) {}
+  constructor(private readonly events: EventStore) {}
 
   async execute({ userId, change, context, ifRevision }: ChangeUser): Promise<{ position?: Position }> {
     const now = new Date().toISOString();
@@ -38,20 +34,16 @@ export class ChangeUserHandler implements ICommandHandler<ChangeUser, { position
       change.type === 'GrantAgent'
         ? { ...change, userId, agent: await this.agentFacts(change.agentId), now }
         : { ...change, userId, now };
-    let metadata: EventMetadata | undefined;
+    // An admin's mass revocation is enforced by its cutoff at once, and recorded on each of the
+    // user's live grants by the GrantCascade reactor, after this answers.
     const { position } = await handleCommand(
       this.events,
       userStream(userId),
       userDecider,
       command,
-      (state) =>
-        (metadata = eventMetadata(context, new Date(now), state.status === 'absent' ? undefined : state.companyId)),
+      (state) => eventMetadata(context, new Date(now), state.status === 'absent' ? undefined : state.companyId),
       ifRevision,
     );
-    // An admin's mass revocation is also recorded on each of the user's live grants.
-    if (change.type === 'RevokeUserTokens' && position && metadata) {
-      await this.cascade.revokeLive({ userId }, 'admin', position, metadata);
-    }
     return { position };
   }
 

@@ -1,7 +1,6 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { eventMetadata, RequestContext } from '../platform/auth/request-context';
 import { DomainError } from '../platform/domain/domain-error';
-import { GrantCascade } from '../grants/grant-cascade';
 import { EventStore } from '../platform/event-store/event-store';
 import { handleCommand, loadAggregate } from '../platform/event-store/handle-command';
 import { Position } from '../platform/event-store/position';
@@ -23,10 +22,7 @@ export class ChangeUserActivation {
  */
 @CommandHandler(ChangeUserActivation)
 export class ChangeUserActivationHandler implements ICommandHandler<ChangeUserActivation, { position?: Position }> {
-  constructor(
-    private readonly events: EventStore,
-    private readonly cascade: GrantCascade,
-  ) {}
+  constructor(private readonly events: EventStore) {}
 
   async execute({ userId, active, context }: ChangeUserActivation): Promise<{ position?: Position }> {
     const now = new Date();
@@ -44,7 +40,6 @@ export class ChangeUserActivationHandler implements ICommandHandler<ChangeUserAc
     try {
       const { position, events } = await handleCommand(this.events, userStream(userId), userDecider, command, metadata);
       recorded = events.length > 0;
-      if (!active && position) await this.cascade.revokeLive({ userId }, 'user_deactivated', position, metadata);
       return { position };
     } finally {
       // A seat follows the recorded fact: given back after a deactivation, or after a reactivation

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
-import { GrantsModule } from '../grants/grants.module';
 import { ChangeUserHandler } from './change-user.handler';
 import { RegisterUserHandler } from './register-user.handler';
 import { ChangeUserActivationHandler } from './user-activation.handler';
@@ -8,7 +7,7 @@ import { UsersController } from './users.controller';
 
 /** Users: the AIRisk ApplicationUsers, their agents, default agent and chat settings. */
 @Module({
-  imports: [CqrsModule, GrantsModule],
+  imports: [CqrsModule],
   controllers: [UsersController],
   providers: [RegisterUserHandler, ChangeUserHandler, ChangeUserActivationHandler],
 })

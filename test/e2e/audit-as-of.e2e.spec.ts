@@ -1,3 +1,5 @@
+import { EventStore } from '../../src/platform/event-store/event-store';
+import { ProjectionRunner } from '../../src/platform/projections/projection-runner';
 import { RunningApp, startApp } from '../support/running-app';
 
 /** Time travel: a user and a client as they stood at an instant, folded from their events. */
@@ -116,6 +118,9 @@ describe('audit as-of', () => {
     expect(after.grants).toEqual([]);
     expect((await service.request(`/api/admin/audit/tokens/active?at=${encodeURIComponent(one)}`)).status).toBe(400);
 
+    // The cutoff ended both at once; each grant records its TokenRevoked soon after (the cascade reactor).
+    const head = await service.app.get(EventStore).headPosition();
+    expect(await service.app.get(ProjectionRunner).waitForPosition('grant_cascade', head, 10_000)).toBe(true);
     // Every grant event names its client, so filtering by client shows the revocations too.
     const revocations = await (
       await service.request(`/api/admin/audit/events?clientId=${client.clientId}&type=TokenRevoked`)

@@ -1,15 +1,24 @@
 import { EventStore } from '../../src/platform/event-store/event-store';
-import { formatPosition } from '../../src/platform/event-store/position';
+import { formatPosition, parsePosition } from '../../src/platform/event-store/position';
+import { ProjectionRunner } from '../../src/platform/projections/projection-runner';
 import { JsonResponse, RunningApp, startApp } from '../support/running-app';
 
 /** Admin mass revocation, checked the way a resource server would: by introspection. */
 describe('POST /api/admin/tokens/revoke', () => {
   let service: RunningApp;
+  let companyId: string;
   let clientId: string;
   let clientSecret: string;
   const redirectUri = 'https://app.example.com/callback';
   const basic = () => `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`;
   const head = async () => formatPosition(await service.app.get(EventStore).headPosition());
+  /** Once the cascade reactor has handled everything recorded so far (its revocations included). */
+  const cascaded = async () =>
+    expect(
+      await service.app
+        .get(ProjectionRunner)
+        .waitForPosition('grant_cascade', await service.app.get(EventStore).headPosition(), 10_000),
+    ).toBe(true);
 
   const form = (path: string, fields: Record<string, string>): Promise<JsonResponse> =>
     fetch(`${service.baseUrl}${path}`, {
@@ -47,6 +56,7 @@ describe('POST /api/admin/tokens/revoke', () => {
       })
     ).json();
     ({ clientId, clientSecret } = client);
+    companyId = company.id;
     for (const id of ['ann', 'bob']) {
       await service.request('/api/admin/users', {
         method: 'POST',
@@ -97,15 +107,18 @@ describe('POST /api/admin/tokens/revoke', () => {
       (await service.app.get(EventStore).readStream(`grant-${grantOf(token)}`)).at(-1);
     const [ann, bob] = [await userToken('ann'), await userToken('bob')];
     await service.request('/api/admin/tokens/revoke', { method: 'POST', body: JSON.stringify({ userId: 'ann' }) });
+    await cascaded();
     expect(await lastEvent(ann)).toMatchObject({ type: 'TokenRevoked', data: { reason: 'admin' } });
     expect(await lastEvent(bob)).toMatchObject({ type: 'TokenIssued' });
 
     await service.request('/api/admin/users/bob/deactivate', { method: 'POST' });
+    await cascaded();
     expect(await lastEvent(bob)).toMatchObject({ type: 'TokenRevoked', data: { reason: 'user_deactivated' } });
     await service.request('/api/admin/users/bob/reactivate', { method: 'POST' });
 
     const generic = await genericToken();
     await service.request(`/api/admin/clients/${clientId}/disable`, { method: 'POST' });
+    await cascaded();
     expect(await lastEvent(generic)).toMatchObject({
       type: 'TokenRevoked',
       data: { reason: 'client_disabled' },
@@ -113,6 +126,42 @@ describe('POST /api/admin/tokens/revoke', () => {
     });
     expect(await lastEvent(ann)).toMatchObject({ data: { reason: 'admin' } }); // revoked once, not again
     await service.request(`/api/admin/clients/${clientId}/enable`, { method: 'POST' });
+  });
+
+  it('answers a disable of a client with 500 live grants at once, its tokens dead at once, each grant recorded soon after', async () => {
+    const tokens = [];
+    for (let batch = 0; batch < 10; batch++)
+      tokens.push(...(await Promise.all(Array.from({ length: 50 }, genericToken))));
+    const before = await head();
+    const started = Date.now();
+    const response = await service.request(`/api/admin/clients/${clientId}/disable`, { method: 'POST' });
+    const answeredIn = Date.now() - started;
+    expect(response.status).toBe(200);
+    expect(answeredIn).toBeLessThan(500);
+    // Asked by another client of the company: the disabled one can no longer authenticate.
+    const inspector = await (
+      await service.request('/api/admin/clients', {
+        method: 'POST',
+        body: JSON.stringify({ companyId, name: 'Inspector', redirectUris: [redirectUri] }),
+      })
+    ).json();
+    const activeFor = async (token: string) => {
+      const response = await fetch(`${service.baseUrl}/api/oauth2/introspect`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ client_id: inspector.clientId, client_secret: inspector.clientSecret, token }),
+      });
+      return ((await response.json()) as { active: boolean }).active;
+    };
+    expect(await Promise.all(tokens.slice(0, 20).map(activeFor))).toEqual(Array(20).fill(false));
+    await cascaded();
+    const recorded = await service.app.get(EventStore).readAll({ after: parsePosition(before), limit: 10_000 });
+    const revoked = recorded.filter(
+      (event) => event.type === 'TokenRevoked' && (event.data as { reason: string }).reason === 'client_disabled',
+    );
+    expect(revoked).toHaveLength(500);
+    await service.request(`/api/admin/clients/${clientId}/enable`, { method: 'POST' });
+    await cascaded();
   });
 
   it.each([

@@ -7,7 +7,7 @@ import { formatPosition, isAtOrAfter, parsePosition, Position, START } from '../
 import { ReadStore } from '../read-store/read-store';
 import { deferred } from './deferred';
 import { LagHistogram, LagSummary } from './lag-histogram';
-import { Projection, projectionKey } from './projection';
+import { Projection, projectionKey, ProjectionWriter } from './projection';
 import { projectionWriter } from './projection-writer';
 
 export const CHECKPOINTS = 'projection_checkpoints';
@@ -78,17 +78,21 @@ export class ProjectionRunner {
     this.instanceId = options.instanceId ?? randomUUID();
     this.leaseTtlMs = options.leaseTtlMs ?? 10_000;
     this.attempts = options.attempts ?? 3;
-    for (const projection of projections) {
-      this.tracked.set(projection.name, {
-        projection,
-        state: 'starting',
-        position: START,
-        lastLagMs: null,
-        lag: new LagHistogram(),
-        parkedEvents: 0,
-        advanced: deferred(),
-      });
-    }
+    for (const projection of projections) this.tracked.set(projection.name, this.track(projection));
+  }
+
+  private track(projection: Projection): Tracked {
+    const tracked = { state: 'starting' as const, position: START, lastLagMs: null, parkedEvents: 0 };
+    return { projection, ...tracked, lag: new LagHistogram(), advanced: deferred() };
+  }
+
+  /**
+   * Adds a projection or reactor of a module that needs services (a reactor appends to the event
+   * store): modules register them as they initialise, before the runner starts.
+   */
+  register(projection: Projection): void {
+    if (this.loops.length > 0) throw new Error(`projection ${projection.name} registered after the runner started`);
+    this.tracked.set(projection.name, this.track(projection));
   }
 
   async start(): Promise<void> {
@@ -291,6 +295,16 @@ export class ProjectionRunner {
    * at a time instead, so only the failing one is retried, parked or stops the projection.
    */
   private async applyBatch(entry: Tracked, events: readonly RecordedEvent[], through: Position): Promise<void> {
+    // A reactor's work is not in the read store: each event on its own, its checkpoint after it.
+    if (!entry.projection.reactor && (await this.appliedTogether(entry, events, through))) return;
+    for (const [index, event] of events.entries()) {
+      await this.applyWithRetries(entry, event, index === events.length - 1 ? through : event.position);
+      if (this.isStopped(entry)) return;
+    }
+  }
+
+  /** The batch and its checkpoint in one transaction; false when it failed (nothing of it applied). */
+  private async appliedTogether(entry: Tracked, events: readonly RecordedEvent[], through: Position): Promise<boolean> {
     const { projection } = entry;
     try {
       await this.store.transaction(async (tx) => {
@@ -298,15 +312,12 @@ export class ProjectionRunner {
         for (const event of events) await projection.apply(event, writer);
         await tx.upsert(CHECKPOINTS, checkpointDocument(projection, through));
       });
-      this.recordLag(entry, events);
-      return this.advance(entry, through, lagOf(events[events.length - 1]));
     } catch {
-      // Retried below, one event at a time, where the failure is reported.
+      return false; // retried one event at a time, where the failure is reported
     }
-    for (const [index, event] of events.entries()) {
-      await this.applyWithRetries(entry, event, index === events.length - 1 ? through : event.position);
-      if (this.isStopped(entry)) return;
-    }
+    this.recordLag(entry, events);
+    this.advance(entry, through, lagOf(events[events.length - 1]));
+    return true;
   }
 
   /** One event in its own transaction (with the checkpoint `through`), retried, then parked or stopping. */
@@ -314,10 +325,17 @@ export class ProjectionRunner {
     const { projection } = entry;
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.store.transaction(async (tx) => {
-          await projection.apply(event, projectionWriter(projection, tx));
-          await tx.upsert(CHECKPOINTS, checkpointDocument(projection, through));
-        });
+        if (projection.reactor) {
+          // Outside any read-store transaction (its work may wait on other projections' writes);
+          // a crash before the checkpoint runs it again, which a reactor's idempotence allows.
+          await projection.apply(event, NO_READ_MODEL);
+          await this.store.upsert(CHECKPOINTS, checkpointDocument(projection, through));
+        } else {
+          await this.store.transaction(async (tx) => {
+            await projection.apply(event, projectionWriter(projection, tx));
+            await tx.upsert(CHECKPOINTS, checkpointDocument(projection, through));
+          });
+        }
         this.recordLag(entry, [event]);
         return this.advance(entry, through, lagOf(event));
       } catch (error) {
@@ -388,6 +406,11 @@ export class ProjectionRunner {
     return stored ? parsePosition(stored.position) : START;
   }
 }
+
+/** What a reactor's `apply` gets for a writer: it keeps no read model of its own. */
+const NO_READ_MODEL: ProjectionWriter = new Proxy({} as ProjectionWriter, {
+  get: () => () => Promise.reject(new Error('a reactor writes no read model')),
+});
 
 function checkpointDocument(projection: Projection, position: Position) {
   return { id: projectionKey(projection), position: formatPosition(position), updatedAt: new Date().toISOString() };

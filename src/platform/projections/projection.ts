@@ -23,6 +23,13 @@ export interface Projection {
   readonly handles: readonly string[] | 'all';
   /** Security-relevant projections stop on a failing event (readiness turns red) instead of parking it. */
   readonly critical: boolean;
+  /**
+   * A reactor turns events into commands (a side effect elsewhere, e.g. appends) instead of a read
+   * model: the runner applies it outside read-store transactions, one event at a time, recording its
+   * checkpoint after each, so it resumes where it stopped and may see an event twice after a crash:
+   * its `apply` must be idempotent. It has no collections and is never rebuilt.
+   */
+  readonly reactor?: boolean;
   apply(event: RecordedEvent, writer: ProjectionWriter): Promise<void>;
   /**
    * For read models with a retention policy: whether a document only describes things over before
