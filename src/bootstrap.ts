@@ -31,7 +31,7 @@ export async function createApp(config: AppConfig, adminKey: string, logger: Log
   app.useGlobalPipes(createValidationPipe());
   const oauthErrors = new OAuthErrorFilter();
   app.useGlobalFilters(new ProblemDetailsFilter(new Map(TOKEN_STYLE_PATHS.map((path) => [path, oauthErrors]))));
-  await useSecurityHeaders(app, config.issuer);
+  useSecurityHeaders(app, config.issuer);
   await limitAnonymousRequests(app, config.anonymousRateLimitPerMinute);
   serveOpenApi(app, SERVICE_VERSION);
   // No enableShutdownHooks: main.ts handles the signals (exitOnSignals), with a deadline Nest lacks.
