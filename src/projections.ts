@@ -4,6 +4,7 @@ import { auditIndexProjection } from './audit/audit-index.projection';
 import { companiesProjection } from './companies/company.projection';
 import { grantsProjection } from './grants/grant.projection';
 import { Projection } from './platform/projections/projection';
+import { pendingRegistrationsProjection } from './users/pending-registration.projection';
 import { usersProjection } from './users/user.projection';
 
 /** Every read model of the service: run by the projection runner, rebuilt by `npm run rebuild`. */
@@ -14,4 +15,5 @@ export const projections: readonly Projection[] = [
   usersProjection,
   grantsProjection,
   auditIndexProjection,
+  pendingRegistrationsProjection,
 ];

@@ -116,6 +116,10 @@ describe('company decider: user seats', () => {
       });
     });
 
+    it('assigns nothing more to a user who holds a seat, even with no licence left', () => {
+      expect(given(registeredWith(1), seatAssigned('u1')).when(assign('u1'))()).toEqual([]);
+    });
+
     it('refuses a seat in a company that does not exist', () => {
       const then = given().when(assign('u1'));
       expect(then).toThrow(expect.objectContaining({ kind: 'not_found', code: 'company_not_found' }));
@@ -137,6 +141,12 @@ describe('company decider: user seats', () => {
 
     it('records nothing for a company that does not exist', () => {
       expect(given().when(release('u1'))()).toEqual([]);
+    });
+
+    it('releases only a seat the user holds: another user’s seat stays taken', () => {
+      const history = [registeredWith(1), seatAssigned('u1')];
+      expect(given(...history).when(release('u2'))()).toEqual([]);
+      expect(given(...history).when(assign('u2'))).toThrow(exhausted);
     });
   });
 

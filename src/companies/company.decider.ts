@@ -1,3 +1,4 @@
+import { Set as ImmutableSet } from 'immutable';
 import { Decider, DomainEvent } from '../platform/event-store/handle-command';
 import { DomainError } from '../platform/domain/domain-error';
 
@@ -22,7 +23,18 @@ export type CompanyCommand =
 
 export type CompanyState =
   | { status: 'absent' }
-  | { status: 'registered'; companyId: string; name: string; userLicenses: number | null; activeUsers: number };
+  | {
+      status: 'registered';
+      companyId: string;
+      name: string;
+      userLicenses: number | null;
+      /**
+       * Who holds a licence seat: a seat is per user, so taking one twice or giving back one not
+       * held changes nothing (a retried or reconciled step is harmless). A persistent set: each
+       * event shares the rest of it, so folding a large company stays linear.
+       */
+      seatHolders: ImmutableSet<string>;
+    };
 
 export const companyStream = (companyId: string) => `company-${companyId}`;
 
@@ -37,16 +49,20 @@ function evolve(state: CompanyState, event: CompanyEvent): CompanyState {
         companyId: event.data.companyId,
         name: event.data.name,
         userLicenses: event.data.userLicenses,
-        activeUsers: 0,
+        seatHolders: ImmutableSet<string>(),
       };
     case 'CompanyRenamed':
       return state.status === 'registered' ? { ...state, name: event.data.name } : state;
     case 'CompanyUserLicensesChanged':
       return state.status === 'registered' ? { ...state, userLicenses: event.data.userLicenses } : state;
     case 'CompanyUserSeatAssigned':
-      return state.status === 'registered' ? { ...state, activeUsers: state.activeUsers + 1 } : state;
+      return state.status === 'registered'
+        ? { ...state, seatHolders: state.seatHolders.add(event.data.userId) }
+        : state;
     case 'CompanyUserSeatReleased':
-      return state.status === 'registered' ? { ...state, activeUsers: state.activeUsers - 1 } : state;
+      return state.status === 'registered'
+        ? { ...state, seatHolders: state.seatHolders.remove(event.data.userId) }
+        : state;
   }
 }
 
@@ -86,8 +102,9 @@ function decide(command: CompanyCommand, state: CompanyState): CompanyEvent[] {
     case 'AssignUserSeat': {
       if (state.status !== 'registered')
         throw new DomainError('not_found', 'company_not_found', `no company ${command.companyId}`);
+      if (state.seatHolders.has(command.userId)) return []; // it holds one already
       // The licence count bounds active users; lowering it below the current count blocks only new ones.
-      if (state.userLicenses !== null && state.activeUsers >= state.userLicenses) {
+      if (state.userLicenses !== null && state.seatHolders.size >= state.userLicenses) {
         throw new DomainError(
           'conflict',
           'user_licenses_exhausted',
@@ -102,7 +119,7 @@ function decide(command: CompanyCommand, state: CompanyState): CompanyEvent[] {
       ];
     }
     case 'ReleaseUserSeat': {
-      if (state.status !== 'registered' || state.activeUsers === 0) return [];
+      if (state.status !== 'registered' || !state.seatHolders.has(command.userId)) return [];
       return [
         {
           type: 'CompanyUserSeatReleased',

@@ -71,6 +71,13 @@ class Environment {
 
   @IsOptional()
   @Transform(toInteger)
+  @IsInt({ message: 'REGISTRATION_GRACE_SECONDS must be a whole number' })
+  @Min(1)
+  @Max(86_400)
+  REGISTRATION_GRACE_SECONDS?: number;
+
+  @IsOptional()
+  @Transform(toInteger)
   @IsInt({ message: 'STORE_TIMEOUT_MS must be a whole number of milliseconds' })
   @Min(100)
   @Max(120_000)
@@ -189,6 +196,8 @@ export class AppConfig {
   readonly mongodbUri: string | undefined;
   /** Deadline of every EventStoreDB and MongoDB call: past it the caller gets a 503, not a hung request. */
   readonly storeTimeoutMs: number;
+  /** How long a seat or email may stay held for a user who never became active before it is given back. */
+  readonly registrationGraceSeconds: number;
   /** Requests without client authentication allowed per IP and per client id each minute; 0: no limit. */
   readonly anonymousRateLimitPerMinute: number;
   readonly logLevel: LogLevel;
@@ -234,6 +243,7 @@ export class AppConfig {
     this.eventStoreConnectionString = environment.EVENTSTORE_CONNECTION_STRING;
     this.mongodbUri = environment.MONGODB_URI;
     this.storeTimeoutMs = environment.STORE_TIMEOUT_MS ?? 5_000;
+    this.registrationGraceSeconds = environment.REGISTRATION_GRACE_SECONDS ?? 60;
     this.anonymousRateLimitPerMinute = environment.ANONYMOUS_RATE_LIMIT_PER_MINUTE ?? 3_000;
     this.logLevel = environment.LOG_LEVEL ?? 'info';
     this.requestTimeoutMs = environment.REQUEST_TIMEOUT_MS ?? 30_000;

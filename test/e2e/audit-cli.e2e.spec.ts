@@ -80,6 +80,7 @@ describe('npm run audit', () => {
       'users',
       'grants',
       'audit_index',
+      'pending_registrations',
     ]);
     expect(lines.every((line) => line.differences === 0)).toBe(true);
   });
