@@ -1,16 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  fsyncSync,
-  linkSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadOrCreateSecretFile } from '../crypto/secret-file';
 import { AppConfig } from '../../config/app-config';
 
 export const ADMIN_KEY_FILE = 'admin-api-key';
@@ -60,35 +51,5 @@ export function keyFingerprint(key: string, secret: Buffer): string {
  */
 export function resolveFingerprintSecret(config: AppConfig): Buffer {
   if (config.auditFingerprintSecret) return Buffer.from(config.auditFingerprintSecret, 'utf8');
-  mkdirSync(config.signingKeysDir, { recursive: true, mode: 0o700 });
-  const file = join(config.signingKeysDir, FINGERPRINT_SECRET_FILE);
-  try {
-    return readSecret(file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  // Written whole under a temporary name, then linked into place: link refuses an existing name, so of
-  // two instances starting together one secret wins and both read it; nobody reads a half-written file.
-  const temporary = `${file}.${randomBytes(8).toString('hex')}.tmp`;
-  const descriptor = openSync(temporary, 'wx', 0o600);
-  try {
-    writeSync(descriptor, `${randomBytes(32).toString('base64url')}\n`);
-    fsyncSync(descriptor);
-  } finally {
-    closeSync(descriptor);
-  }
-  try {
-    linkSync(temporary, file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  } finally {
-    rmSync(temporary, { force: true });
-  }
-  return readSecret(file);
-}
-
-function readSecret(file: string): Buffer {
-  const secret = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64url');
-  if (secret.length !== 32) throw new Error(`${file} does not hold a 256-bit secret (base64url)`);
-  return secret;
+  return loadOrCreateSecretFile(join(config.signingKeysDir, FINGERPRINT_SECRET_FILE));
 }
