@@ -1,26 +1,23 @@
 import type { FastifyRequest } from 'fastify';
+import { AuthenticatedClient } from './client-authentication';
 import { clientContext } from './client-context';
+import { ClientRecord } from './security-view';
 
-const request = (fields: { method?: string; headers?: Record<string, string>; body?: unknown }) =>
-  ({ id: 'req-1', ip: '10.0.0.1', method: 'POST', headers: {}, ...fields }) as unknown as FastifyRequest;
+const request = { id: 'req-1', ip: '10.0.0.1', method: 'POST', headers: {} } as unknown as FastifyRequest;
+const authenticated = (clientId: string, method: AuthenticatedClient['method']): AuthenticatedClient => ({
+  client: { clientId } as ClientRecord,
+  method,
+});
 
 describe('clientContext', () => {
-  it.each([
-    ['HTTP Basic', { headers: { authorization: 'Basic d2ViOnNlY3JldA==' } }],
-    ['client_secret in the body', { body: { client_id: 'web', client_secret: 'secret' } }],
-  ])('names the client as the actor when the request presented its secret (%s)', (_, fields) => {
-    expect(clientContext(request(fields), 'web').actor).toEqual({ kind: 'client', id: 'web' });
-  });
+  it.each(['client_secret_basic', 'client_secret_post'] as const)(
+    'names the client as the actor when it proved itself with its secret (%s)',
+    (method) => {
+      expect(clientContext(request, authenticated('web', method)).actor).toEqual({ kind: 'client', id: 'web' });
+    },
+  );
 
-  it.each([
-    ['a public client (client_id alone)', { body: { client_id: 'spa' } }],
-    ['an empty client_secret, read as none', { body: { client_id: 'spa', client_secret: '' } }],
-    [
-      'the authorization endpoint, even with credentials attached',
-      { method: 'GET', headers: { authorization: 'Basic eDp5' } },
-    ],
-    ['a request without a body', {}],
-  ])('records an anonymous actor, acting through the client, for %s', (_, fields) => {
-    expect(clientContext(request(fields), 'spa').actor).toEqual({ kind: 'anonymous', id: 'spa' });
+  it('records an anonymous actor, acting through the client, for a public client (no secret to prove)', () => {
+    expect(clientContext(request, authenticated('spa', 'none')).actor).toEqual({ kind: 'anonymous', id: 'spa' });
   });
 });

@@ -30,7 +30,8 @@ export class RevokeController {
   @HttpCode(HttpStatus.OK)
   async revoke(@Req() request: FastifyRequest, @Body() body: unknown): Promise<void> {
     const parameters = bodyParameters(body);
-    const { client } = await this.clients.authenticate(request.headers.authorization, parameters);
+    const authenticated = await this.clients.authenticate(request.headers.authorization, parameters);
+    const { client } = authenticated;
     const token = requiredParameter(parameters, 'token');
     const grantId = await this.grantOf(token, client.clientId);
     if (!grantId) return;
@@ -38,7 +39,7 @@ export class RevokeController {
     await this.grants.revoke(
       grantId,
       'revoked_by_client',
-      eventMetadata(clientContext(request, client.clientId), now, client.companyId),
+      eventMetadata(clientContext(request, authenticated), now, client.companyId),
     );
   }
 

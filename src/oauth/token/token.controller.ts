@@ -39,9 +39,10 @@ export class TokenController {
     const grantType =
       parameter(parameters, 'grant_type') ?? (parameter(parameters, 'code') ? 'authorization_code' : undefined);
     // The AIRisk contract: a missing client_id is a missing parameter (400), an unknown client a 401.
-    const { client } = await this.clients.authenticate(request.headers.authorization, parameters, 'invalid_request');
+    const authenticated = await this.clients.authenticate(request.headers.authorization, parameters, 'invalid_request');
+    const { client } = authenticated;
     const now = new Date();
-    const metadata = eventMetadata(clientContext(request, client.clientId), now, client.companyId);
+    const metadata = eventMetadata(clientContext(request, authenticated), now, client.companyId);
     switch (grantType) {
       case 'authorization_code':
         return this.authorizationCode.exchange(client, parameters, metadata, now);
