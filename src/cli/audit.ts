@@ -174,7 +174,7 @@ function report(result: { ok: boolean; events: number; breaks: unknown[] }): num
 }
 
 async function replay(config: AppConfig, events: EventStore): Promise<number> {
-  const reads = await openReadStore(config);
+  const reads = openReadStore(config);
   let differing = 0;
   try {
     for (const projection of projections) {

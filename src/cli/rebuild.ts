@@ -33,7 +33,7 @@ async function main(): Promise<number> {
 
   const config = AppConfig.fromEnvironment(process.env);
   const events = openEventStore(config);
-  const reads = await openReadStore(config);
+  const reads = openReadStore(config);
   let differing = 0;
   try {
     for (const projection of selected) {

@@ -165,7 +165,7 @@ describe('SigningKeys', () => {
   it('lets another instance sharing the directory pick up a rotation from its event', async () => {
     const here = open();
     const there = open();
-    await there.onModuleInit();
+    there.onModuleInit();
     try {
       const { kid } = await here.rotate(admin);
       const deadline = Date.now() + 5 * SECOND;

@@ -803,10 +803,10 @@ describe('TokenValidity', () => {
       userid: 'alice',
       cutoffs: { client: -1, user: -1 },
     };
-    expect(validity.isAccessTokenHonoured(claims)).resolves.toBe(true);
-    expect(validity.isAccessTokenHonoured({ ...claims, cutoffs: { client: -1 } })).resolves.toBe(false);
+    await expect(validity.isAccessTokenHonoured(claims)).resolves.toBe(true);
+    await expect(validity.isAccessTokenHonoured({ ...claims, cutoffs: { client: -1 } })).resolves.toBe(false);
     feed.revokeGrant(grantId);
-    expect(validity.isAccessTokenHonoured(claims)).resolves.toBe(false);
+    await expect(validity.isAccessTokenHonoured(claims)).resolves.toBe(false);
   });
 
   it('waits for its view to reach the store when a token names a cutoff it has not seen, then decides', async () => {

@@ -12,7 +12,6 @@ import { emailReservationStream } from '../../src/users/email-reservation.decide
 import { temporaryDirectory } from '../support/temporary-directory';
 
 /** Test bodies are whatever JSON the service sent; assertions check their shape. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 
 /** One request and its answer, kept so the whole conversation can be searched for secrets at the end. */

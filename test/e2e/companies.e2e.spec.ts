@@ -184,9 +184,16 @@ describe('admin companies over HTTP', () => {
       ready: true,
       eventStore: { state: 'up', server: expect.stringMatching(/^(SQLite 3\.|EventStoreDB \d)/) },
       readStore: { state: 'up', server: expect.stringMatching(/^(SQLite 3\.|MongoDB \d.*(replica set|mongos))/) },
-      projections: ['companies', 'clients', 'agents', 'users', 'grants', 'audit_index', 'pending_registrations', 'grant_cascade'].map((name) =>
-        expect.objectContaining({ name, state: 'live' }),
-      ),
+      projections: [
+        'companies',
+        'clients',
+        'agents',
+        'users',
+        'grants',
+        'audit_index',
+        'pending_registrations',
+        'grant_cascade',
+      ].map((name) => expect.objectContaining({ name, state: 'live' })),
     });
   });
 });

@@ -17,7 +17,6 @@ import { temporaryDirectory } from '../support/temporary-directory';
 
 const ROOT = join(__dirname, '..', '..');
 type Variables = Record<string, string | undefined>;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Yaml = any;
 
 /**

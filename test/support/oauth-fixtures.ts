@@ -7,7 +7,6 @@ import { CodeSealingKey } from '../../src/keys/code-sealing-key';
 import { SealedCodes } from '../../src/oauth/authorize/sealed-codes';
 
 /** Test bodies are whatever JSON the service sent; assertions check their shape. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Json = any;
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

@@ -7,7 +7,6 @@ import { freePort } from './server-process';
 import { temporaryDirectory } from './temporary-directory';
 
 /** Test bodies are whatever JSON the service sent; assertions check their shape. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type JsonResponse = Omit<Response, 'json'> & { json(): Promise<any> };
 
 export interface RunningApp {

@@ -75,7 +75,8 @@ function registerBodyParsers(adapter: FastifyAdapter): void {
   adapter.useBodyParser('application/json', false, options, (request, body, done) => {
     if (body.length === 0) return done(null, undefined);
     const text = body.toString('utf8');
-    json(request, text, (error, parsed) => {
+    // Fastify's own parser answers through the callback (its type also admits a promise, never returned here).
+    void json(request, text, (error, parsed) => {
       const problem = error ? undefined : jsonBodyProblem(text);
       if (problem) return done(new ProblemException(HttpStatus.BAD_REQUEST, problem, 'invalid_json'));
       done(error, parsed);

@@ -174,11 +174,12 @@ export class ProjectionRunner {
     entry.state = 'catching_up';
     // Renewed from the start, the catch-up included: another instance takes an expired lease.
     const lease = { lost: false, subscription: undefined as Subscription | undefined };
-    const renewal = setInterval(async () => {
+    const renew = async () => {
       if (await this.store.tryAcquireLease(key, this.instanceId, this.leaseTtlMs).catch(() => false)) return;
       lease.lost = true;
-      await lease.subscription?.close();
-    }, this.leaseTtlMs / 3);
+      await lease.subscription?.close(); // never rejects (Subscription.close)
+    };
+    const renewal = setInterval(() => void renew(), this.leaseTtlMs / 3);
     try {
       await this.applyFromCheckpoint(entry, lease);
     } finally {
