@@ -183,7 +183,7 @@ export class ConfigurationError extends Error {
   override readonly name = 'ConfigurationError';
 }
 
-/** Typed, validated configuration (DESIGN §3): built once at boot, injected everywhere. */
+/** Typed, validated configuration (architecture §3): built once at boot, injected everywhere. */
 export class AppConfig {
   readonly production: boolean;
   readonly port: number;
@@ -258,7 +258,7 @@ export class AppConfig {
     this.authorizationCodeTtlSeconds = environment.AUTHORIZATION_CODE_TTL_SECONDS ?? 60;
     this.refreshReuseGraceSeconds = environment.REFRESH_REUSE_GRACE_SECONDS ?? 0;
     this.requirePkce = environment.REQUIRE_PKCE === 'true';
-    // DESIGN §7: the next key is published before it signs; 5 minutes outlasts the JWKS's max-age.
+    // architecture §7: the next key is published before it signs; 5 minutes outlasts the JWKS's max-age.
     this.keyActivationDelaySeconds = environment.KEY_ACTIVATION_DELAY_SECONDS ?? 300;
     this.accessTokenAudience = environment.ACCESS_TOKEN_AUDIENCE ?? 'airisk-api';
     this.auditCheckpointIntervalSeconds = environment.AUDIT_CHECKPOINT_INTERVAL_SECONDS ?? 3_600;

@@ -2,7 +2,7 @@ import { Decider, DomainEvent } from '../platform/event-store/handle-command';
 import { OAuthError } from '../oauth/oauth-error';
 
 /**
- * The Grant aggregate (DESIGN §5): one stream per authorization — code → tokens → refresh
+ * The Grant aggregate (architecture §5): one stream per authorization — code → tokens → refresh
  * rotations → revocation — and one per client-credentials issuance. It holds hashes and token ids
  * (`jti`) only, never a code or token. An authorization code is sealed by the service and carries
  * its own binding, so issuing one writes nothing: its stream starts when it is redeemed, recording

@@ -24,7 +24,7 @@ export interface KeyFile {
   readonly activatesAt: string;
 }
 
-/** A key parsed once and kept as `KeyObject`s: nothing is parsed per request (DESIGN §9). */
+/** A key parsed once and kept as `KeyObject`s: nothing is parsed per request (architecture §9). */
 export interface LoadedKey {
   readonly kid: string;
   readonly privateKey: KeyObject;

@@ -2,7 +2,7 @@ import { DomainError } from '../platform/domain/domain-error';
 import { Decider, DomainEvent } from '../platform/event-store/handle-command';
 
 /**
- * Signing-key rotations (DESIGN §7): one stream for the whole service, so concurrent rotations on
+ * Signing-key rotations (architecture §7): one stream for the whole service, so concurrent rotations on
  * several instances are serialised by the append's expected revision. Events carry public key
  * material and the `kid` only; the private key never leaves the key directory.
  */

@@ -51,7 +51,7 @@ const PICK_UP_ATTEMPTS = 10;
 const PICK_UP_RETRY_MS = 100;
 
 /**
- * The signing keys (DESIGN §7): files in `config.signingKeysDir`, parsed once into `KeyObject`s.
+ * The signing keys (architecture §7): files in `config.signingKeysDir`, parsed once into `KeyObject`s.
  * Keys are ordered by activation; the newest active one signs. A rotated key is published before
  * it signs (`keyActivationDelaySeconds`), and a superseded key stays published until every token
  * it may have signed has expired (`accessTokenTtlSeconds` after it was superseded).

@@ -58,7 +58,7 @@ export const USER_CUTOFFS = new Set([
 ]);
 
 /**
- * What the OAuth endpoints check on every request, in memory on every instance (DESIGN §5, §9):
+ * What the OAuth endpoints check on every request, in memory on every instance (architecture §5, §9):
  * clients with their secret hashes and redirect URIs, users with their status, role and agents, and
  * revoked grants. Fed by the live-view subscription, so a disable, deactivation or revocation is
  * enforced here as soon as this instance has seen the event.

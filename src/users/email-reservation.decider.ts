@@ -4,7 +4,7 @@ import { Decider, DomainEvent } from '../platform/event-store/handle-command';
 
 /**
  * An email is unique within a company. Guarded by a reservation stream appended at its exact
- * revision (DESIGN §5), never by a read-model lookup, so two concurrent registrations cannot both win.
+ * revision (architecture §5), never by a read-model lookup, so two concurrent registrations cannot both win.
  */
 
 export type EmailReservationEvent =

@@ -7,7 +7,7 @@ import { hashSecret } from '../../platform/crypto/secrets';
 
 type CryptoKey = webcrypto.CryptoKey;
 
-/** The claims this service puts in an access token (DESIGN §7, RFC 9068 §2.2). */
+/** The claims this service puts in an access token (architecture §7, RFC 9068 §2.2). */
 export interface AccessTokenClaims {
   readonly iss: string;
   /** The user's `userid` for a user token, the client id for a generic one. */

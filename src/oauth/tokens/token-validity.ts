@@ -25,7 +25,7 @@ export interface TokenHolder {
 export const CATCH_UP_WAIT_MS = 1_000;
 
 /**
- * DESIGN §5: a token is honoured only while its grant is not revoked, its client is enabled and has
+ * architecture §5: a token is honoured only while its grant is not revoked, its client is enabled and has
  * not cut its tokens off since (disable, secret rotation, mass revocation), and, for a user token,
  * the user is active in the same company and has not been cut off either. Signature and expiry are
  * checked before this (`AccessTokens.verify`, or the grant's refresh expiry).

@@ -3,7 +3,7 @@ import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { ActorKind, EventMetadata } from '../event-store/event-store';
 
-/** Who is acting and under which request: what every event's envelope records (DESIGN §4). */
+/** Who is acting and under which request: what every event's envelope records (architecture §4). */
 export interface RequestContext {
   readonly actor: { readonly kind: ActorKind; readonly id: string };
   /** Set for a company administrator: the only company whose resources this request may see or change. */

@@ -3,7 +3,7 @@ import { randomBytesFromPool } from './random-pool';
 
 /**
  * Server-generated secrets carry 256 random bits, so a plain SHA-256 resists guessing as well as a
- * password KDF would and keeps the hot path fast (DESIGN §4). Only the hash is ever stored.
+ * password KDF would and keeps the hot path fast (architecture §4). Only the hash is ever stored.
  */
 export function generateSecret(): string {
   return randomBytesFromPool(32).toString('base64url');

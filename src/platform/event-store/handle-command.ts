@@ -8,7 +8,7 @@ export interface DomainEvent<Type extends string = string, Data = unknown> {
   readonly data: Data;
 }
 
-/** A pure aggregate: state folded from its events, and a decision from a command (DESIGN §3). */
+/** A pure aggregate: state folded from its events, and a decision from a command (architecture §3). */
 export interface Decider<Command, Event extends DomainEvent, State> {
   readonly initialState: State;
   evolve(state: State, event: Event): State;
@@ -70,7 +70,7 @@ export function startStream<Command, Event extends DomainEvent, State>(
 
 /**
  * read stream → fold → decide → append at the exact revision read. A concurrent writer makes the
- * append fail with `WrongExpectedRevisionError` instead of silently interleaving (DESIGN §5).
+ * append fail with `WrongExpectedRevisionError` instead of silently interleaving (architecture §5).
  * `ifRevision` (from `If-Match`) additionally requires the caller to have seen the current state.
  * `metadata` may depend on the state read (e.g. the aggregate's company).
  */

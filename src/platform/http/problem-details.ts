@@ -42,7 +42,7 @@ const DOMAIN_STATUS: Record<DomainError['kind'], number> = {
 
 /**
  * Every error on admin and resource routes becomes problem+json. A 5xx says only that something
- * failed and which request it was: details go to the log, never to the client (DESIGN §8).
+ * failed and which request it was: details go to the log, never to the client (architecture §8).
  *
  * Paths whose errors take another shape name the filter that gives it (`shapedElsewhere`): Nest
  * applies a controller's own filters only to what its handler throws, and errors raised before the

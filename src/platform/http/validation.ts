@@ -3,7 +3,7 @@ import { ProblemException } from './problem-details';
 
 /**
  * Every body and query is checked against its DTO: unknown fields are refused (not silently
- * dropped), nothing is coerced implicitly, and the problem lists each field's messages (DESIGN §8).
+ * dropped), nothing is coerced implicitly, and the problem lists each field's messages (architecture §8).
  */
 export function createValidationPipe(): ValidationPipe {
   return new ValidationPipe({

@@ -1,7 +1,7 @@
 import { RecordedEvent } from '../event-store/event-store';
 
 /**
- * An in-memory view every instance keeps for itself (DESIGN §2, §5): what security checks need on
+ * An in-memory view every instance keeps for itself (architecture §2, §5): what security checks need on
  * the hot path (client credentials, disabled clients, deactivated users, revoked grants), rebuilt
  * from the event store at start and kept live by one subscription. `apply` is synchronous and
  * idempotent by construction (it sets state from facts, it never counts).

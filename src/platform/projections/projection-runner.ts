@@ -56,7 +56,7 @@ interface Tracked {
 }
 
 /**
- * Runs each projection sequentially from its checkpoint (DESIGN §6): catch-up then live through one
+ * Runs each projection sequentially from its checkpoint (architecture §6): catch-up then live through one
  * subscription, every event applied in a read-store transaction together with the checkpoint.
  * One writer per projection across instances: the holder of its lease; the others stand by and
  * follow the stored checkpoint so `waitForPosition` works on every instance.

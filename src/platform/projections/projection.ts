@@ -10,7 +10,7 @@ export interface ProjectionWriter {
 }
 
 /**
- * A read model built from events (DESIGN §6). `apply` must be idempotent: applying an event a
+ * A read model built from events (architecture §6). `apply` must be idempotent: applying an event a
  * second time changes nothing (guard on the stream revision a document records).
  */
 export interface Projection {

@@ -20,7 +20,7 @@ export interface AnswerOptions<View extends { revision: number }, Body> {
 }
 
 /**
- * Admin writes answer only once the read model they affect shows them (DESIGN §5), waiting at most
+ * Admin writes answer only once the read model they affect shows them (architecture §5), waiting at most
  * the configured bound; past it the write is recorded and the answer is `202`.
  */
 @Injectable()

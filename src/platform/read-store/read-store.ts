@@ -48,7 +48,7 @@ export class LeaseLostError extends Error {
 }
 
 /**
- * The read-store port (DESIGN §2): documents in named collections, disposable and rebuilt from
+ * The read-store port (architecture §2): documents in named collections, disposable and rebuilt from
  * the event store. Adapters: `SqliteReadStore` (embedded) and `MongoReadStore` (MongoDB); both pass
  * `test/contract/read-store.contract.ts`.
  */
