@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AppConfig } from '../config/app-config';
+import { repeat } from '../platform/repeat';
 import { AuditCheckpoints } from './checkpoints';
 
 /**
@@ -10,7 +11,7 @@ import { AuditCheckpoints } from './checkpoints';
 @Injectable()
 export class CheckpointSchedule implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('audit');
-  private timer?: NodeJS.Timeout;
+  private stop?: () => void;
 
   constructor(
     private readonly checkpoints: AuditCheckpoints,
@@ -20,24 +21,23 @@ export class CheckpointSchedule implements OnApplicationBootstrap, OnApplication
   onApplicationBootstrap(): void {
     const seconds = this.config.auditCheckpointIntervalSeconds;
     if (seconds === 0) return;
-    this.timer = setInterval(() => void this.seal(), seconds * 1000);
-    this.timer.unref();
+    this.stop = repeat(
+      seconds * 1000,
+      () => this.seal(),
+      (error) => this.logger.warn(`audit checkpoint not recorded this time: ${String(error)}`),
+    );
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.timer);
+    this.stop?.();
   }
 
   private async seal(): Promise<void> {
-    try {
-      const context = {
-        actor: { kind: 'system' as const, id: 'audit-checkpoint-schedule' },
-        correlationId: randomUUID(),
-      };
-      const checkpoint = await this.checkpoints.create(context);
-      if (checkpoint) this.logger.log(`audit checkpoint ${checkpoint.sequence} seals up to ${checkpoint.toPosition}`);
-    } catch (error) {
-      this.logger.warn(`audit checkpoint not recorded this time: ${String(error)}`);
-    }
+    const context = {
+      actor: { kind: 'system' as const, id: 'audit-checkpoint-schedule' },
+      correlationId: randomUUID(),
+    };
+    const checkpoint = await this.checkpoints.create(context);
+    if (checkpoint) this.logger.log(`audit checkpoint ${checkpoint.sequence} seals up to ${checkpoint.toPosition}`);
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { ReadStore } from '../platform/read-store/read-store';
+import { repeat } from '../platform/repeat';
 import { GrantView, GRANTS, grantsProjection } from './grant.projection';
 
 const PAGE = 1000;
@@ -14,7 +15,7 @@ const INTERVAL_MS = 3_600_000;
 @Injectable()
 export class GrantRetention implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('grants');
-  private timer?: NodeJS.Timeout;
+  private stop?: () => void;
 
   constructor(
     private readonly reads: ReadStore,
@@ -23,15 +24,15 @@ export class GrantRetention implements OnApplicationBootstrap, OnApplicationShut
 
   onApplicationBootstrap(): void {
     if (this.config.grantRetentionDays === 0) return;
-    this.timer = setInterval(
-      () => void this.prune().catch((error) => this.logger.warn(`grant retention: ${String(error)}`)),
+    this.stop = repeat(
       INTERVAL_MS,
+      () => this.prune(),
+      (error) => this.logger.warn(`grant retention: ${String(error)}`),
     );
-    this.timer.unref();
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.timer);
+    this.stop?.();
   }
 
   /** Deletes the prunable grants; answers how many. Safe on every instance at once (deletes are idempotent). */

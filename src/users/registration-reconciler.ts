@@ -5,6 +5,7 @@ import { EventMetadata, EventStore } from '../platform/event-store/event-store';
 import { handleCommand, loadAggregate } from '../platform/event-store/handle-command';
 import { retryOnConflict } from '../platform/event-store/retry-on-conflict';
 import { ReadStore } from '../platform/read-store/read-store';
+import { repeat } from '../platform/repeat';
 import { emailReservationDecider } from './email-reservation.decider';
 import { PENDING_REGISTRATIONS, PendingRegistration } from './pending-registration.projection';
 import { userDecider, userStream } from './user.decider';
@@ -24,7 +25,7 @@ const PAGE = 200;
 @Injectable()
 export class RegistrationReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('users');
-  private timer?: NodeJS.Timeout;
+  private stop?: () => void;
 
   constructor(
     private readonly events: EventStore,
@@ -33,16 +34,15 @@ export class RegistrationReconciler implements OnApplicationBootstrap, OnApplica
   ) {}
 
   onApplicationBootstrap(): void {
-    const everyMs = this.config.registrationGraceSeconds * 1000;
-    this.timer = setInterval(
-      () => void this.reconcile().catch((error) => this.logger.warn(`registration reconciler: ${String(error)}`)),
-      everyMs,
+    this.stop = repeat(
+      this.config.registrationGraceSeconds * 1000,
+      () => this.reconcile(),
+      (error) => this.logger.warn(`registration reconciler: ${String(error)}`),
     );
-    this.timer.unref();
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.timer);
+    this.stop?.();
   }
 
   /** Gives back what pending registrations older than the grace hold; answers how many. */
