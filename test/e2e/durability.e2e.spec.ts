@@ -1,5 +1,5 @@
 import { temporaryDirectory } from '../support/temporary-directory';
-import { exited, startServerProcess } from '../support/server-process';
+import { exited, killMidBurst, startServerProcess } from '../support/server-process';
 
 /**
  * An answered write is a durable write: fire concurrent company creations at the real server,
@@ -14,28 +14,16 @@ describe('durability across kill -9', () => {
 
     const first = await startServerProcess(environment);
     const answered: string[] = [];
-    let cutOff = 0;
     // Each worker creates companies until the dead server refuses its connection.
-    const worker = async (w: number) => {
-      for (let i = 0; ; i++) {
-        try {
-          const response = await fetch(`${first.baseUrl}/api/admin/companies`, {
-            method: 'POST',
-            headers,
-            body: JSON.stringify({ name: `Burst ${w}-${i}` }),
-          });
-          if (response.status === 201) answered.push(((await response.json()) as { id: string }).id);
-        } catch {
-          cutOff++;
-          return;
-        }
-      }
+    const createCompany = async (w: number, i: number) => {
+      const response = await fetch(`${first.baseUrl}/api/admin/companies`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ name: `Burst ${w}-${i}` }),
+      });
+      if (response.status === 201) answered.push(((await response.json()) as { id: string }).id);
     };
-    const workers = Array.from({ length: 16 }, (_, w) => worker(w));
-    while (answered.length < 150) await new Promise((resolve) => setTimeout(resolve, 5));
-    first.child.kill('SIGKILL');
-    await exited(first.child);
-    await Promise.all(workers);
+    const cutOff = await killMidBurst(first, createCompany, () => answered.length >= 150);
     expect(cutOff).toBe(16); // the burst really was cut off mid-flight
 
     const second = await startServerProcess(environment);

@@ -1,6 +1,6 @@
 import { Json } from '../support/oauth-fixtures';
 import { temporaryDirectory } from '../support/temporary-directory';
-import { exited, startServerProcess } from '../support/server-process';
+import { exited, killMidBurst, startServerProcess } from '../support/server-process';
 
 /**
  * A token answered `200` is a durable token: issue tokens from many connections at the real server
@@ -29,7 +29,6 @@ describe('token durability across kill -9', () => {
     const credentials = { client_id: clientId, client_secret: clientSecret };
 
     const answered: string[] = [];
-    let cutOff = 0;
     const clientCredentials = async () => {
       const { status, body } = await post(
         '/api/oauth2/token',
@@ -49,21 +48,8 @@ describe('token durability across kill -9', () => {
       );
       if (status === 200) answered.push(body.access_token, body.refresh_token);
     };
-    const worker = async (w: number) => {
-      for (;;) {
-        try {
-          await (w % 2 === 0 ? clientCredentials() : codeFlow());
-        } catch {
-          cutOff++;
-          return;
-        }
-      }
-    };
-    const workers = Array.from({ length: 16 }, (_, w) => worker(w));
-    while (answered.length < 300) await new Promise((resolve) => setTimeout(resolve, 5));
-    first.child.kill('SIGKILL');
-    await exited(first.child);
-    await Promise.all(workers);
+    const issue = (w: number) => (w % 2 === 0 ? clientCredentials() : codeFlow());
+    const cutOff = await killMidBurst(first, issue, () => answered.length >= 300);
     expect(cutOff).toBe(16); // the burst really was cut off mid-flight
 
     const second = await startServerProcess(environment);

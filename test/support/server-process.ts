@@ -68,3 +68,33 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * Runs `request` from `workers` concurrent loops against `server` until `enough()` holds, then kills
+ * the server with SIGKILL mid-burst. Answers how many loops were cut off by the kill (each stops at
+ * its first failed request): all of them when the burst really was in flight.
+ */
+export async function killMidBurst(
+  server: ServerProcess,
+  request: (worker: number, attempt: number) => Promise<void>,
+  enough: () => boolean,
+  workers = 16,
+): Promise<number> {
+  let cutOff = 0;
+  const loop = async (worker: number) => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await request(worker, attempt);
+      } catch {
+        cutOff++;
+        return;
+      }
+    }
+  };
+  const loops = Array.from({ length: workers }, (_, worker) => loop(worker));
+  while (!enough()) await new Promise((resolve) => setTimeout(resolve, 5));
+  server.child.kill('SIGKILL');
+  await exited(server.child);
+  await Promise.all(loops);
+  return cutOff;
+}
