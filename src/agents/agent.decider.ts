@@ -1,5 +1,6 @@
 import { DomainError } from '../platform/domain/domain-error';
-import { Decider, DomainEvent } from '../platform/event-store/handle-command';
+import type { Decider } from '../platform/event-store/decide-on-stream';
+import { type DomainEvent, eventCatalogue } from '../platform/event-store/event-catalogue';
 
 /** The Agent aggregate: an AI agent of a company, with the chat defaults its users start from. */
 
@@ -19,6 +20,12 @@ export type AgentEvent =
   | DomainEvent<'AgentRegistered', { agentId: string; companyId: string; registeredAt: string } & AgentSettings>
   | DomainEvent<'AgentSettingsChanged', { agentId: string; changedAt: string } & AgentSettings>
   | DomainEvent<'AgentRetired', { agentId: string; retiredAt: string }>;
+
+export const agentEvents = eventCatalogue<AgentEvent>({
+  AgentRegistered: { version: 1 },
+  AgentSettingsChanged: { version: 1 },
+  AgentRetired: { version: 1 },
+});
 
 export type AgentCommand =
   | ({ type: 'RegisterAgent'; agentId: string; companyId: string; now: string } & AgentSettings)
@@ -111,6 +118,7 @@ function validSettings(settings: AgentSettings): AgentSettings {
 }
 
 export const agentDecider: Decider<AgentCommand, AgentEvent, AgentState> = {
+  events: agentEvents,
   initialState: { status: 'absent' },
   evolve,
   decide,

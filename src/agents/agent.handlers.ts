@@ -4,7 +4,7 @@ import { companyDecider, companyStream } from '../companies/company.decider';
 import { eventMetadata, RequestContext } from '../platform/auth/request-context';
 import { DomainError } from '../platform/domain/domain-error';
 import { EventStore } from '../platform/event-store/event-store';
-import { handleCommand, loadAggregate } from '../platform/event-store/handle-command';
+import { decideOnStream, loadAggregate } from '../platform/event-store/decide-on-stream';
 import { Position } from '../platform/event-store/position';
 import { AgentSettings, agentDecider, agentStream } from './agent.decider';
 
@@ -26,13 +26,7 @@ export class RegisterAgentHandler implements ICommandHandler<RegisterAgent, { ag
       throw new DomainError('not_found', 'company_not_found', `no company ${companyId}`);
     const agentId = randomUUID();
     const now = new Date();
-    const { position } = await handleCommand(
-      this.events,
-      agentStream(agentId),
-      agentDecider,
-      { type: 'RegisterAgent', agentId, companyId, ...settings, now: now.toISOString() },
-      eventMetadata(context, now, companyId),
-    );
+    const { position } = await decideOnStream(this.events, agentStream(agentId), agentDecider, { command: { type: 'RegisterAgent', agentId, companyId, ...settings, now: now.toISOString() }, metadata: eventMetadata(context, now, companyId) });
     return { agentId, position: position! };
   }
 }
@@ -54,14 +48,7 @@ export class ChangeAgentHandler implements ICommandHandler<ChangeAgent, { positi
 
   async execute({ agentId, change, context, ifRevision }: ChangeAgent): Promise<{ position?: Position }> {
     const now = new Date();
-    const { position } = await handleCommand(
-      this.events,
-      agentStream(agentId),
-      agentDecider,
-      { ...change, agentId, now: now.toISOString() },
-      (state) => eventMetadata(context, now, state.status === 'absent' ? undefined : state.companyId),
-      ifRevision,
-    );
+    const { position } = await decideOnStream(this.events, agentStream(agentId), agentDecider, { command: { ...change, agentId, now: now.toISOString() }, metadata: (state) => eventMetadata(context, now, state.status === 'absent' ? undefined : state.companyId), ifRevision: ifRevision });
     return { position };
   }
 }

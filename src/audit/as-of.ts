@@ -3,7 +3,8 @@ import { IsISO8601, IsOptional, IsString, MaxLength } from 'class-validator';
 import { ClientState, clientDecider, clientStream } from '../clients/client.decider';
 import { notFound } from '../platform/auth/company-scope';
 import { EventStore } from '../platform/event-store/event-store';
-import { Decider, DomainEvent } from '../platform/event-store/handle-command';
+import { type Decider, foldEvents } from '../platform/event-store/decide-on-stream';
+import type { DomainEvent } from '../platform/event-store/event-catalogue';
 import { userDecider, UserState, userStream } from '../users/user.decider';
 
 export class AsOfQuery {
@@ -63,10 +64,7 @@ export class AsOf {
   ): Promise<{ revision: number; state: State }> {
     const instant = Date.parse(at);
     const history = (await this.events.readStream(stream)).filter((event) => Date.parse(event.recordedAt) <= instant);
-    const state = history.reduce(
-      (current, event) => decider.evolve(current, event as unknown as Event),
-      decider.initialState,
-    );
+    const state = foldEvents(decider, history);
     const companyId = (state as { companyId?: string }).companyId;
     if (state.status === 'absent' || (companyScope !== undefined && companyId !== companyScope))
       throw notFound(what, id);

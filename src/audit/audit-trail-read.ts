@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { eventMetadata, RequestContext } from '../platform/auth/request-context';
 import { EventStore } from '../platform/event-store/event-store';
-import { Decider, DomainEvent, handleCommand } from '../platform/event-store/handle-command';
+import { type Decider, decideOnStream } from '../platform/event-store/decide-on-stream';
+import { type DomainEvent, eventCatalogue } from '../platform/event-store/event-catalogue';
 
 type AuditTrailRead = DomainEvent<
   'AuditTrailRead',
@@ -11,6 +12,7 @@ type AuditTrailRead = DomainEvent<
 
 /** Each read is a one-event stream of its own: nothing to decide but the fact. */
 const auditReadDecider: Decider<AuditTrailRead['data'], AuditTrailRead, null> = {
+  events: eventCatalogue<AuditTrailRead>({ AuditTrailRead: { version: 1 } }),
   initialState: null,
   evolve: (state) => state,
   decide: (read) => [{ type: 'AuditTrailRead', data: read }],
@@ -25,12 +27,6 @@ export class AuditTrailReads {
   async record(context: RequestContext, route: string, filters: object, items: number | null): Promise<void> {
     const now = new Date();
     const read = { route, filters: { ...filters }, items, readAt: now.toISOString() };
-    await handleCommand(
-      this.events,
-      `auditread-${randomUUID()}`,
-      auditReadDecider,
-      read,
-      eventMetadata(context, now, context.companyScope),
-    );
+    await decideOnStream(this.events, `auditread-${randomUUID()}`, auditReadDecider, { command: read, metadata: eventMetadata(context, now, context.companyScope) });
   }
 }

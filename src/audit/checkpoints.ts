@@ -6,7 +6,8 @@ import { eventMetadata, RequestContext } from '../platform/auth/request-context'
 import { DomainError } from '../platform/domain/domain-error';
 import { GENESIS } from '../platform/event-store/event-chain';
 import { EventStore, RecordedEvent } from '../platform/event-store/event-store';
-import { Decider, DomainEvent, handleCommand } from '../platform/event-store/handle-command';
+import { type Decider, decideOnStream } from '../platform/event-store/decide-on-stream';
+import { type DomainEvent, eventCatalogue } from '../platform/event-store/event-catalogue';
 import { formatPosition, parsePosition, START } from '../platform/event-store/position';
 import { eventsOf } from '../platform/event-store/read-pages';
 
@@ -29,8 +30,11 @@ export type CheckpointEvent = DomainEvent<
   CheckpointBody & { signature: string; recordedAt: string }
 >;
 
+const checkpointEvents = eventCatalogue<CheckpointEvent>({ AuditCheckpointRecorded: { version: 1 } });
+
 /** One checkpoint per stream `auditcheckpoint-<n>`, created with "no stream": of two instances racing for n, one wins. */
 const checkpointDecider: Decider<CheckpointEvent['data'], CheckpointEvent, boolean> = {
+  events: checkpointEvents,
   initialState: false,
   evolve: () => true,
   decide: (checkpoint, exists) => {
@@ -65,7 +69,8 @@ export class AuditCheckpoints {
   async all(): Promise<CheckpointEvent['data'][]> {
     const found: CheckpointEvent['data'][] = [];
     for await (const event of eventsOf(this.events, { filter: { streamPrefixes: [CHECKPOINT_PREFIX] } })) {
-      found.push((event as unknown as CheckpointEvent).data);
+      const checkpoint = checkpointEvents.decode(event);
+      if (checkpoint) found.push(checkpoint.data);
     }
     return found.sort((a, b) => a.sequence - b.sequence);
   }
@@ -97,13 +102,7 @@ export class AuditCheckpoints {
       dsaEncoding: 'ieee-p1363',
     });
     const checkpoint = { ...body, signature: signature.toString('base64url'), recordedAt: now.toISOString() };
-    await handleCommand(
-      this.events,
-      `${CHECKPOINT_PREFIX}${body.sequence}`,
-      checkpointDecider,
-      checkpoint,
-      eventMetadata(context, now),
-    );
+    await decideOnStream(this.events, `${CHECKPOINT_PREFIX}${body.sequence}`, checkpointDecider, { command: checkpoint, metadata: eventMetadata(context, now) });
     return checkpoint;
   }
 

@@ -4,7 +4,7 @@ import { GrantEvent, TokenCutoffs } from '../grants/grant.decider';
 import { CLIENT_CUTOFFS, USER_CUTOFFS } from '../oauth/security-view';
 import { notFound } from '../platform/auth/company-scope';
 import { EventStore, RecordedEvent } from '../platform/event-store/event-store';
-import { loadAggregate } from '../platform/event-store/handle-command';
+import { loadAggregate } from '../platform/event-store/decide-on-stream';
 import { eventsOf } from '../platform/event-store/read-pages';
 import { UserEvent } from '../users/user.decider';
 

@@ -2,7 +2,7 @@ import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { eventMetadata, RequestContext } from '../platform/auth/request-context';
 import { generateSecret, hashSecret } from '../platform/crypto/secrets';
 import { EventStore } from '../platform/event-store/event-store';
-import { handleCommand } from '../platform/event-store/handle-command';
+import { decideOnStream } from '../platform/event-store/decide-on-stream';
 import { Position } from '../platform/event-store/position';
 import { ClientCommand, clientDecider, clientStream } from './client.decider';
 
@@ -45,14 +45,7 @@ export class ChangeClientHandler implements ICommandHandler<ChangeClient, Client
         : { ...change, clientId, now: now.toISOString() };
     // A change that ends the client's tokens is enforced by the cutoff it records, at once, and
     // recorded grant by grant by the GrantCascade reactor, after this answers.
-    const { position } = await handleCommand(
-      this.events,
-      clientStream(clientId),
-      clientDecider,
-      command,
-      (state) => eventMetadata(context, now, state.status === 'absent' ? undefined : state.companyId),
-      ifRevision,
-    );
+    const { position } = await decideOnStream(this.events, clientStream(clientId), clientDecider, { command: command, metadata: (state) => eventMetadata(context, now, state.status === 'absent' ? undefined : state.companyId), ifRevision: ifRevision });
     return { position, ...(clientSecret ? { clientSecret } : {}) };
   }
 }

@@ -1,5 +1,6 @@
 import { DomainError } from '../platform/domain/domain-error';
-import { Decider, DomainEvent } from '../platform/event-store/handle-command';
+import type { Decider } from '../platform/event-store/decide-on-stream';
+import { type DomainEvent, eventCatalogue } from '../platform/event-store/event-catalogue';
 import { assertValidRedirectUri, assertValidRedirectUris, MAX_REDIRECT_URIS } from './redirect-uri';
 
 /** The Client aggregate: an AIRisk APIUser, i.e. an OAuth client of one company. */
@@ -42,6 +43,17 @@ export type ClientEvent =
   /** An admin ended every token issued to the client so far. */
   | DomainEvent<'ClientTokensRevoked', { clientId: string; revokedAt: string }>
   | DomainEvent<'ClientPkceRequirementChanged', { clientId: string; requirePkce: boolean; changedAt: string }>;
+
+export const clientEvents = eventCatalogue<ClientEvent>({
+  ClientRegistered: { version: 1 },
+  RedirectUriAdded: { version: 1 },
+  RedirectUriRemoved: { version: 1 },
+  ClientSecretRotated: { version: 1 },
+  ClientDisabled: { version: 1 },
+  ClientEnabled: { version: 1 },
+  ClientTokensRevoked: { version: 1 },
+  ClientPkceRequirementChanged: { version: 1 },
+});
 
 export type ClientCommand =
   | ({ type: 'RegisterClient'; clientType: ClientType; now: string } & Omit<
@@ -194,6 +206,7 @@ function registration(command: Extract<ClientCommand, { type: 'RegisterClient' }
 }
 
 export const clientDecider: Decider<ClientCommand, ClientEvent, ClientState> = {
+  events: clientEvents,
   initialState: { status: 'absent' },
   evolve,
   decide,

@@ -5,7 +5,7 @@ import { eventMetadata, RequestContext } from '../platform/auth/request-context'
 import { generateSecret, hashSecret } from '../platform/crypto/secrets';
 import { DomainError } from '../platform/domain/domain-error';
 import { EventStore } from '../platform/event-store/event-store';
-import { handleCommand, loadAggregate } from '../platform/event-store/handle-command';
+import { decideOnStream, loadAggregate } from '../platform/event-store/decide-on-stream';
 import { Position } from '../platform/event-store/position';
 import { ClientScope, ClientType, clientDecider, clientStream } from './client.decider';
 
@@ -45,20 +45,14 @@ export class RegisterClientHandler implements ICommandHandler<RegisterClient, Re
     const clientSecret = input.type === 'confidential' ? generateSecret() : null;
     const now = new Date();
     const { type, ...registration } = input;
-    const { position } = await handleCommand(
-      this.events,
-      clientStream(clientId),
-      clientDecider,
-      {
+    const { position } = await decideOnStream(this.events, clientStream(clientId), clientDecider, { command: {
         type: 'RegisterClient',
         clientId,
         clientType: type,
         ...registration,
         secretHash: clientSecret ? hashSecret(clientSecret) : null,
         now: now.toISOString(),
-      },
-      eventMetadata(context, now, input.companyId),
-    );
+      }, metadata: eventMetadata(context, now, input.companyId) });
     return { clientId, clientSecret, position: position! };
   }
 }

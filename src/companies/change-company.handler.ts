@@ -1,7 +1,7 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { eventMetadata, RequestContext } from '../platform/auth/request-context';
 import { EventStore } from '../platform/event-store/event-store';
-import { handleCommand } from '../platform/event-store/handle-command';
+import { decideOnStream } from '../platform/event-store/decide-on-stream';
 import { Position } from '../platform/event-store/position';
 import { companyDecider, companyStream } from './company.decider';
 
@@ -22,14 +22,7 @@ export class ChangeCompanyHandler implements ICommandHandler<ChangeCompany, { po
 
   async execute({ companyId, changes, context, ifRevision }: ChangeCompany): Promise<{ position?: Position }> {
     const now = new Date();
-    const { position } = await handleCommand(
-      this.events,
-      companyStream(companyId),
-      companyDecider,
-      { type: 'ChangeCompany', companyId, ...changes, now: now.toISOString() },
-      eventMetadata(context, now, companyId),
-      ifRevision,
-    );
+    const { position } = await decideOnStream(this.events, companyStream(companyId), companyDecider, { command: { type: 'ChangeCompany', companyId, ...changes, now: now.toISOString() }, metadata: eventMetadata(context, now, companyId), ifRevision: ifRevision });
     return { position };
   }
 }

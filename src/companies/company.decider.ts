@@ -1,5 +1,6 @@
 import { Set as ImmutableSet } from 'immutable';
-import { Decider, DomainEvent } from '../platform/event-store/handle-command';
+import type { Decider } from '../platform/event-store/decide-on-stream';
+import { type DomainEvent, eventCatalogue } from '../platform/event-store/event-catalogue';
 import { DomainError } from '../platform/domain/domain-error';
 
 /** The Company aggregate: a tenant with a name and, optionally, a number of user licences. */
@@ -13,6 +14,14 @@ export type CompanyEvent =
   | DomainEvent<'CompanyUserLicensesChanged', { companyId: string; userLicenses: number | null; changedAt: string }>
   | DomainEvent<'CompanyUserSeatAssigned', { companyId: string; userId: string; assignedAt: string }>
   | DomainEvent<'CompanyUserSeatReleased', { companyId: string; userId: string; releasedAt: string }>;
+
+export const companyEvents = eventCatalogue<CompanyEvent>({
+  CompanyRegistered: { version: 1 },
+  CompanyRenamed: { version: 1 },
+  CompanyUserLicensesChanged: { version: 1 },
+  CompanyUserSeatAssigned: { version: 1 },
+  CompanyUserSeatReleased: { version: 1 },
+});
 
 export type CompanyCommand =
   | { type: 'RegisterCompany'; companyId: string; name: string; userLicenses: number | null; now: string }
@@ -157,6 +166,7 @@ function validLicenses(userLicenses: number | null): number | null {
 }
 
 export const companyDecider: Decider<CompanyCommand, CompanyEvent, CompanyState> = {
+  events: companyEvents,
   initialState: { status: 'absent' },
   evolve,
   decide,

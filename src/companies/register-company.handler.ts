@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { eventMetadata, RequestContext } from '../platform/auth/request-context';
 import { EventStore } from '../platform/event-store/event-store';
-import { handleCommand } from '../platform/event-store/handle-command';
+import { decideOnStream } from '../platform/event-store/decide-on-stream';
 import { Position } from '../platform/event-store/position';
 import { companyDecider, companyStream } from './company.decider';
 
@@ -24,13 +24,7 @@ export class RegisterCompanyHandler implements ICommandHandler<
   async execute({ name, userLicenses, context }: RegisterCompany): Promise<{ companyId: string; position: Position }> {
     const companyId = randomUUID();
     const now = new Date();
-    const outcome = await handleCommand(
-      this.events,
-      companyStream(companyId),
-      companyDecider,
-      { type: 'RegisterCompany', companyId, name, userLicenses, now: now.toISOString() },
-      eventMetadata(context, now, companyId),
-    );
+    const outcome = await decideOnStream(this.events, companyStream(companyId), companyDecider, { command: { type: 'RegisterCompany', companyId, name, userLicenses, now: now.toISOString() }, metadata: eventMetadata(context, now, companyId) });
     return { companyId, position: outcome.position! };
   }
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { temporaryDirectory } from '../../test/support/temporary-directory';
 import { AppConfig } from '../config/app-config';
 import { SqliteEventStore } from '../platform/event-store/sqlite-event-store';
-import { handleCommand } from '../platform/event-store/handle-command';
+import { decideOnStream } from '../platform/event-store/decide-on-stream';
 import { compareReadModels, rebuildProjection } from '../platform/projections/rebuild';
 import { SqliteReadStore } from '../platform/read-store/sqlite-read-store';
 import { grantDecider, grantStream } from './grant.decider';
@@ -37,13 +37,7 @@ describe('GrantRetention', () => {
         refreshExpiresAt: null,
       };
       const subject = { grantId, clientId: 'c', companyId: 'co', userId: null, scope: '' };
-      await handleCommand(
-        events,
-        grantStream(grantId),
-        grantDecider,
-        { type: 'IssueClientCredentialsToken', ...subject, tokens, now: issuedAt },
-        metadata,
-      );
+      await decideOnStream(events, grantStream(grantId), grantDecider, { command: { type: 'IssueClientCredentialsToken', ...subject, tokens, now: issuedAt }, metadata: metadata });
       return grantId;
     };
     const [old, recent, live] = [await issue(45), await issue(10), await issue(0)];

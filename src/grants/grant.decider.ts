@@ -1,4 +1,5 @@
-import { Decider, DomainEvent } from '../platform/event-store/handle-command';
+import type { Decider } from '../platform/event-store/decide-on-stream';
+import { type DomainEvent, eventCatalogue } from '../platform/event-store/event-catalogue';
 import { OAuthError } from '../oauth/oauth-error';
 
 /**
@@ -62,6 +63,7 @@ export type GrantEvent =
       'AuthorizationCodeIssued',
       Subject & {
         redirectUri: string;
+
         codeHash: string;
         codeChallenge: string | null;
         issuedAt: string;
@@ -72,6 +74,14 @@ export type GrantEvent =
   | DomainEvent<'TokenIssued', Subject & IssuedTokens & { grantType: GrantType }>
   | DomainEvent<'RefreshTokenRotated', Holder & { previousRefreshTokenHash: string } & IssuedTokens>
   | DomainEvent<'TokenRevoked', Holder & { reason: RevocationReason; revokedAt: string }>;
+
+export const grantEvents = eventCatalogue<GrantEvent>({
+  AuthorizationCodeIssued: { version: 1 },
+  AuthorizationCodeRedeemed: { version: 1 },
+  TokenIssued: { version: 1 },
+  RefreshTokenRotated: { version: 1 },
+  TokenRevoked: { version: 1 },
+});
 
 export type GrantCommand =
   | {
@@ -306,6 +316,7 @@ function holderOf(state: Subject): Holder {
 }
 
 export const grantDecider: Decider<GrantCommand, GrantEvent, GrantState> = {
+  events: grantEvents,
   initialState: { status: 'absent' },
   evolve,
   decide,

@@ -3,7 +3,7 @@ import { AppConfig } from '../config/app-config';
 import { EventMetadata, EventStore, WrongExpectedRevisionError } from '../platform/event-store/event-store';
 import { LiveViewRunner } from '../platform/projections/live-view-runner';
 import { OAuthError } from '../oauth/oauth-error';
-import { CommandOutcome, handleCommand, loadAggregate, startStream } from '../platform/event-store/handle-command';
+import { CommandOutcome, decideOnStream, loadAggregate, startStream } from '../platform/event-store/decide-on-stream';
 import { retryOnConflict } from '../platform/event-store/retry-on-conflict';
 import {
   GrantCommand,
@@ -56,7 +56,7 @@ export class Grants {
     command: GrantCommand,
     metadata: EventMetadata,
   ): Promise<CommandOutcome<GrantEvent, GrantState>> {
-    return startStream(this.events, grantStream(grantId), grantDecider, command, metadata);
+    return startStream(this.events, grantStream(grantId), grantDecider, { command: command, metadata: metadata });
   }
 
   async execute(
@@ -66,7 +66,7 @@ export class Grants {
   ): Promise<CommandOutcome<GrantEvent, GrantState>> {
     try {
       return await retryOnConflict(() =>
-        handleCommand(this.events, grantStream(grantId), grantDecider, command, metadata),
+        decideOnStream(this.events, grantStream(grantId), grantDecider, { command: command, metadata: metadata }),
       );
     } catch (error) {
       if (error instanceof GrantReplayError) await this.revoke(grantId, error.reason, metadata);
@@ -86,7 +86,7 @@ export class Grants {
   ): Promise<CommandOutcome<GrantEvent, GrantState>> {
     const command: GrantCommand = { type: 'RevokeGrant', grantId, reason, now: metadata.at };
     const outcome = await retryOnConflict(() =>
-      handleCommand(this.events, grantStream(grantId), grantDecider, command, metadata),
+      decideOnStream(this.events, grantStream(grantId), grantDecider, { command: command, metadata: metadata }),
     );
     const enforced =
       !enforce ||

@@ -1,5 +1,6 @@
 import { DomainError } from '../platform/domain/domain-error';
-import { Decider, DomainEvent } from '../platform/event-store/handle-command';
+import type { Decider } from '../platform/event-store/decide-on-stream';
+import { type DomainEvent, eventCatalogue } from '../platform/event-store/event-catalogue';
 
 /**
  * Signing-key rotations (architecture §7): one stream for the whole service, so concurrent rotations on
@@ -26,6 +27,10 @@ export type SigningKeyEvent = DomainEvent<
   'SigningKeyRotated',
   { kid: string; publicJwk: PublishedJwk; activatesAt: string; previousKid: string; rotatedAt: string }
 >;
+
+export const signingKeyEvents = eventCatalogue<SigningKeyEvent>({
+  SigningKeyRotated: { version: 1 },
+});
 
 export type SigningKeyCommand = {
   type: 'RotateSigningKey';
@@ -101,6 +106,7 @@ function isCoordinate(value: unknown): boolean {
 }
 
 export const signingKeyDecider: Decider<SigningKeyCommand, SigningKeyEvent, SigningKeyState> = {
+  events: signingKeyEvents,
   initialState: { kids: new Set() },
   evolve,
   decide,

@@ -4,7 +4,7 @@ import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import { AppConfig } from '../config/app-config';
 import { eventMetadata, RequestContext } from '../platform/auth/request-context';
 import { EventStore, Subscription } from '../platform/event-store/event-store';
-import { handleCommand } from '../platform/event-store/handle-command';
+import { decideOnStream } from '../platform/event-store/decide-on-stream';
 import { Position } from '../platform/event-store/position';
 import { Backoff } from '../platform/health/backoff';
 import { generateSigningKey, KeyDirectory, LoadedKey } from './key-directory';
@@ -128,20 +128,14 @@ export class SigningKeys implements OnModuleInit, OnModuleDestroy {
     const staged = this.directory.stage(record);
     let position: Position | undefined;
     try {
-      ({ position } = await handleCommand(
-        this.events,
-        SIGNING_KEYS_STREAM,
-        signingKeyDecider,
-        {
+      ({ position } = await decideOnStream(this.events, SIGNING_KEYS_STREAM, signingKeyDecider, { command: {
           type: 'RotateSigningKey',
           kid: key.kid,
           publicJwk: key.jwk,
           activatesAt: record.activatesAt,
           previousKid: this.current(now).kid,
           now: now.toISOString(),
-        },
-        eventMetadata(context, now),
-      ));
+        }, metadata: eventMetadata(context, now) }));
     } catch (error) {
       staged.discard();
       throw error;

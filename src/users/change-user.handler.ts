@@ -2,7 +2,7 @@ import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { agentDecider, agentStream } from '../agents/agent.decider';
 import { eventMetadata, RequestContext } from '../platform/auth/request-context';
 import { EventStore } from '../platform/event-store/event-store';
-import { handleCommand, loadAggregate } from '../platform/event-store/handle-command';
+import { decideOnStream, loadAggregate } from '../platform/event-store/decide-on-stream';
 import { Position } from '../platform/event-store/position';
 import { AgentFacts, ChatSettings, UserCommand, userDecider, UserProfile, UserRole, userStream } from './user.decider';
 
@@ -36,14 +36,7 @@ export class ChangeUserHandler implements ICommandHandler<ChangeUser, { position
         : { ...change, userId, now };
     // An admin's mass revocation is enforced by its cutoff at once, and recorded on each of the
     // user's live grants by the GrantCascade reactor, after this answers.
-    const { position } = await handleCommand(
-      this.events,
-      userStream(userId),
-      userDecider,
-      command,
-      (state) => eventMetadata(context, new Date(now), state.status === 'absent' ? undefined : state.companyId),
-      ifRevision,
-    );
+    const { position } = await decideOnStream(this.events, userStream(userId), userDecider, { command: command, metadata: (state) => eventMetadata(context, new Date(now), state.status === 'absent' ? undefined : state.companyId), ifRevision: ifRevision });
     return { position };
   }
 

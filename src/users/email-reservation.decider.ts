@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DomainError } from '../platform/domain/domain-error';
-import { Decider, DomainEvent } from '../platform/event-store/handle-command';
+import type { Decider } from '../platform/event-store/decide-on-stream';
+import { type DomainEvent, eventCatalogue } from '../platform/event-store/event-catalogue';
 
 /**
  * An email is unique within a company. Guarded by a reservation stream appended at its exact
@@ -10,6 +11,11 @@ import { Decider, DomainEvent } from '../platform/event-store/handle-command';
 export type EmailReservationEvent =
   | DomainEvent<'UserEmailReserved', { companyId: string; userId: string; reservedAt: string }>
   | DomainEvent<'UserEmailReleased', { companyId: string; userId: string; releasedAt: string }>;
+
+export const emailReservationEvents = eventCatalogue<EmailReservationEvent>({
+  UserEmailReserved: { version: 1 },
+  UserEmailReleased: { version: 1 },
+});
 
 export type EmailReservationCommand =
   | { type: 'ReserveEmail'; companyId: string; userId: string; now: string }
@@ -27,6 +33,7 @@ export function emailReservationStream(companyId: string, email: string): string
 }
 
 export const emailReservationDecider: Decider<EmailReservationCommand, EmailReservationEvent, EmailReservationState> = {
+  events: emailReservationEvents,
   initialState: { holder: null },
   evolve: (_, event) => ({ holder: event.type === 'UserEmailReserved' ? event.data.userId : null }),
   decide: (command, state) => {

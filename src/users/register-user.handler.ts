@@ -5,7 +5,7 @@ import { companyDecider, companyStream } from '../companies/company.decider';
 import { eventMetadata, RequestContext } from '../platform/auth/request-context';
 import { DomainError } from '../platform/domain/domain-error';
 import { EventStore, WrongExpectedRevisionError } from '../platform/event-store/event-store';
-import { handleCommand, loadAggregate } from '../platform/event-store/handle-command';
+import { decideOnStream, loadAggregate } from '../platform/event-store/decide-on-stream';
 import { Position } from '../platform/event-store/position';
 import { emailReservationDecider, emailReservationStream } from './email-reservation.decider';
 import { UserRole, userDecider, userStream } from './user.decider';
@@ -53,20 +53,8 @@ export class RegisterUserHandler implements ICommandHandler<RegisterUser, { user
 
     const reservation = emailReservationStream(companyId, email);
     const release = () =>
-      handleCommand(
-        this.events,
-        reservation,
-        emailReservationDecider,
-        { type: 'ReleaseEmail', companyId, userId, now: metadata.at },
-        metadata,
-      );
-    await handleCommand(
-      this.events,
-      reservation,
-      emailReservationDecider,
-      { type: 'ReserveEmail', companyId, userId, now: metadata.at },
-      metadata,
-    );
+      decideOnStream(this.events, reservation, emailReservationDecider, { command: { type: 'ReleaseEmail', companyId, userId, now: metadata.at }, metadata: metadata });
+    await decideOnStream(this.events, reservation, emailReservationDecider, { command: { type: 'ReserveEmail', companyId, userId, now: metadata.at }, metadata: metadata });
     try {
       await takeSeat(this.events, companyId, userId, metadata);
     } catch (error) {
@@ -74,7 +62,7 @@ export class RegisterUserHandler implements ICommandHandler<RegisterUser, { user
       throw error;
     }
     try {
-      const { position } = await handleCommand(this.events, userStream(userId), userDecider, registration, metadata);
+      const { position } = await decideOnStream(this.events, userStream(userId), userDecider, { command: registration, metadata: metadata });
       return { userId, position: position! };
     } catch (error) {
       await this.undo([() => releaseSeat(this.events, companyId, userId, metadata), release], error);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { EventMetadata, EventStore } from '../platform/event-store/event-store';
-import { handleCommand, loadAggregate } from '../platform/event-store/handle-command';
+import { decideOnStream, loadAggregate } from '../platform/event-store/decide-on-stream';
 import { retryOnConflict } from '../platform/event-store/retry-on-conflict';
 import { ReadStore } from '../platform/read-store/read-store';
 import { repeat } from '../platform/repeat';
@@ -88,7 +88,7 @@ export class RegistrationReconciler implements OnApplicationBootstrap, OnApplica
       now: metadata.at,
     };
     const { events } = await retryOnConflict(() =>
-      handleCommand(this.events, pending.stream!, emailReservationDecider, command, metadata),
+      decideOnStream(this.events, pending.stream!, emailReservationDecider, { command: command, metadata: metadata }),
     );
     return events.length > 0;
   }

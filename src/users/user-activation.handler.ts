@@ -2,7 +2,7 @@ import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { eventMetadata, RequestContext } from '../platform/auth/request-context';
 import { DomainError } from '../platform/domain/domain-error';
 import { EventStore } from '../platform/event-store/event-store';
-import { handleCommand, loadAggregate } from '../platform/event-store/handle-command';
+import { decideOnStream, loadAggregate } from '../platform/event-store/decide-on-stream';
 import { Position } from '../platform/event-store/position';
 import { userDecider, userStream } from './user.decider';
 import { releaseSeat, takeSeat } from './user-seats';
@@ -38,7 +38,7 @@ export class ChangeUserActivationHandler implements ICommandHandler<ChangeUserAc
     if (active) await takeSeat(this.events, state.companyId, userId, metadata);
     let recorded = false;
     try {
-      const { position, events } = await handleCommand(this.events, userStream(userId), userDecider, command, metadata);
+      const { position, events } = await decideOnStream(this.events, userStream(userId), userDecider, { command: command, metadata: metadata });
       recorded = events.length > 0;
       return { position };
     } finally {

@@ -1,6 +1,6 @@
 import { CompanyCommand, companyDecider, companyStream } from '../companies/company.decider';
 import { EventMetadata, EventStore } from '../platform/event-store/event-store';
-import { handleCommand } from '../platform/event-store/handle-command';
+import { decideOnStream } from '../platform/event-store/decide-on-stream';
 import { retryOnConflict } from '../platform/event-store/retry-on-conflict';
 
 /**
@@ -16,7 +16,7 @@ function moveSeat(
   metadata: EventMetadata,
 ): Promise<unknown> {
   const command = { type, companyId, userId, now: metadata.at };
-  return retryOnConflict(() => handleCommand(events, companyStream(companyId), companyDecider, command, metadata));
+  return retryOnConflict(() => decideOnStream(events, companyStream(companyId), companyDecider, { command: command, metadata: metadata }));
 }
 
 export const takeSeat = (events: EventStore, companyId: string, userId: string, metadata: EventMetadata) =>

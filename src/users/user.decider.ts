@@ -1,6 +1,7 @@
 import { assertMaxMessages, assertTemperature } from '../agents/agent.decider';
 import { DomainError } from '../platform/domain/domain-error';
-import { Decider, DomainEvent } from '../platform/event-store/handle-command';
+import type { Decider } from '../platform/event-store/decide-on-stream';
+import { type DomainEvent, eventCatalogue } from '../platform/event-store/event-catalogue';
 
 /** The User aggregate: an AIRisk ApplicationUser, identified by its `userid`. */
 
@@ -37,6 +38,20 @@ export type UserEvent =
   | DomainEvent<'UserReactivated', { userId: string; reactivatedAt: string }>
   /** An admin ended every token issued for the user so far. */
   | DomainEvent<'UserTokensRevoked', { userId: string; revokedAt: string }>;
+
+export const userEvents = eventCatalogue<UserEvent>({
+  UserRegistered: { version: 1 },
+  UserGrantedAgent: { version: 1 },
+  UserAgentRevoked: { version: 1 },
+  UserDefaultAgentSet: { version: 1 },
+  UserDefaultAgentCleared: { version: 1 },
+  UserChatSettingsChanged: { version: 1 },
+  UserProfileChanged: { version: 1 },
+  UserRoleChanged: { version: 1 },
+  UserDeactivated: { version: 1 },
+  UserReactivated: { version: 1 },
+  UserTokensRevoked: { version: 1 },
+});
 
 /** What the handler learned of an agent before granting it (the decider reads no other stream). */
 export type AgentFacts = { companyId: string; retired: boolean } | null;
@@ -226,6 +241,7 @@ function validProfile(profile: UserProfile): UserProfile {
 }
 
 export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
+  events: userEvents,
   initialState: { status: 'absent' },
   evolve,
   decide,

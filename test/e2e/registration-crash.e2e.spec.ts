@@ -1,5 +1,5 @@
 import { EventMetadata, EventStore } from '../../src/platform/event-store/event-store';
-import { handleCommand } from '../../src/platform/event-store/handle-command';
+import { decideOnStream } from '../../src/platform/event-store/decide-on-stream';
 import { emailReservationDecider, emailReservationStream } from '../../src/users/email-reservation.decider';
 import { ProjectionRunner } from '../../src/platform/projections/projection-runner';
 import { RegistrationReconciler } from '../../src/users/registration-reconciler';
@@ -26,13 +26,7 @@ describe('registrations cut short by a crash', () => {
   });
   const events = () => service.app.get(EventStore);
   const reserveEmail = (userId: string, email: string) =>
-    handleCommand(
-      events(),
-      emailReservationStream(companyId, email),
-      emailReservationDecider,
-      { type: 'ReserveEmail', companyId, userId, now: new Date().toISOString() },
-      metadata(),
-    );
+    decideOnStream(events(), emailReservationStream(companyId, email), emailReservationDecider, { command: { type: 'ReserveEmail', companyId, userId, now: new Date().toISOString() }, metadata: metadata() });
   /** Past the grace, with the pending registrations read model holding everything recorded so far. */
   const reconcile = async () => {
     const head = await events().headPosition();

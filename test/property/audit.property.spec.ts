@@ -17,7 +17,7 @@ import {
   EventStore,
   RecordedEvent,
 } from '../../src/platform/event-store/event-store';
-import { handleCommand, loadAggregate } from '../../src/platform/event-store/handle-command';
+import { decideOnStream, loadAggregate } from '../../src/platform/event-store/decide-on-stream';
 import { formatPosition } from '../../src/platform/event-store/position';
 import { ProblemException } from '../../src/platform/http/problem-details';
 import { SqliteEventStore } from '../../src/platform/event-store/sqlite-event-store';
@@ -31,7 +31,7 @@ import { temporaryDirectory } from '../support/temporary-directory';
 /**
  * Property-based tests of the audit trail over randomized histories: sequences of admin commands
  * (companies, agents, users with licence seats, clients) decided by the real deciders and appended
- * through `handleCommand` to the embedded SQLite store. Commands a decider refuses are skipped, as
+ * through `decideOnStream` to the embedded SQLite store. Commands a decider refuses are skipped, as
  * the admin would have been refused.
  */
 
@@ -296,7 +296,7 @@ async function refusable<T>(run: () => Promise<T>): Promise<T | undefined> {
   }
 }
 
-/** Applies the history's commands through `handleCommand`, orchestrated as the app's handlers do. */
+/** Applies the history's commands through `decideOnStream`, orchestrated as the app's handlers do. */
 async function applyHistory(events: EventStore, h: History): Promise<void> {
   const pick = <T>(list: readonly T[], i: number) => list[i % list.length];
   for (const { op, actor: actorIndex, metaCompany, skewMs, pause } of h.steps) {
@@ -315,37 +315,23 @@ async function applyHistory(events: EventStore, h: History): Promise<void> {
       };
     };
     const seat = (type: 'AssignUserSeat' | 'ReleaseUserSeat', companyId: string, uid: string) =>
-      handleCommand(
-        events,
-        companyStream(companyId),
-        companyDecider,
-        { type, companyId, userId: uid, now },
-        metadata(companyId),
-      );
+      decideOnStream(events, companyStream(companyId), companyDecider, { command: { type, companyId, userId: uid, now }, metadata: metadata(companyId) });
     const user = async (uid: string) => (await loadAggregate(events, userStream(uid), userDecider)).state;
     const onUser = (uid: string, command: Parameters<typeof userDecider.decide>[0]) =>
       refusable(() =>
-        handleCommand(events, userStream(uid), userDecider, command, (state) =>
-          metadata(state.status === 'absent' ? undefined : state.companyId),
-        ),
+        decideOnStream(events, userStream(uid), userDecider, { command: command, metadata: (state) =>
+          metadata(state.status === 'absent' ? undefined : state.companyId) }),
       );
     const onClient = (clientId: string, command: Parameters<typeof clientDecider.decide>[0]) =>
       refusable(() =>
-        handleCommand(events, clientStream(clientId), clientDecider, command, (state) =>
-          metadata(state.status === 'absent' ? undefined : state.companyId),
-        ),
+        decideOnStream(events, clientStream(clientId), clientDecider, { command: command, metadata: (state) =>
+          metadata(state.status === 'absent' ? undefined : state.companyId) }),
       );
     switch (op.kind) {
       case 'registerCompany': {
         const companyId = pick(h.companyIds, op.c);
         await refusable(() =>
-          handleCommand(
-            events,
-            companyStream(companyId),
-            companyDecider,
-            { type: 'RegisterCompany', companyId, name: op.name, userLicenses: op.licenses, now },
-            metadata(companyId),
-          ),
+          decideOnStream(events, companyStream(companyId), companyDecider, { command: { type: 'RegisterCompany', companyId, name: op.name, userLicenses: op.licenses, now }, metadata: metadata(companyId) }),
         );
         break;
       }
@@ -356,13 +342,7 @@ async function applyHistory(events: EventStore, h: History): Promise<void> {
           ...(op.licenses !== undefined ? { userLicenses: op.licenses } : {}),
         };
         await refusable(() =>
-          handleCommand(
-            events,
-            companyStream(companyId),
-            companyDecider,
-            { type: 'ChangeCompany', companyId, ...change, now },
-            metadata(companyId),
-          ),
+          decideOnStream(events, companyStream(companyId), companyDecider, { command: { type: 'ChangeCompany', companyId, ...change, now }, metadata: metadata(companyId) }),
         );
         break;
       }
@@ -371,22 +351,15 @@ async function applyHistory(events: EventStore, h: History): Promise<void> {
         const companyId = pick(h.companyIds, op.c);
         const { kind: _kind, a: _a, c: _c, ...settings } = op;
         await refusable(() =>
-          handleCommand(
-            events,
-            agentStream(agentId),
-            agentDecider,
-            { type: 'RegisterAgent', agentId, companyId, ...settings, now },
-            metadata(companyId),
-          ),
+          decideOnStream(events, agentStream(agentId), agentDecider, { command: { type: 'RegisterAgent', agentId, companyId, ...settings, now }, metadata: metadata(companyId) }),
         );
         break;
       }
       case 'retireAgent': {
         const agentId = pick(h.agentIds, op.a);
         await refusable(() =>
-          handleCommand(events, agentStream(agentId), agentDecider, { type: 'RetireAgent', agentId, now }, (state) =>
-            metadata(state.status === 'absent' ? undefined : state.companyId),
-          ),
+          decideOnStream(events, agentStream(agentId), agentDecider, { command: { type: 'RetireAgent', agentId, now }, metadata: (state) =>
+            metadata(state.status === 'absent' ? undefined : state.companyId) }),
         );
         break;
       }

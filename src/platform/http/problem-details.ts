@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import { DomainError } from '../domain/domain-error';
 import { WrongExpectedRevisionError } from '../event-store/event-store';
-import { StaleRevisionError } from '../event-store/handle-command';
+import { StaleRevisionError } from '../event-store/decide-on-stream';
 import { InvalidCursorError } from '../read-store/read-store';
 import { StoreUnavailableError } from '../store-unavailable';
 
