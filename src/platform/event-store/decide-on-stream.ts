@@ -89,7 +89,7 @@ export type StreamDecision<Command, State> = CommandSource<Command, State> & {
 };
 
 /**
- * read the stream once → fold → authorize → decide → append at the exact revision read. A concurrent
+ * read the stream once → fold → authorize → compare `If-Match` → decide → append at the exact revision read. A concurrent
  * writer makes the append fail with `WrongExpectedRevisionError` instead of silently interleaving
  * (architecture §5).
  */
@@ -100,10 +100,11 @@ export async function decideOnStream<Command, Event extends DomainEvent, State>(
   decision: StreamDecision<Command, State>,
 ): Promise<CommandOutcome<Event, State>> {
   const current = await loadAggregate(store, stream, decider);
+  // Scope first: a caller outside it learns nothing, not even the current revision.
+  decision.authorize?.(current.state);
   if (decision.ifRevision !== undefined && decision.ifRevision !== current.revision) {
     throw new StaleRevisionError(stream, decision.ifRevision, current.revision);
   }
-  decision.authorize?.(current.state);
   return decideAndAppend(store, stream, decider, decision, current);
 }
 
