@@ -72,8 +72,7 @@ export function foldEvents<Command, Event extends DomainEvent, State>(
  * extends, say), so the stream is read once.
  */
 export type CommandSource<Command, State> =
-  | { readonly command: Command }
-  | { readonly prepare: (state: State) => Command | Promise<Command> };
+  { readonly command: Command } | { readonly prepare: (state: State) => Command | Promise<Command> };
 
 /** How a command is decided on a stream. */
 export type StreamDecision<Command, State> = CommandSource<Command, State> & {
