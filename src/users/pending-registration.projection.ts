@@ -37,11 +37,10 @@ export const pendingRegistrationsProjection: Projection = {
   handles: [
     'CompanyUserSeatAssigned',
     'CompanyUserSeatReleased',
-    'UserEmailReserved',
-    'UserEmailReleased',
+    ...emailReservationEvents.types,
     'UserRegistered',
     'UserReactivated',
-  ],
+  ] satisfies (typeof registrationEvents.types)[number][],
   critical: false,
   // Upserts and deletes keyed by what they describe: applying an event again changes nothing.
   async apply(recorded, writer) {

@@ -16,8 +16,12 @@ export class DeactivateUserHandler implements ICommandHandler<DeactivateUser> {
   async execute(write: DeactivateUser): Promise<UserWritten> {
     const now = new Date();
     const { userId } = write.request;
-    const deactivate = (_: unknown, at: string) => ({ type: 'DeactivateUser' as const, userId, now: at });
-    const { position, events, state } = await decideOnUser(this.events, write, deactivate, now);
+    const { position, events, state } = await decideOnUser(
+      this.events,
+      write,
+      (_, at) => ({ type: 'DeactivateUser', userId, now: at }),
+      now,
+    );
     // A seat follows the recorded fact: a user deactivated already has given its seat back.
     if (events.length > 0 && state.status !== 'absent') {
       await releaseSeat(this.events, state.companyId, userId, eventMetadata(write.context, now, state.companyId));
@@ -48,8 +52,12 @@ export class ReactivateUserHandler implements ICommandHandler<ReactivateUser> {
     await takeSeat(this.events, state.companyId, userId, metadata);
     let recorded = false;
     try {
-      const reactivate = (_: unknown, at: string) => ({ type: 'ReactivateUser' as const, userId, now: at });
-      const { position, events } = await decideOnUser(this.events, write, reactivate, now);
+      const { position, events } = await decideOnUser(
+        this.events,
+        write,
+        (_, at) => ({ type: 'ReactivateUser', userId, now: at }),
+        now,
+      );
       recorded = events.length > 0;
       return { position };
     } finally {
