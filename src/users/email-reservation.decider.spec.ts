@@ -1,9 +1,6 @@
-import {
-  EmailReservationCommand,
-  EmailReservationEvent,
-  emailReservationDecider,
-  emailReservationStream,
-} from './email-reservation.decider';
+import { deciderSpec } from '../../test/support/decider-spec';
+import { EmailReservationCommand, emailReservationDecider, emailReservationStream } from './email-reservation.decider';
+import { EmailReservationEvent } from './email-reservation.events';
 
 const earlier = '2026-11-01T00:00:00.000Z';
 const now = '2026-11-27T10:00:00.000Z';
@@ -19,63 +16,64 @@ const releasedBy = (userId: string): EmailReservationEvent => ({
 const reserve = (userId: string): EmailReservationCommand => ({ type: 'ReserveEmail', companyId: 'c1', userId, now });
 const release = (userId: string): EmailReservationCommand => ({ type: 'ReleaseEmail', companyId: 'c1', userId, now });
 
-/** given events, when command, then events (or a refusal). */
-function given(...history: EmailReservationEvent[]) {
-  const state = history.reduce(emailReservationDecider.evolve, emailReservationDecider.initialState);
-  return { when: (command: EmailReservationCommand) => () => emailReservationDecider.decide(command, state) };
-}
+const { given } = deciderSpec(emailReservationDecider);
 
 describe('email reservation decider', () => {
   describe('ReserveEmail', () => {
     it('reserves a free email', () => {
-      expect(given().when(reserve('u1'))()).toEqual([
-        { type: 'UserEmailReserved', data: { companyId: 'c1', userId: 'u1', reservedAt: now } },
-      ]);
+      given()
+        .when(reserve('u1'))
+        .then([{ type: 'UserEmailReserved', data: { companyId: 'c1', userId: 'u1', reservedAt: now } }]);
     });
 
     it('records nothing when the same user reserves again (a retried registration)', () => {
-      expect(given(reservedBy('u1')).when(reserve('u1'))()).toEqual([]);
+      given(reservedBy('u1')).when(reserve('u1')).then([]);
     });
 
     it('refuses an email another user holds', () => {
-      const then = given(reservedBy('u1')).when(reserve('u2'));
-      expect(then).toThrow(expect.objectContaining({ kind: 'conflict', code: 'email_taken' }));
+      given(reservedBy('u1'))
+        .when(reserve('u2'))
+        .thenRefuses(expect.objectContaining({ kind: 'conflict', code: 'email_taken' }));
     });
 
     it('lets another user reserve once the holder released it', () => {
-      expect(given(reservedBy('u1'), releasedBy('u1')).when(reserve('u2'))()).toEqual([
-        { type: 'UserEmailReserved', data: { companyId: 'c1', userId: 'u2', reservedAt: now } },
-      ]);
+      given(reservedBy('u1'), releasedBy('u1'))
+        .when(reserve('u2'))
+        .then([{ type: 'UserEmailReserved', data: { companyId: 'c1', userId: 'u2', reservedAt: now } }]);
     });
 
     it('lets the former holder reserve again after releasing', () => {
-      expect(given(reservedBy('u1'), releasedBy('u1')).when(reserve('u1'))()).toHaveLength(1);
+      expect(given(reservedBy('u1'), releasedBy('u1')).when(reserve('u1')).decide()).toHaveLength(1);
     });
 
     it('follows the latest holder through a release and re-reservation', () => {
       const history = [reservedBy('u1'), releasedBy('u1'), reservedBy('u2')];
-      expect(given(...history).when(reserve('u2'))()).toEqual([]);
-      expect(given(...history).when(reserve('u1'))).toThrow(expect.objectContaining({ code: 'email_taken' }));
+      given(...history)
+        .when(reserve('u2'))
+        .then([]);
+      given(...history)
+        .when(reserve('u1'))
+        .thenRefuses(expect.objectContaining({ code: 'email_taken' }));
     });
   });
 
   describe('ReleaseEmail', () => {
     it('releases an email its holder gives up', () => {
-      expect(given(reservedBy('u1')).when(release('u1'))()).toEqual([
-        { type: 'UserEmailReleased', data: { companyId: 'c1', userId: 'u1', releasedAt: now } },
-      ]);
+      given(reservedBy('u1'))
+        .when(release('u1'))
+        .then([{ type: 'UserEmailReleased', data: { companyId: 'c1', userId: 'u1', releasedAt: now } }]);
     });
 
     it('records nothing when someone other than the holder releases', () => {
-      expect(given(reservedBy('u1')).when(release('u2'))()).toEqual([]);
+      given(reservedBy('u1')).when(release('u2')).then([]);
     });
 
     it('records nothing when releasing a free email', () => {
-      expect(given().when(release('u1'))()).toEqual([]);
+      given().when(release('u1')).then([]);
     });
 
     it('records nothing when releasing twice', () => {
-      expect(given(reservedBy('u1'), releasedBy('u1')).when(release('u1'))()).toEqual([]);
+      given(reservedBy('u1'), releasedBy('u1')).when(release('u1')).then([]);
     });
   });
 

@@ -1,21 +1,12 @@
 import { createHash } from 'node:crypto';
 import { DomainError } from '../platform/domain/domain-error';
 import type { Decider } from '../platform/event-store/decide-on-stream';
-import { type DomainEvent, eventCatalogue } from '../platform/event-store/event-catalogue';
+import { EmailReservationEvent, emailReservationEvents } from './email-reservation.events';
 
 /**
  * An email is unique within a company. Guarded by a reservation stream appended at its exact
  * revision (architecture §5), never by a read-model lookup, so two concurrent registrations cannot both win.
  */
-
-export type EmailReservationEvent =
-  | DomainEvent<'UserEmailReserved', { companyId: string; userId: string; reservedAt: string }>
-  | DomainEvent<'UserEmailReleased', { companyId: string; userId: string; releasedAt: string }>;
-
-export const emailReservationEvents = eventCatalogue<EmailReservationEvent>({
-  UserEmailReserved: { version: 1 },
-  UserEmailReleased: { version: 1 },
-});
 
 export type EmailReservationCommand =
   | { type: 'ReserveEmail'; companyId: string; userId: string; now: string }

@@ -1,8 +1,9 @@
-import { CompanyEvent } from '../companies/company.decider';
-import { RecordedEvent } from '../platform/event-store/event-store';
+import { CompanyEvent, companyDecider } from '../companies/company.decider';
+import { combinedCatalogue } from '../platform/event-store/event-catalogue';
 import { physicalCollection, Projection } from '../platform/projections/projection';
-import { EmailReservationEvent, emailReservationStream } from './email-reservation.decider';
-import { UserEvent } from './user.decider';
+import { emailReservationStream } from './email-reservation.decider';
+import { EmailReservationEvent, emailReservationEvents } from './email-reservation.events';
+import { UserEvent, userEvents } from './user.events';
 
 /**
  * A seat or an email reservation taken for a user who is not (yet) active or registered: the
@@ -19,6 +20,13 @@ export type PendingRegistration = {
   readonly since: string;
 };
 
+/** A registration's steps are events of three contexts. */
+const registrationEvents = combinedCatalogue<CompanyEvent | EmailReservationEvent | UserEvent>(
+  companyDecider.events,
+  emailReservationEvents,
+  userEvents,
+);
+
 const seatId = (companyId: string, userId: string) => `seat:${companyId}:${userId}`;
 const emailId = (stream: string) => `email:${stream}`;
 
@@ -29,15 +37,15 @@ export const pendingRegistrationsProjection: Projection = {
   handles: [
     'CompanyUserSeatAssigned',
     'CompanyUserSeatReleased',
-    'UserEmailReserved',
-    'UserEmailReleased',
+    ...emailReservationEvents.types,
     'UserRegistered',
     'UserReactivated',
-  ],
+  ] satisfies (typeof registrationEvents.types)[number][],
   critical: false,
   // Upserts and deletes keyed by what they describe: applying an event again changes nothing.
   async apply(recorded, writer) {
-    const event = recorded as unknown as RecordedEvent & (CompanyEvent | EmailReservationEvent | UserEvent);
+    const event = registrationEvents.decode(recorded);
+    if (!event) return;
     switch (event.type) {
       case 'CompanyUserSeatAssigned': {
         const { companyId, userId, assignedAt } = event.data;

@@ -1,28 +1,33 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { companyDecider, companyStream } from '../companies/company.decider';
+import { assertWithinScope } from '../platform/auth/company-scope';
 import { eventMetadata, RequestContext } from '../platform/auth/request-context';
 import { DomainError } from '../platform/domain/domain-error';
-import { EventStore, WrongExpectedRevisionError } from '../platform/event-store/event-store';
+import { EventMetadata, EventStore, WrongExpectedRevisionError } from '../platform/event-store/event-store';
 import { decideOnStream, loadAggregate } from '../platform/event-store/decide-on-stream';
 import { Position } from '../platform/event-store/position';
 import { emailReservationDecider, emailReservationStream } from './email-reservation.decider';
-import { UserRole, userDecider, userStream } from './user.decider';
+import { UserCommand, userDecider, userStream } from './user.decider';
 import { releaseSeat, takeSeat } from './user-seats';
 
-export class RegisterUser {
+type Registration = Extract<UserCommand, { type: 'RegisterUser' }>;
+
+export interface RegisteredUser {
+  readonly userId: string;
+  readonly position: Position;
+}
+
+/** A new user of a company; its userid is generated when none is given. */
+export class RegisterUser extends Command<RegisteredUser> {
   constructor(
-    readonly input: {
-      userId?: string;
-      companyId: string;
-      email: string;
-      firstName: string;
-      lastName: string;
-      role: UserRole;
-    },
+    readonly request: Omit<Registration, 'type' | 'userId' | 'now'> & { userId?: string },
+    /** The caller, company scope included: a company administrator registers users of its own company only. */
     readonly context: RequestContext,
-  ) {}
+  ) {
+    super();
+  }
 }
 
 /**
@@ -33,39 +38,71 @@ export class RegisterUser {
  * refused registration never holds an email or a seat.
  */
 @CommandHandler(RegisterUser)
-export class RegisterUserHandler implements ICommandHandler<RegisterUser, { userId: string; position: Position }> {
+export class RegisterUserHandler implements ICommandHandler<RegisterUser> {
   private readonly logger = new Logger('users');
 
   constructor(private readonly events: EventStore) {}
 
-  async execute({ input, context }: RegisterUser): Promise<{ userId: string; position: Position }> {
-    const { companyId, email } = input;
-    const userId = input.userId ?? randomUUID();
-    const now = new Date();
-    const metadata = eventMetadata(context, now, companyId);
-    const company = await loadAggregate(this.events, companyStream(companyId), companyDecider);
-    // A dry run of the seat decision: a full company is refused before anything is appended.
-    companyDecider.decide({ type: 'AssignUserSeat', companyId, userId, now: metadata.at }, company.state);
-    const existing = await loadAggregate(this.events, userStream(userId), userDecider);
-    const registration = { type: 'RegisterUser' as const, ...input, userId, now: metadata.at };
-    // A dry run of the user's own decision (it exists? names, userid): refused before the email is reserved.
-    userDecider.decide(registration, existing.state);
-
-    const reservation = emailReservationStream(companyId, email);
-    const release = () =>
-      decideOnStream(this.events, reservation, emailReservationDecider, { command: { type: 'ReleaseEmail', companyId, userId, now: metadata.at }, metadata: metadata });
-    await decideOnStream(this.events, reservation, emailReservationDecider, { command: { type: 'ReserveEmail', companyId, userId, now: metadata.at }, metadata: metadata });
+  async execute({ request, context }: RegisterUser): Promise<RegisteredUser> {
+    const { companyId } = request;
+    assertWithinScope(context, companyId, 'company', companyId);
+    const metadata = eventMetadata(context, new Date(), companyId);
+    const registration: Registration = {
+      type: 'RegisterUser',
+      ...request,
+      userId: request.userId ?? randomUUID(),
+      now: metadata.at,
+    };
+    await this.dryRun(registration);
+    const releaseEmail = await this.reserveEmail(registration, metadata);
     try {
-      await takeSeat(this.events, companyId, userId, metadata);
+      await takeSeat(this.events, companyId, registration.userId, metadata);
     } catch (error) {
-      await this.undo([release], error);
+      await this.undo([releaseEmail], error);
       throw error;
     }
+    return this.recordUser(registration, metadata, releaseEmail);
+  }
+
+  /** The seat's and the user's own decisions (a full company, an existing user, names, userid), before anything is appended. */
+  private async dryRun(registration: Registration): Promise<void> {
+    const { companyId, userId, now } = registration;
+    const company = await loadAggregate(this.events, companyStream(companyId), companyDecider);
+    companyDecider.decide({ type: 'AssignUserSeat', companyId, userId, now }, company.state);
+    const existing = await loadAggregate(this.events, userStream(userId), userDecider);
+    userDecider.decide(registration, existing.state);
+  }
+
+  /** Reserves the email within the company; answers how to give it back. */
+  private async reserveEmail(
+    { companyId, email, userId, now }: Registration,
+    metadata: EventMetadata,
+  ): Promise<() => Promise<unknown>> {
+    const stream = emailReservationStream(companyId, email);
+    const reservation = (type: 'ReserveEmail' | 'ReleaseEmail') =>
+      decideOnStream(this.events, stream, emailReservationDecider, {
+        command: { type, companyId, userId, now },
+        metadata,
+      });
+    await reservation('ReserveEmail');
+    return () => reservation('ReleaseEmail');
+  }
+
+  /** The user stream, started with "no stream": a userid taken meanwhile gives the seat and the email back. */
+  private async recordUser(
+    registration: Registration,
+    metadata: EventMetadata,
+    releaseEmail: () => Promise<unknown>,
+  ): Promise<RegisteredUser> {
+    const { companyId, userId } = registration;
     try {
-      const { position } = await decideOnStream(this.events, userStream(userId), userDecider, { command: registration, metadata: metadata });
+      const { position } = await decideOnStream(this.events, userStream(userId), userDecider, {
+        command: registration,
+        metadata,
+      });
       return { userId, position: position! };
     } catch (error) {
-      await this.undo([() => releaseSeat(this.events, companyId, userId, metadata), release], error);
+      await this.undo([() => releaseSeat(this.events, companyId, userId, metadata), releaseEmail], error);
       if (error instanceof WrongExpectedRevisionError)
         throw new DomainError('conflict', 'user_exists', `user ${userId} already exists`);
       throw error;

@@ -88,7 +88,7 @@ export class RegistrationReconciler implements OnApplicationBootstrap, OnApplica
       now: metadata.at,
     };
     const { events } = await retryOnConflict(() =>
-      decideOnStream(this.events, pending.stream!, emailReservationDecider, { command: command, metadata: metadata }),
+      decideOnStream(this.events, pending.stream!, emailReservationDecider, { command, metadata }),
     );
     return events.length > 0;
   }

@@ -1,50 +1,68 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { eventMetadata, RequestContext } from '../platform/auth/request-context';
-import { DomainError } from '../platform/domain/domain-error';
+import { eventMetadata } from '../platform/auth/request-context';
 import { EventStore } from '../platform/event-store/event-store';
-import { decideOnStream, loadAggregate } from '../platform/event-store/decide-on-stream';
-import { Position } from '../platform/event-store/position';
+import { loadAggregate } from '../platform/event-store/decide-on-stream';
 import { userDecider, userStream } from './user.decider';
+import { authorizeUser, decideOnUser, UserWrite, UserWritten } from './user-write';
 import { releaseSeat, takeSeat } from './user-seats';
 
-export class ChangeUserActivation {
-  constructor(
-    readonly userId: string,
-    readonly active: boolean,
-    readonly context: RequestContext,
-  ) {}
+/** Deactivation records `UserDeactivated`, then gives the licence seat back. */
+export class DeactivateUser extends UserWrite<'DeactivateUser'> {}
+
+@CommandHandler(DeactivateUser)
+export class DeactivateUserHandler implements ICommandHandler<DeactivateUser> {
+  constructor(private readonly events: EventStore) {}
+
+  async execute(write: DeactivateUser): Promise<UserWritten> {
+    const now = new Date();
+    const { userId } = write.request;
+    const { position, events, state } = await decideOnUser(
+      this.events,
+      write,
+      (_, at) => ({ type: 'DeactivateUser', userId, now: at }),
+      now,
+    );
+    // A seat follows the recorded fact: a user deactivated already has given its seat back.
+    if (events.length > 0 && state.status !== 'absent') {
+      await releaseSeat(this.events, state.companyId, userId, eventMetadata(write.context, now, state.companyId));
+    }
+    return { position };
+  }
 }
 
 /**
- * Deactivation records `UserDeactivated`, then gives the licence seat back; reactivation takes a
- * seat first (refused with 409 when the company's licences are all in use), then records
- * `UserReactivated`, giving the seat back if that does not happen.
+ * Reactivation takes a seat first (refused with 409 when the company's licences are all in use),
+ * then records `UserReactivated`, giving the seat back if that does not happen.
  */
-@CommandHandler(ChangeUserActivation)
-export class ChangeUserActivationHandler implements ICommandHandler<ChangeUserActivation, { position?: Position }> {
+export class ReactivateUser extends UserWrite<'ReactivateUser'> {}
+
+@CommandHandler(ReactivateUser)
+export class ReactivateUserHandler implements ICommandHandler<ReactivateUser> {
   constructor(private readonly events: EventStore) {}
 
-  async execute({ userId, active, context }: ChangeUserActivation): Promise<{ position?: Position }> {
+  async execute(write: ReactivateUser): Promise<UserWritten> {
     const now = new Date();
+    const { userId } = write.request;
+    // Read before the seat is taken: the seat goes to the user's company, and only once the caller
+    // is known to act within it.
     const { state } = await loadAggregate(this.events, userStream(userId), userDecider);
-    if (state.status === 'absent') throw new DomainError('not_found', 'user_not_found', `no user ${userId}`);
-    if ((state.status === 'active') === active) return {};
-    const metadata = eventMetadata(context, now, state.companyId);
-    const command = {
-      type: active ? ('ReactivateUser' as const) : ('DeactivateUser' as const),
-      userId,
-      now: metadata.at,
-    };
-    if (active) await takeSeat(this.events, state.companyId, userId, metadata);
+    authorizeUser(write.context, userId, state);
+    if (state.status === 'active') return {};
+    const metadata = eventMetadata(write.context, now, state.companyId);
+    await takeSeat(this.events, state.companyId, userId, metadata);
     let recorded = false;
     try {
-      const { position, events } = await decideOnStream(this.events, userStream(userId), userDecider, { command: command, metadata: metadata });
+      const { position, events } = await decideOnUser(
+        this.events,
+        write,
+        (_, at) => ({ type: 'ReactivateUser', userId, now: at }),
+        now,
+      );
       recorded = events.length > 0;
       return { position };
     } finally {
-      // A seat follows the recorded fact: given back after a deactivation, or after a reactivation
-      // that did not happen (refused, or another request got there first).
-      if (active !== recorded) await releaseSeat(this.events, state.companyId, userId, metadata);
+      // Given back after a reactivation that did not happen (refused, or another request got there first).
+      if (!recorded) await releaseSeat(this.events, state.companyId, userId, metadata);
     }
   }
 }

@@ -16,7 +16,7 @@ function moveSeat(
   metadata: EventMetadata,
 ): Promise<unknown> {
   const command = { type, companyId, userId, now: metadata.at };
-  return retryOnConflict(() => decideOnStream(events, companyStream(companyId), companyDecider, { command: command, metadata: metadata }));
+  return retryOnConflict(() => decideOnStream(events, companyStream(companyId), companyDecider, { command, metadata }));
 }
 
 export const takeSeat = (events: EventStore, companyId: string, userId: string, metadata: EventMetadata) =>

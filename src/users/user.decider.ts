@@ -1,57 +1,17 @@
 import { assertMaxMessages, assertTemperature } from '../agents/agent.decider';
 import { DomainError } from '../platform/domain/domain-error';
 import type { Decider } from '../platform/event-store/decide-on-stream';
-import { type DomainEvent, eventCatalogue } from '../platform/event-store/event-catalogue';
+import { ChatSettings, UserEvent, userEvents, UserProfile, UserRole } from './user.events';
 
 /** The User aggregate: an AIRisk ApplicationUser, identified by its `userid`. */
 
-export const USER_ROLES = ['company_admin', 'user', 'monitor', 'compliance'] as const;
-export type UserRole = (typeof USER_ROLES)[number];
+// Readers of user events (the security view, the audit) import them with the decider.
+export { USER_ROLES, userEvents } from './user.events';
+export type { UserEvent, UserRole } from './user.events';
+
 /** The AIRisk `userid`: opaque, 1–128 characters, URL- and header-safe. */
 export const USER_ID_PATTERN = /^[A-Za-z0-9._@:-]{1,128}$/;
 export const MAX_NAME_LENGTH = 100;
-
-/** User overrides of the agent defaults; null = use the agent's value. */
-export interface ChatSettings {
-  maxMessages: number | null;
-  temperature: number | null;
-}
-
-export interface UserProfile {
-  firstName: string;
-  lastName: string;
-}
-
-export type UserEvent =
-  | DomainEvent<
-      'UserRegistered',
-      { userId: string; companyId: string; email: string; role: UserRole; registeredAt: string } & UserProfile
-    >
-  | DomainEvent<'UserGrantedAgent', { userId: string; agentId: string; grantedAt: string }>
-  | DomainEvent<'UserAgentRevoked', { userId: string; agentId: string; revokedAt: string }>
-  | DomainEvent<'UserDefaultAgentSet', { userId: string; agentId: string; setAt: string }>
-  | DomainEvent<'UserDefaultAgentCleared', { userId: string; clearedAt: string }>
-  | DomainEvent<'UserChatSettingsChanged', { userId: string; changedAt: string } & ChatSettings>
-  | DomainEvent<'UserProfileChanged', { userId: string; changedAt: string } & UserProfile>
-  | DomainEvent<'UserRoleChanged', { userId: string; role: UserRole; changedAt: string }>
-  | DomainEvent<'UserDeactivated', { userId: string; deactivatedAt: string }>
-  | DomainEvent<'UserReactivated', { userId: string; reactivatedAt: string }>
-  /** An admin ended every token issued for the user so far. */
-  | DomainEvent<'UserTokensRevoked', { userId: string; revokedAt: string }>;
-
-export const userEvents = eventCatalogue<UserEvent>({
-  UserRegistered: { version: 1 },
-  UserGrantedAgent: { version: 1 },
-  UserAgentRevoked: { version: 1 },
-  UserDefaultAgentSet: { version: 1 },
-  UserDefaultAgentCleared: { version: 1 },
-  UserChatSettingsChanged: { version: 1 },
-  UserProfileChanged: { version: 1 },
-  UserRoleChanged: { version: 1 },
-  UserDeactivated: { version: 1 },
-  UserReactivated: { version: 1 },
-  UserTokensRevoked: { version: 1 },
-});
 
 /** What the handler learned of an agent before granting it (the decider reads no other stream). */
 export type AgentFacts = { companyId: string; retired: boolean } | null;
@@ -129,93 +89,25 @@ function evolve(state: UserState, event: UserEvent): UserState {
   }
 }
 
+type Existing = Exclude<UserState, { status: 'absent' }>;
+type CommandOf<Type extends UserCommand['type']> = Extract<UserCommand, { type: Type }>;
+
 function decide(command: UserCommand, state: UserState): UserEvent[] {
-  if (command.type === 'RegisterUser') {
-    if (state.status !== 'absent')
-      throw new DomainError('conflict', 'user_exists', `user ${command.userId} already exists`);
-    if (!USER_ID_PATTERN.test(command.userId))
-      throw new DomainError(
-        'invalid',
-        'invalid_user_id',
-        'a userid has 1 to 128 characters from A-Z a-z 0-9 . _ @ : -',
-      );
-    const { userId, companyId, email, role, now } = command;
-    const profile = validProfile(command);
-    return [
-      { type: 'UserRegistered', data: { userId, companyId, email: email.trim(), role, ...profile, registeredAt: now } },
-    ];
-  }
+  if (command.type === 'RegisterUser') return register(command, state);
   if (state.status === 'absent') throw new DomainError('not_found', 'user_not_found', `no user ${command.userId}`);
   const { userId } = state;
   const now = command.now;
   switch (command.type) {
-    case 'GrantAgent': {
-      if (state.agents.includes(command.agentId)) return []; // granting twice is a no-op, not a second event
-      if (!command.agent || command.agent.companyId !== state.companyId) {
-        throw new DomainError(
-          'not_found',
-          'agent_not_found',
-          `company ${state.companyId} has no agent ${command.agentId}`,
-        );
-      }
-      if (command.agent.retired)
-        throw new DomainError('conflict', 'agent_retired', `agent ${command.agentId} is retired`);
-      return [{ type: 'UserGrantedAgent', data: { userId, agentId: command.agentId, grantedAt: now } }];
-    }
-    case 'RevokeAgent': {
-      if (!state.agents.includes(command.agentId)) {
-        throw new DomainError(
-          'not_found',
-          'agent_not_granted',
-          `user ${userId} has no grant for agent ${command.agentId}`,
-        );
-      }
-      const revoked: UserEvent = {
-        type: 'UserAgentRevoked',
-        data: { userId, agentId: command.agentId, revokedAt: now },
-      };
-      // Revoking the default agent clears the default: a user never defaults to an agent it may not use.
-      return state.defaultAgentId === command.agentId
-        ? [revoked, { type: 'UserDefaultAgentCleared', data: { userId, clearedAt: now } }]
-        : [revoked];
-    }
-    case 'SetDefaultAgent': {
-      if (!state.agents.includes(command.agentId)) {
-        throw new DomainError(
-          'conflict',
-          'agent_not_granted',
-          `agent ${command.agentId} must be granted to user ${userId} first`,
-        );
-      }
-      return state.defaultAgentId === command.agentId
-        ? []
-        : [{ type: 'UserDefaultAgentSet', data: { userId, agentId: command.agentId, setAt: now } }];
-    }
-    case 'ChangeChatSettings': {
-      const next: ChatSettings = {
-        maxMessages: command.maxMessages === undefined ? state.chatSettings.maxMessages : command.maxMessages,
-        temperature: command.temperature === undefined ? state.chatSettings.temperature : command.temperature,
-      };
-      if (next.maxMessages !== null) assertMaxMessages(next.maxMessages);
-      if (next.temperature !== null) assertTemperature(next.temperature);
-      const unchanged =
-        next.maxMessages === state.chatSettings.maxMessages && next.temperature === state.chatSettings.temperature;
-      return unchanged ? [] : [{ type: 'UserChatSettingsChanged', data: { userId, ...next, changedAt: now } }];
-    }
-    case 'ChangeUser': {
-      const events: UserEvent[] = [];
-      const profile = validProfile({
-        firstName: command.firstName ?? state.firstName,
-        lastName: command.lastName ?? state.lastName,
-      });
-      if (profile.firstName !== state.firstName || profile.lastName !== state.lastName) {
-        events.push({ type: 'UserProfileChanged', data: { userId, ...profile, changedAt: now } });
-      }
-      if (command.role !== undefined && command.role !== state.role) {
-        events.push({ type: 'UserRoleChanged', data: { userId, role: command.role, changedAt: now } });
-      }
-      return events;
-    }
+    case 'GrantAgent':
+      return grantAgent(command, state);
+    case 'RevokeAgent':
+      return revokeAgent(command, state);
+    case 'SetDefaultAgent':
+      return setDefaultAgent(command, state);
+    case 'ChangeChatSettings':
+      return changeChatSettings(command, state);
+    case 'ChangeUser':
+      return changeUser(command, state);
     case 'DeactivateUser':
       return state.status === 'deactivated' ? [] : [{ type: 'UserDeactivated', data: { userId, deactivatedAt: now } }];
     case 'ReactivateUser':
@@ -223,6 +115,79 @@ function decide(command: UserCommand, state: UserState): UserEvent[] {
     case 'RevokeUserTokens':
       return [{ type: 'UserTokensRevoked', data: { userId, revokedAt: now } }];
   }
+}
+
+function register(command: CommandOf<'RegisterUser'>, state: UserState): UserEvent[] {
+  if (state.status !== 'absent')
+    throw new DomainError('conflict', 'user_exists', `user ${command.userId} already exists`);
+  if (!USER_ID_PATTERN.test(command.userId))
+    throw new DomainError('invalid', 'invalid_user_id', 'a userid has 1 to 128 characters from A-Z a-z 0-9 . _ @ : -');
+  const { userId, companyId, email, role, now } = command;
+  const profile = validProfile(command);
+  return [
+    { type: 'UserRegistered', data: { userId, companyId, email: email.trim(), role, ...profile, registeredAt: now } },
+  ];
+}
+
+function grantAgent({ agentId, agent, now }: CommandOf<'GrantAgent'>, state: Existing): UserEvent[] {
+  if (state.agents.includes(agentId)) return []; // granting twice is a no-op, not a second event
+  if (!agent || agent.companyId !== state.companyId) {
+    throw new DomainError('not_found', 'agent_not_found', `company ${state.companyId} has no agent ${agentId}`);
+  }
+  if (agent.retired) throw new DomainError('conflict', 'agent_retired', `agent ${agentId} is retired`);
+  return [{ type: 'UserGrantedAgent', data: { userId: state.userId, agentId, grantedAt: now } }];
+}
+
+function revokeAgent({ agentId, now }: CommandOf<'RevokeAgent'>, state: Existing): UserEvent[] {
+  const { userId } = state;
+  if (!state.agents.includes(agentId)) {
+    throw new DomainError('not_found', 'agent_not_granted', `user ${userId} has no grant for agent ${agentId}`);
+  }
+  const revoked: UserEvent = { type: 'UserAgentRevoked', data: { userId, agentId, revokedAt: now } };
+  // Revoking the default agent clears the default: a user never defaults to an agent it may not use.
+  return state.defaultAgentId === agentId
+    ? [revoked, { type: 'UserDefaultAgentCleared', data: { userId, clearedAt: now } }]
+    : [revoked];
+}
+
+function setDefaultAgent({ agentId, now }: CommandOf<'SetDefaultAgent'>, state: Existing): UserEvent[] {
+  const { userId } = state;
+  if (!state.agents.includes(agentId)) {
+    throw new DomainError('conflict', 'agent_not_granted', `agent ${agentId} must be granted to user ${userId} first`);
+  }
+  return state.defaultAgentId === agentId
+    ? []
+    : [{ type: 'UserDefaultAgentSet', data: { userId, agentId, setAt: now } }];
+}
+
+function changeChatSettings(command: CommandOf<'ChangeChatSettings'>, state: Existing): UserEvent[] {
+  const current = state.chatSettings;
+  const next: ChatSettings = {
+    maxMessages: command.maxMessages === undefined ? current.maxMessages : command.maxMessages,
+    temperature: command.temperature === undefined ? current.temperature : command.temperature,
+  };
+  if (next.maxMessages !== null) assertMaxMessages(next.maxMessages);
+  if (next.temperature !== null) assertTemperature(next.temperature);
+  const unchanged = next.maxMessages === current.maxMessages && next.temperature === current.temperature;
+  return unchanged
+    ? []
+    : [{ type: 'UserChatSettingsChanged', data: { userId: state.userId, ...next, changedAt: command.now } }];
+}
+
+function changeUser(command: CommandOf<'ChangeUser'>, state: Existing): UserEvent[] {
+  const { userId } = state;
+  const events: UserEvent[] = [];
+  const profile = validProfile({
+    firstName: command.firstName ?? state.firstName,
+    lastName: command.lastName ?? state.lastName,
+  });
+  if (profile.firstName !== state.firstName || profile.lastName !== state.lastName) {
+    events.push({ type: 'UserProfileChanged', data: { userId, ...profile, changedAt: command.now } });
+  }
+  if (command.role !== undefined && command.role !== state.role) {
+    events.push({ type: 'UserRoleChanged', data: { userId, role: command.role, changedAt: command.now } });
+  }
+  return events;
 }
 
 function validProfile(profile: UserProfile): UserProfile {

@@ -15,7 +15,8 @@ import {
 } from 'class-validator';
 import { MAX_MESSAGES_RANGE, TEMPERATURE_RANGE } from '../agents/agent.decider';
 import { PageQuery } from '../platform/http/paging.dto';
-import { MAX_NAME_LENGTH, USER_ID_PATTERN, USER_ROLES, UserRole } from './user.decider';
+import { MAX_NAME_LENGTH, USER_ID_PATTERN } from './user.decider';
+import { USER_ROLES, UserRole } from './user.events';
 import { UserView } from './user.projection';
 
 const USER_ID_MESSAGE = 'id has 1 to 128 characters from A-Z a-z 0-9 . _ @ : -';

@@ -1,6 +1,7 @@
+import { Recorded } from '../platform/event-store/event-catalogue';
 import { RecordedEvent } from '../platform/event-store/event-store';
 import { applyOnce, physicalCollection, Projection, ProjectionWriter } from '../platform/projections/projection';
-import { ChatSettings, UserEvent, UserRole } from './user.decider';
+import { ChatSettings, UserEvent, userEvents, UserRole } from './user.events';
 
 export type UserView = {
   /** The AIRisk `userid`. */
@@ -31,77 +32,69 @@ export const usersProjection: Projection = {
       { fields: ['createdAt', 'id'] },
     ],
   },
-  handles: [
-    'UserRegistered',
-    'UserGrantedAgent',
-    'UserAgentRevoked',
-    'UserDefaultAgentSet',
-    'UserDefaultAgentCleared',
-    'UserChatSettingsChanged',
-    'UserProfileChanged',
-    'UserRoleChanged',
-    'UserDeactivated',
-    'UserReactivated',
-    'UserTokensRevoked',
-  ],
+  handles: userEvents.types,
   critical: false,
   async apply(recorded: RecordedEvent, writer: ProjectionWriter): Promise<void> {
-    const event = recorded as unknown as RecordedEvent & UserEvent;
-    await applyOnce<UserView>(writer, 'users', event.data.userId, recorded, (current) => {
-      if (event.type === 'UserRegistered') {
-        const { userId, companyId, email, firstName, lastName, role, registeredAt } = event.data;
-        return {
-          id: userId,
-          companyId,
-          email,
-          emailKey: email.toLowerCase(),
-          firstName,
-          lastName,
-          role,
-          status: 'active',
-          agents: [],
-          defaultAgentId: null,
-          chatSettings: { maxMessages: null, temperature: null },
-          createdAt: registeredAt,
-          updatedAt: registeredAt,
-        };
-      }
-      if (!current) return null;
-      switch (event.type) {
-        case 'UserGrantedAgent':
-          return { ...current, agents: [...current.agents, event.data.agentId], updatedAt: event.data.grantedAt };
-        case 'UserAgentRevoked':
-          return {
-            ...current,
-            agents: current.agents.filter((id) => id !== event.data.agentId),
-            updatedAt: event.data.revokedAt,
-          };
-        case 'UserDefaultAgentSet':
-          return { ...current, defaultAgentId: event.data.agentId, updatedAt: event.data.setAt };
-        case 'UserDefaultAgentCleared':
-          return { ...current, defaultAgentId: null, updatedAt: event.data.clearedAt };
-        case 'UserChatSettingsChanged': {
-          const { maxMessages, temperature, changedAt } = event.data;
-          return { ...current, chatSettings: { maxMessages, temperature }, updatedAt: changedAt };
-        }
-        case 'UserProfileChanged':
-          return {
-            ...current,
-            firstName: event.data.firstName,
-            lastName: event.data.lastName,
-            updatedAt: event.data.changedAt,
-          };
-        case 'UserRoleChanged':
-          return { ...current, role: event.data.role, updatedAt: event.data.changedAt };
-        case 'UserDeactivated':
-          return { ...current, status: 'deactivated', updatedAt: event.data.deactivatedAt };
-        case 'UserReactivated':
-          return { ...current, status: 'active', updatedAt: event.data.reactivatedAt };
-        case 'UserTokensRevoked':
-          return current; // nothing shown changes; the revision (the ETag) moves on
-      }
-    });
+    const event = userEvents.decode(recorded);
+    if (event)
+      await applyOnce<UserView>(writer, 'users', event.data.userId, recorded, (current) => next(event, current));
   },
 };
+
+/** The user as the event leaves it; null for an event of a user never registered. */
+function next(event: Recorded<UserEvent>, current: UserView | null): Omit<UserView, 'revision'> | null {
+  if (event.type === 'UserRegistered') {
+    const { userId, companyId, email, firstName, lastName, role, registeredAt } = event.data;
+    return {
+      id: userId,
+      companyId,
+      email,
+      emailKey: email.toLowerCase(),
+      firstName,
+      lastName,
+      role,
+      status: 'active',
+      agents: [],
+      defaultAgentId: null,
+      chatSettings: { maxMessages: null, temperature: null },
+      createdAt: registeredAt,
+      updatedAt: registeredAt,
+    };
+  }
+  if (!current) return null;
+  switch (event.type) {
+    case 'UserGrantedAgent':
+      return { ...current, agents: [...current.agents, event.data.agentId], updatedAt: event.data.grantedAt };
+    case 'UserAgentRevoked':
+      return {
+        ...current,
+        agents: current.agents.filter((id) => id !== event.data.agentId),
+        updatedAt: event.data.revokedAt,
+      };
+    case 'UserDefaultAgentSet':
+      return { ...current, defaultAgentId: event.data.agentId, updatedAt: event.data.setAt };
+    case 'UserDefaultAgentCleared':
+      return { ...current, defaultAgentId: null, updatedAt: event.data.clearedAt };
+    case 'UserChatSettingsChanged': {
+      const { maxMessages, temperature, changedAt } = event.data;
+      return { ...current, chatSettings: { maxMessages, temperature }, updatedAt: changedAt };
+    }
+    case 'UserProfileChanged':
+      return {
+        ...current,
+        firstName: event.data.firstName,
+        lastName: event.data.lastName,
+        updatedAt: event.data.changedAt,
+      };
+    case 'UserRoleChanged':
+      return { ...current, role: event.data.role, updatedAt: event.data.changedAt };
+    case 'UserDeactivated':
+      return { ...current, status: 'deactivated', updatedAt: event.data.deactivatedAt };
+    case 'UserReactivated':
+      return { ...current, status: 'active', updatedAt: event.data.reactivatedAt };
+    case 'UserTokensRevoked':
+      return current; // nothing shown changes; the revision (the ETag) moves on
+  }
+}
 
 export const USERS = physicalCollection(usersProjection, 'users');

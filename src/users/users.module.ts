@@ -1,15 +1,31 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
-import { ChangeUserHandler } from './change-user.handler';
+import { ChangeUserChatSettingsHandler, ChangeUserHandler } from './change-user.handler';
 import { RegisterUserHandler } from './register-user.handler';
-import { ChangeUserActivationHandler } from './user-activation.handler';
 import { RegistrationReconciler } from './registration-reconciler';
+import { RevokeUserTokensHandler } from './revoke-user-tokens.handler';
+import { DeactivateUserHandler, ReactivateUserHandler } from './user-activation.handler';
+import { GrantUserAgentHandler, RevokeUserAgentHandler, SetUserDefaultAgentHandler } from './user-agents.handler';
+import { UserAgentsController } from './user-agents.controller';
+import { UserReplies } from './user-http';
 import { UsersController } from './users.controller';
 
 /** Users: the AIRisk ApplicationUsers, their agents, default agent and chat settings. */
 @Module({
   imports: [CqrsModule],
-  controllers: [UsersController],
-  providers: [RegisterUserHandler, ChangeUserHandler, ChangeUserActivationHandler, RegistrationReconciler],
+  controllers: [UsersController, UserAgentsController],
+  providers: [
+    RegisterUserHandler,
+    ChangeUserHandler,
+    ChangeUserChatSettingsHandler,
+    GrantUserAgentHandler,
+    RevokeUserAgentHandler,
+    SetUserDefaultAgentHandler,
+    DeactivateUserHandler,
+    ReactivateUserHandler,
+    RevokeUserTokensHandler,
+    UserReplies,
+    RegistrationReconciler,
+  ],
 })
 export class UsersModule {}

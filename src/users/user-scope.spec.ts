@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import { temporaryDirectory } from '../../test/support/temporary-directory';
+import { agentDecider, agentStream } from '../agents/agent.decider';
+import { companyDecider, companyStream } from '../companies/company.decider';
+import { RequestContext } from '../platform/auth/request-context';
+import { decideOnStream, StaleRevisionError } from '../platform/event-store/decide-on-stream';
+import { SqliteEventStore } from '../platform/event-store/sqlite-event-store';
+import { ProblemException } from '../platform/http/problem-details';
+import {
+  ChangeUser,
+  ChangeUserChatSettings,
+  ChangeUserChatSettingsHandler,
+  ChangeUserHandler,
+} from './change-user.handler';
+import { RegisterUser, RegisterUserHandler } from './register-user.handler';
+import { RevokeUserTokens, RevokeUserTokensHandler } from './revoke-user-tokens.handler';
+import {
+  DeactivateUser,
+  DeactivateUserHandler,
+  ReactivateUser,
+  ReactivateUserHandler,
+} from './user-activation.handler';
+import {
+  GrantUserAgent,
+  GrantUserAgentHandler,
+  RevokeUserAgent,
+  RevokeUserAgentHandler,
+  SetUserDefaultAgent,
+  SetUserDefaultAgentHandler,
+} from './user-agents.handler';
+import { userStream } from './user.decider';
+
+/**
+ * The company scope is checked by the handlers, on the streams they read: a company administrator's
+ * write to another company's user is refused as if the user did not exist, whatever route sent it.
+ */
+describe('user writes within the company scope', () => {
+  const companyA = randomUUID();
+  const companyB = randomUUID();
+  const agentId = randomUUID();
+  const userId = 'ada';
+  const now = '2026-11-27T10:00:00.000Z';
+  const admin = (companyScope?: string): RequestContext => ({
+    actor: { kind: 'admin', id: 'api-key:0123456789abcdef' },
+    correlationId: randomUUID(),
+    ...(companyScope ? { companyScope } : {}),
+  });
+  const platform = admin();
+  const ofA = admin(companyA);
+  const ofB = admin(companyB);
+  let store: SqliteEventStore;
+  let handlers: ReturnType<typeof handlersOn>;
+
+  const handlersOn = (events: SqliteEventStore) => ({
+    register: new RegisterUserHandler(events),
+    change: new ChangeUserHandler(events),
+    chatSettings: new ChangeUserChatSettingsHandler(events),
+    grant: new GrantUserAgentHandler(events),
+    revokeAgent: new RevokeUserAgentHandler(events),
+    setDefault: new SetUserDefaultAgentHandler(events),
+    deactivate: new DeactivateUserHandler(events),
+    reactivate: new ReactivateUserHandler(events),
+    revokeTokens: new RevokeUserTokensHandler(events),
+  });
+
+  beforeAll(async () => {
+    store = new SqliteEventStore(`${temporaryDirectory()}/events.sqlite`);
+    handlers = handlersOn(store);
+    const metadata = { actor: platform.actor, correlationId: 'setup', causationId: 'setup', at: now, schemaVersion: 1 };
+    for (const companyId of [companyA, companyB]) {
+      await decideOnStream(store, companyStream(companyId), companyDecider, {
+        command: { type: 'RegisterCompany', companyId, name: companyId, userLicenses: 10, now },
+        metadata,
+      });
+    }
+    await decideOnStream(store, agentStream(agentId), agentDecider, {
+      command: {
+        type: 'RegisterAgent',
+        agentId,
+        companyId: companyA,
+        name: 'Helper',
+        maxMessages: 20,
+        temperature: 1,
+        now,
+      },
+      metadata,
+    });
+    const profile = { email: 'ada@example.com', firstName: 'Ada', lastName: 'Lovelace', role: 'user' as const };
+    await handlers.register.execute(new RegisterUser({ userId, companyId: companyA, ...profile }, platform));
+    await handlers.grant.execute(new GrantUserAgent({ userId, agentId }, platform));
+  });
+  afterAll(() => store.close());
+
+  const refusals: Array<[string, () => Promise<unknown>, string]> = [
+    ['changing the profile', () => handlers.change.execute(new ChangeUser({ userId, firstName: 'X' }, ofB)), 'user'],
+    [
+      'changing the profile with a stale If-Match',
+      () => handlers.change.execute(new ChangeUser({ userId, firstName: 'X' }, ofB, 99)),
+      'user',
+    ],
+    [
+      'changing the chat settings',
+      () => handlers.chatSettings.execute(new ChangeUserChatSettings({ userId, maxMessages: 5 }, ofB)),
+      'user',
+    ],
+    ['granting an agent', () => handlers.grant.execute(new GrantUserAgent({ userId, agentId }, ofB)), 'user'],
+    ['revoking an agent', () => handlers.revokeAgent.execute(new RevokeUserAgent({ userId, agentId }, ofB)), 'user'],
+    [
+      'setting the default agent',
+      () => handlers.setDefault.execute(new SetUserDefaultAgent({ userId, agentId }, ofB)),
+      'user',
+    ],
+    ['deactivating', () => handlers.deactivate.execute(new DeactivateUser({ userId }, ofB)), 'user'],
+    ['reactivating', () => handlers.reactivate.execute(new ReactivateUser({ userId }, ofB)), 'user'],
+    ['revoking its tokens', () => handlers.revokeTokens.execute(new RevokeUserTokens({ userId }, ofB)), 'user'],
+    [
+      'registering a user in it',
+      () =>
+        handlers.register.execute(
+          new RegisterUser(
+            { companyId: companyA, email: 'eve@example.com', firstName: 'Eve', lastName: 'E', role: 'user' },
+            ofB,
+          ),
+        ),
+      'company',
+    ],
+  ];
+
+  it.each(refusals)('refuses %s for another company’s administrator, appending nothing', async (_, write, what) => {
+    const before = await store.headPosition();
+    const refusal: unknown = await write().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refusal).toBeInstanceOf(ProblemException);
+    const problem = refusal as ProblemException;
+    const id = what === 'user' ? userId : companyA;
+    expect({ status: problem.getStatus(), code: problem.code, detail: problem.message }).toEqual({
+      status: 404,
+      code: `${what}_not_found`,
+      detail: `no ${what} ${id}`,
+    });
+    expect(await store.headPosition()).toEqual(before);
+  });
+
+  it('answers the same 404 for a user that does not exist', async () => {
+    const refusal = handlers.change.execute(new ChangeUser({ userId: 'nobody', firstName: 'X' }, ofA, 3));
+    await expect(refusal).rejects.toMatchObject({ code: 'user_not_found', message: 'no user nobody' });
+  });
+
+  it('lets the user’s own company administrator write, and tells it a stale If-Match', async () => {
+    const stale = handlers.change.execute(new ChangeUser({ userId, firstName: 'Augusta' }, ofA, 99));
+    await expect(stale).rejects.toBeInstanceOf(StaleRevisionError);
+    const { position } = await handlers.change.execute(new ChangeUser({ userId, firstName: 'Augusta' }, ofA));
+    expect(position).toBeDefined();
+    const [last] = (await store.readStream(userStream(userId))).slice(-1);
+    expect(last).toMatchObject({ type: 'UserProfileChanged', metadata: { companyId: companyA } });
+  });
+});

@@ -1,0 +1,90 @@
+import { Command } from '@nestjs/cqrs';
+import { assertWithinScope, notFound } from '../platform/auth/company-scope';
+import { eventMetadata, RequestContext } from '../platform/auth/request-context';
+import {
+  CommandOutcome,
+  decideOnStream,
+  loadAggregate,
+  StaleRevisionError,
+} from '../platform/event-store/decide-on-stream';
+import { EventStore } from '../platform/event-store/event-store';
+import { Position } from '../platform/event-store/position';
+import { UserCommand, userDecider, UserEvent, UserState, userStream } from './user.decider';
+
+/** What an admin's write to a user answers: where it landed, for read-your-writes; absent when nothing changed. */
+export interface UserWritten {
+  readonly position?: Position;
+}
+
+/** What an admin asks of a user, in the decider's terms: the handler adds the clock (and a grant's agent facts). */
+export type UserRequest<Type extends UserCommand['type']> = Omit<
+  Extract<UserCommand, { type: Type }>,
+  'type' | 'now' | 'agent'
+>;
+
+/**
+ * An admin's write to an existing user. It carries the caller's context, company scope included,
+ * and the handler checks that scope on the user it reads: no route can forget the check, and it
+ * never depends on a read model being up to date.
+ */
+export abstract class UserWrite<Type extends UserCommand['type']> extends Command<UserWritten> {
+  constructor(
+    readonly request: UserRequest<Type>,
+    readonly context: RequestContext,
+    /** From `If-Match`: the revision the caller last saw. */
+    readonly ifRevision?: number,
+  ) {
+    super();
+  }
+}
+
+/** Any of the writes above, as the code they share takes it. */
+export type AnyUserWrite = UserWrite<UserCommand['type']>;
+
+type ExistingUser = Exclude<UserState, { status: 'absent' }>;
+
+/** A user absent or of another company than the caller's: the same 404, so other tenants' ids cannot be probed. */
+export function authorizeUser(
+  context: Pick<RequestContext, 'companyScope'>,
+  userId: string,
+  state: UserState,
+): asserts state is ExistingUser {
+  if (state.status === 'absent') throw notFound('user', userId);
+  assertWithinScope(context, state.companyId, 'user', userId);
+}
+
+/** The decider command for a write, made from the user read (once its scope is checked) at `now`. */
+type Prepare = (user: UserState, now: string) => UserCommand | Promise<UserCommand>;
+
+/**
+ * decide on the user's stream: read once, refuse a user the caller may not act on (`authorizeUser`),
+ * then decide the command `prepare` makes from the user read, at `now`, and append.
+ */
+export async function decideOnUser(
+  store: EventStore,
+  { request: { userId }, context, ifRevision }: AnyUserWrite,
+  prepare: Prepare,
+  now = new Date(),
+): Promise<CommandOutcome<UserEvent, UserState>> {
+  const authorize = (state: UserState) => authorizeUser(context, userId, state);
+  try {
+    return await decideOnStream(store, userStream(userId), userDecider, {
+      prepare: (state) => prepare(state, now.toISOString()),
+      metadata: (state) => eventMetadata(context, now, state.status === 'absent' ? undefined : state.companyId),
+      ifRevision,
+      authorize,
+    });
+  } catch (error) {
+    // The stream's revision is compared with If-Match before `authorize` runs: a stale revision
+    // must not tell the caller that a user it may not see exists, so that is checked first.
+    if (error instanceof StaleRevisionError)
+      authorize((await loadAggregate(store, userStream(userId), userDecider)).state);
+    throw error;
+  }
+}
+
+/** decideOnUser, answering where the write landed. */
+export async function writeUser(store: EventStore, write: AnyUserWrite, prepare: Prepare): Promise<UserWritten> {
+  const { position } = await decideOnUser(store, write, prepare);
+  return { position };
+}
