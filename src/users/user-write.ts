@@ -1,12 +1,7 @@
 import { Command } from '@nestjs/cqrs';
 import { assertWithinScope, notFound } from '../platform/auth/company-scope';
 import { eventMetadata, RequestContext } from '../platform/auth/request-context';
-import {
-  CommandOutcome,
-  decideOnStream,
-  loadAggregate,
-  StaleRevisionError,
-} from '../platform/event-store/decide-on-stream';
+import { CommandOutcome, decideOnStream } from '../platform/event-store/decide-on-stream';
 import { EventStore } from '../platform/event-store/event-store';
 import { Position } from '../platform/event-store/position';
 import { UserCommand, userDecider, UserEvent, UserState, userStream } from './user.decider';
@@ -60,27 +55,18 @@ type Prepare = (user: UserState, now: string) => UserCommand | Promise<UserComma
  * decide on the user's stream: read once, refuse a user the caller may not act on (`authorizeUser`),
  * then decide the command `prepare` makes from the user read, at `now`, and append.
  */
-export async function decideOnUser(
+export function decideOnUser(
   store: EventStore,
   { request: { userId }, context, ifRevision }: AnyUserWrite,
   prepare: Prepare,
   now = new Date(),
 ): Promise<CommandOutcome<UserEvent, UserState>> {
-  const authorize = (state: UserState) => authorizeUser(context, userId, state);
-  try {
-    return await decideOnStream(store, userStream(userId), userDecider, {
-      prepare: (state) => prepare(state, now.toISOString()),
-      metadata: (state) => eventMetadata(context, now, state.status === 'absent' ? undefined : state.companyId),
-      ifRevision,
-      authorize,
-    });
-  } catch (error) {
-    // The stream's revision is compared with If-Match before `authorize` runs: a stale revision
-    // must not tell the caller that a user it may not see exists, so that is checked first.
-    if (error instanceof StaleRevisionError)
-      authorize((await loadAggregate(store, userStream(userId), userDecider)).state);
-    throw error;
-  }
+  return decideOnStream(store, userStream(userId), userDecider, {
+    prepare: (state) => prepare(state, now.toISOString()),
+    metadata: (state) => eventMetadata(context, now, state.status === 'absent' ? undefined : state.companyId),
+    ifRevision,
+    authorize: (state) => authorizeUser(context, userId, state),
+  });
 }
 
 /** decideOnUser, answering where the write landed. */
