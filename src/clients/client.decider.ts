@@ -12,7 +12,7 @@ import { assertValidRedirectUri, assertValidRedirectUris, MAX_REDIRECT_URIS } fr
 
 /** The Client aggregate: an AIRisk APIUser, i.e. an OAuth client of one company. */
 
-// The protocol code knows a client by its rules and its vocabulary alike: both are read from here.
+// Re-exported for the code outside this context that knows a client through its decider (the OAuth code).
 export { CLIENT_SCOPES, pkceRequired } from './client.events';
 export type { ClientEvent, ClientRegistration, ClientScope, ClientType } from './client.events';
 

@@ -5,7 +5,7 @@ import { type CompanyEvent, companyEvents } from './company.events';
 
 /** The Company aggregate: a tenant with a name and, optionally, a number of user licences. */
 
-// The users context folds company events beside its own: it reads them where it reads the company.
+// Re-exported for the users context, which folds company events beside its own through this decider.
 export type { CompanyEvent } from './company.events';
 
 export type CompanyCommand =

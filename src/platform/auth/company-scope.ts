@@ -21,7 +21,7 @@ export function assertWithinScope(
 }
 
 /** An aggregate one company owns (a client, an agent, the company itself), as its decider folds it. */
-export type TenantState = { readonly status: 'absent' } | { readonly companyId: string };
+type TenantState = { readonly status: 'absent' } | { readonly companyId: string };
 
 /**
  * The `authorize` of a command on one company's aggregate, checked on the state its handler read: it
