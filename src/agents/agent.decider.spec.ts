@@ -1,5 +1,7 @@
+import { deciderSpec } from '../../test/support/decider-spec';
 import { DomainError } from '../platform/domain/domain-error';
-import { AgentCommand, AgentEvent, agentDecider } from './agent.decider';
+import { AgentCommand, agentDecider } from './agent.decider';
+import { AgentEvent } from './agent.events';
 
 const registeredAt = '2026-11-01T00:00:00.000Z';
 const now = '2026-11-27T10:00:00.000Z';
@@ -10,11 +12,7 @@ const registered: AgentEvent = {
 };
 const retired: AgentEvent = { type: 'AgentRetired', data: { agentId: 'a1', retiredAt: registeredAt } };
 
-/** given events, when command, then events (or a refusal). */
-function given(...history: AgentEvent[]) {
-  const state = history.reduce(agentDecider.evolve, agentDecider.initialState);
-  return { when: (command: AgentCommand) => () => agentDecider.decide(command, state) };
-}
+const { given } = deciderSpec(agentDecider);
 
 const register = (fields: Partial<Extract<AgentCommand, { type: 'RegisterAgent' }>> = {}): AgentCommand => ({
   type: 'RegisterAgent',
@@ -39,37 +37,41 @@ const changed = (settings: { name: string; maxMessages: number; temperature: num
 describe('agent decider', () => {
   describe('RegisterAgent', () => {
     it('registers an agent with its name trimmed', () => {
-      expect(given().when(register({ name: '  Helper  ' }))()).toEqual([
-        {
-          type: 'AgentRegistered',
-          data: {
-            agentId: 'a1',
-            companyId: 'c1',
-            name: 'Helper',
-            maxMessages: 20,
-            temperature: 0.7,
-            registeredAt: now,
+      given()
+        .when(register({ name: '  Helper  ' }))
+        .then([
+          {
+            type: 'AgentRegistered',
+            data: {
+              agentId: 'a1',
+              companyId: 'c1',
+              name: 'Helper',
+              maxMessages: 20,
+              temperature: 0.7,
+              registeredAt: now,
+            },
           },
-        },
-      ]);
+        ]);
     });
 
     it.each([
       ['the lowest bounds', { name: 'x', maxMessages: 1, temperature: 0 }],
       ['the highest bounds', { name: 'x'.repeat(200), maxMessages: 1000, temperature: 2 }],
     ])('accepts %s', (_, fields) => {
-      const [event] = given().when(register(fields))();
+      const [event] = given().when(register(fields)).decide();
       expect(event.data).toEqual(expect.objectContaining(fields));
     });
 
     it('refuses to register an agent twice', () => {
-      const then = given(registered).when(register({ name: 'Other' }));
-      expect(then).toThrow(expect.objectContaining({ kind: 'conflict', code: 'agent_exists' }));
+      given(registered)
+        .when(register({ name: 'Other' }))
+        .thenRefuses(expect.objectContaining({ kind: 'conflict', code: 'agent_exists' }));
     });
 
     it('refuses to register a retired agent again', () => {
-      const then = given(registered, retired).when(register());
-      expect(then).toThrow(expect.objectContaining({ kind: 'conflict', code: 'agent_exists' }));
+      given(registered, retired)
+        .when(register())
+        .thenRefuses(expect.objectContaining({ kind: 'conflict', code: 'agent_exists' }));
     });
 
     it.each([
@@ -85,37 +87,39 @@ describe('agent decider', () => {
       ['a NaN temperature', { temperature: NaN }, 'invalid_temperature'],
       ['an infinite temperature', { temperature: Infinity }, 'invalid_temperature'],
     ])('refuses %s', (_, fields, code) => {
-      const then = given().when(register(fields));
-      expect(then).toThrow(DomainError);
-      expect(then).toThrow(expect.objectContaining({ kind: 'invalid', code }));
+      const attempt = given().when(register(fields));
+      attempt.thenRefuses(DomainError);
+      attempt.thenRefuses(expect.objectContaining({ kind: 'invalid', code }));
     });
   });
 
   describe('ChangeAgentSettings', () => {
     it('changes one setting and carries the others over', () => {
-      expect(given(registered).when(change({ temperature: 1.2 }))()).toEqual(
-        changed({ name: 'Helper', maxMessages: 20, temperature: 1.2 }),
-      );
+      given(registered)
+        .when(change({ temperature: 1.2 }))
+        .then(changed({ name: 'Helper', maxMessages: 20, temperature: 1.2 }));
     });
 
     it('changes all settings at once, the name trimmed', () => {
-      expect(given(registered).when(change({ name: ' Advisor ', maxMessages: 50, temperature: 0 }))()).toEqual(
-        changed({ name: 'Advisor', maxMessages: 50, temperature: 0 }),
-      );
+      given(registered)
+        .when(change({ name: ' Advisor ', maxMessages: 50, temperature: 0 }))
+        .then(changed({ name: 'Advisor', maxMessages: 50, temperature: 0 }));
     });
 
     it('takes 0 as a temperature, not as "keep the current one"', () => {
-      expect(given(registered).when(change({ temperature: 0 }))()).toEqual(
-        changed({ name: 'Helper', maxMessages: 20, temperature: 0 }),
-      );
+      given(registered)
+        .when(change({ temperature: 0 }))
+        .then(changed({ name: 'Helper', maxMessages: 20, temperature: 0 }));
     });
 
     it('records nothing when the settings repeat the current values', () => {
-      expect(given(registered).when(change({ name: ' Helper ', maxMessages: 20, temperature: 0.7 }))()).toEqual([]);
+      given(registered)
+        .when(change({ name: ' Helper ', maxMessages: 20, temperature: 0.7 }))
+        .then([]);
     });
 
     it('records nothing for an empty change', () => {
-      expect(given(registered).when(change({}))()).toEqual([]);
+      given(registered).when(change({})).then([]);
     });
 
     it.each([
@@ -128,8 +132,9 @@ describe('agent decider', () => {
       ['a negative temperature', { temperature: -1 }, 'invalid_temperature'],
       ['a temperature above 2', { temperature: 3 }, 'invalid_temperature'],
     ])('refuses %s', (_, fields, code) => {
-      const then = given(registered).when(change(fields));
-      expect(then).toThrow(expect.objectContaining({ kind: 'invalid', code }));
+      given(registered)
+        .when(change(fields))
+        .thenRefuses(expect.objectContaining({ kind: 'invalid', code }));
     });
 
     it('folds earlier changes into state', () => {
@@ -140,20 +145,24 @@ describe('agent decider', () => {
           data: { agentId: 'a1', name: 'Advisor', maxMessages: 50, temperature: 1, changedAt: registeredAt },
         },
       ];
-      expect(given(...history).when(change({ name: 'Advisor', maxMessages: 50, temperature: 1 }))()).toEqual([]);
-      expect(given(...history).when(change({ maxMessages: 60 }))()).toEqual(
-        changed({ name: 'Advisor', maxMessages: 60, temperature: 1 }),
-      );
+      given(...history)
+        .when(change({ name: 'Advisor', maxMessages: 50, temperature: 1 }))
+        .then([]);
+      given(...history)
+        .when(change({ maxMessages: 60 }))
+        .then(changed({ name: 'Advisor', maxMessages: 60, temperature: 1 }));
     });
 
     it('refuses to change a retired agent', () => {
-      const then = given(registered, retired).when(change({ temperature: 1 }));
-      expect(then).toThrow(expect.objectContaining({ kind: 'conflict', code: 'agent_retired' }));
+      given(registered, retired)
+        .when(change({ temperature: 1 }))
+        .thenRefuses(expect.objectContaining({ kind: 'conflict', code: 'agent_retired' }));
     });
 
     it('refuses to change a retired agent even when the change repeats its values', () => {
-      const then = given(registered, retired).when(change({ temperature: 0.7 }));
-      expect(then).toThrow(expect.objectContaining({ code: 'agent_retired' }));
+      given(registered, retired)
+        .when(change({ temperature: 0.7 }))
+        .thenRefuses(expect.objectContaining({ code: 'agent_retired' }));
     });
   });
 
@@ -161,13 +170,13 @@ describe('agent decider', () => {
     const retire: AgentCommand = { type: 'RetireAgent', agentId: 'a1', now };
 
     it('retires an active agent', () => {
-      expect(given(registered).when(retire)()).toEqual([
-        { type: 'AgentRetired', data: { agentId: 'a1', retiredAt: now } },
-      ]);
+      given(registered)
+        .when(retire)
+        .then([{ type: 'AgentRetired', data: { agentId: 'a1', retiredAt: now } }]);
     });
 
     it('records nothing when retiring a retired agent', () => {
-      expect(given(registered, retired).when(retire)()).toEqual([]);
+      given(registered, retired).when(retire).then([]);
     });
   });
 
@@ -176,7 +185,9 @@ describe('agent decider', () => {
       { type: 'ChangeAgentSettings', agentId: 'a9', temperature: 1, now },
       { type: 'RetireAgent', agentId: 'a9', now },
     ])('refuses $type', (command) => {
-      expect(given().when(command)).toThrow(expect.objectContaining({ kind: 'not_found', code: 'agent_not_found' }));
+      given()
+        .when(command)
+        .thenRefuses(expect.objectContaining({ kind: 'not_found', code: 'agent_not_found' }));
     });
   });
 });

@@ -1,31 +1,12 @@
 import { DomainError } from '../platform/domain/domain-error';
 import type { Decider } from '../platform/event-store/decide-on-stream';
-import { type DomainEvent, eventCatalogue } from '../platform/event-store/event-catalogue';
+import { type AgentEvent, agentEvents, type AgentSettings } from './agent.events';
 
 /** The Agent aggregate: an AI agent of a company, with the chat defaults its users start from. */
 
 export const MAX_AGENT_NAME_LENGTH = 200;
 export const MAX_MESSAGES_RANGE = { min: 1, max: 1000, default: 20 } as const;
 export const TEMPERATURE_RANGE = { min: 0, max: 2, default: 0.7 } as const;
-
-export interface AgentSettings {
-  name: string;
-  /** How many earlier messages go with each prompt. */
-  maxMessages: number;
-  /** The LLM sampling temperature. */
-  temperature: number;
-}
-
-export type AgentEvent =
-  | DomainEvent<'AgentRegistered', { agentId: string; companyId: string; registeredAt: string } & AgentSettings>
-  | DomainEvent<'AgentSettingsChanged', { agentId: string; changedAt: string } & AgentSettings>
-  | DomainEvent<'AgentRetired', { agentId: string; retiredAt: string }>;
-
-export const agentEvents = eventCatalogue<AgentEvent>({
-  AgentRegistered: { version: 1 },
-  AgentSettingsChanged: { version: 1 },
-  AgentRetired: { version: 1 },
-});
 
 export type AgentCommand =
   | ({ type: 'RegisterAgent'; agentId: string; companyId: string; now: string } & AgentSettings)

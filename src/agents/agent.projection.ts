@@ -1,6 +1,6 @@
 import { RecordedEvent } from '../platform/event-store/event-store';
 import { applyOnce, physicalCollection, Projection, ProjectionWriter } from '../platform/projections/projection';
-import { AgentEvent } from './agent.decider';
+import { agentEvents } from './agent.events';
 
 export type AgentView = {
   readonly id: string;
@@ -18,10 +18,11 @@ export const agentsProjection: Projection = {
   name: 'agents',
   version: 1,
   collections: { agents: [{ fields: ['companyId', 'createdAt', 'id'] }] },
-  handles: ['AgentRegistered', 'AgentSettingsChanged', 'AgentRetired'],
+  handles: agentEvents.types,
   critical: false,
   async apply(recorded: RecordedEvent, writer: ProjectionWriter): Promise<void> {
-    const event = recorded as unknown as RecordedEvent & AgentEvent;
+    const event = agentEvents.decode(recorded);
+    if (!event) return;
     await applyOnce<AgentView>(writer, 'agents', event.data.agentId, recorded, (current) => {
       switch (event.type) {
         case 'AgentRegistered': {

@@ -28,8 +28,9 @@ import { ReadYourWrites } from '../platform/projections/read-your-writes';
 import { ReadModels } from '../platform/read-store/read-models';
 import { MAX_MESSAGES_RANGE, TEMPERATURE_RANGE } from './agent.decider';
 import { ChangeAgentBody, RegisterAgentBody, toAgentResponse } from './agent.dto';
-import { ChangeAgent, RegisterAgent } from './agent.handlers';
 import { AGENTS, agentsProjection, AgentView } from './agent.projection';
+import { ChangeAgent } from './change-agent.handler';
+import { RegisterAgent } from './register-agent.handler';
 
 const uuid = new ParseUUIDPipe({ version: '4' });
 
@@ -56,7 +57,6 @@ export class AgentsController {
       maxMessages: body.maxMessages ?? MAX_MESSAGES_RANGE.default,
       temperature: body.temperature ?? TEMPERATURE_RANGE.default,
     };
-    assertWithinScope(context, companyId, 'company', companyId);
     const { agentId, position } = await this.commands.execute(new RegisterAgent(companyId, settings, context));
     reply.header('Location', `/api/admin/agents/${agentId}`);
     return this.answer(reply, agentId, position, HttpStatus.CREATED);
@@ -105,7 +105,6 @@ export class AgentsController {
       context,
       ifMatchRevision(ifMatch),
     );
-    await this.readModels.requireWithin<AgentView>(AGENTS, agentId, 'agent', context);
     const { position } = await this.commands.execute(change);
     return this.answer(reply, agentId, position, HttpStatus.OK);
   }
@@ -117,7 +116,6 @@ export class AgentsController {
     @Context() context: RequestContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    await this.readModels.requireWithin<AgentView>(AGENTS, agentId, 'agent', context);
     const { position } = await this.commands.execute(new ChangeAgent(agentId, { type: 'RetireAgent' }, context));
     return this.answer(reply, agentId, position, HttpStatus.OK);
   }

@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
-import { ChangeAgentHandler, RegisterAgentHandler } from './agent.handlers';
 import { AgentsController } from './agents.controller';
+import { ChangeAgentHandler } from './change-agent.handler';
+import { RegisterAgentHandler } from './register-agent.handler';
 
 /** Agents: a company's AI agents and their chat defaults. */
 @Module({

@@ -1,5 +1,7 @@
+import { deciderSpec } from '../../test/support/decider-spec';
 import { DomainError } from '../platform/domain/domain-error';
-import { ClientCommand, ClientEvent, ClientScope, clientDecider } from './client.decider';
+import { ClientCommand, clientDecider } from './client.decider';
+import { ClientEvent, ClientScope } from './client.events';
 
 const registeredAt = '2026-11-01T00:00:00.000Z';
 const now = '2026-11-27T10:00:00.000Z';
@@ -58,11 +60,7 @@ const removed = (uri: string): ClientEvent => ({
   data: { clientId: 'cl1', uri, removedAt: registeredAt },
 });
 
-/** given events, when command, then events (or a refusal). */
-function given(...history: ClientEvent[]) {
-  const state = history.reduce(clientDecider.evolve, clientDecider.initialState);
-  return { when: (command: ClientCommand) => () => clientDecider.decide(command, state) };
-}
+const { given } = deciderSpec(clientDecider);
 
 const addUri = (uri: string): ClientCommand => ({ type: 'AddRedirectUri', clientId: 'cl1', uri, now });
 const removeUri = (uri: string): ClientCommand => ({ type: 'RemoveRedirectUri', clientId: 'cl1', uri, now });
@@ -79,31 +77,30 @@ const uriOfLength = (length: number) => {
 describe('client decider', () => {
   describe('RegisterClient', () => {
     it('registers a confidential client with its name trimmed and scopes de-duplicated', () => {
-      const then = given().when(
-        register({ name: '  Portal ', scopes: ['admin', 'audit:read', 'admin'], allowUserTokens: false }),
-      );
-      expect(then()).toEqual([
-        {
-          type: 'ClientRegistered',
-          data: {
-            clientId: 'cl1',
-            companyId: 'c1',
-            name: 'Portal',
-            type: 'confidential',
-            redirectUris: ['https://a.example/cb'],
-            allowUserTokens: false,
-            scopes: ['admin', 'audit:read'],
-            secretHash: hash,
-            requirePkce: false,
-            registeredAt: now,
+      given()
+        .when(register({ name: '  Portal ', scopes: ['admin', 'audit:read', 'admin'], allowUserTokens: false }))
+        .then([
+          {
+            type: 'ClientRegistered',
+            data: {
+              clientId: 'cl1',
+              companyId: 'c1',
+              name: 'Portal',
+              type: 'confidential',
+              redirectUris: ['https://a.example/cb'],
+              allowUserTokens: false,
+              scopes: ['admin', 'audit:read'],
+              secretHash: hash,
+              requirePkce: false,
+              registeredAt: now,
+            },
           },
-        },
-      ]);
+        ]);
     });
 
     it('records whether a confidential client must use PKCE, and that a public one always must', () => {
       const requirePkce = (fields: Partial<Register>) =>
-        (given().when(register(fields))()[0].data as { requirePkce: boolean }).requirePkce;
+        (given().when(register(fields)).decide()[0].data as { requirePkce: boolean }).requirePkce;
       expect(requirePkce({ requirePkce: true })).toBe(true);
       expect(requirePkce({ requirePkce: false })).toBe(false);
       const publicClient = { clientType: 'public' as const, secretHash: null, allowUserTokens: false, scopes: [] };
@@ -112,9 +109,9 @@ describe('client decider', () => {
     });
 
     it('registers a public client without a secret', () => {
-      const [event] = given().when(
-        register({ clientType: 'public', secretHash: null, allowUserTokens: false, scopes: [] }),
-      )();
+      const [event] = given()
+        .when(register({ clientType: 'public', secretHash: null, allowUserTokens: false, scopes: [] }))
+        .decide();
       expect(event).toEqual(
         expect.objectContaining({
           type: 'ClientRegistered',
@@ -125,19 +122,22 @@ describe('client decider', () => {
 
     it('copies the redirect URIs rather than keeping the caller’s array', () => {
       const redirectUris = ['https://a.example/cb'];
-      const [event] = given().when(register({ redirectUris }))();
+      const [event] = given().when(register({ redirectUris })).decide();
       redirectUris.push('https://b.example/cb');
       expect((event.data as { redirectUris: string[] }).redirectUris).toEqual(['https://a.example/cb']);
     });
 
     it('accepts a client with no redirect URIs and no scopes', () => {
-      const [event] = given().when(register({ redirectUris: [], scopes: [] }))();
+      const [event] = given()
+        .when(register({ redirectUris: [], scopes: [] }))
+        .decide();
       expect(event.data).toEqual(expect.objectContaining({ redirectUris: [], scopes: [] }));
     });
 
     it('refuses to register a client twice', () => {
-      const then = given(registered).when(register({ name: 'Other' }));
-      expect(then).toThrow(expect.objectContaining({ kind: 'conflict', code: 'client_exists' }));
+      given(registered)
+        .when(register({ name: 'Other' }))
+        .thenRefuses(expect.objectContaining({ kind: 'conflict', code: 'client_exists' }));
     });
 
     it.each<[string, Partial<Register>, string]>([
@@ -165,13 +165,17 @@ describe('client decider', () => {
         'invalid_client_secret',
       ],
     ])('refuses %s', (_, fields, code) => {
-      const then = given().when(register(fields));
-      expect(then).toThrow(DomainError);
-      expect(then).toThrow(expect.objectContaining({ kind: 'invalid', code }));
+      const attempt = given().when(register(fields));
+      attempt.thenRefuses(DomainError);
+      attempt.thenRefuses(expect.objectContaining({ kind: 'invalid', code }));
     });
 
     it('accepts a name of exactly 200 characters', () => {
-      expect(given().when(register({ name: 'x'.repeat(200) }))()).toHaveLength(1);
+      expect(
+        given()
+          .when(register({ name: 'x'.repeat(200) }))
+          .decide(),
+      ).toHaveLength(1);
     });
 
     it.each([
@@ -184,7 +188,9 @@ describe('client decider', () => {
       ['http on [::1]', 'http://[::1]:8080/cb'],
       ['exactly 2048 characters', uriOfLength(2048)],
     ])('accepts a redirect URI: %s', (_, uri) => {
-      const [event] = given().when(register({ redirectUris: [uri] }))();
+      const [event] = given()
+        .when(register({ redirectUris: [uri] }))
+        .decide();
       expect(event.data).toEqual(expect.objectContaining({ redirectUris: [uri] }));
     });
 
@@ -207,36 +213,45 @@ describe('client decider', () => {
       ['no characters', ''],
       ['more than 2048 characters', uriOfLength(2049)],
     ])('refuses a redirect URI with %s', (_, uri) => {
-      const then = given().when(register({ redirectUris: [uri] }));
-      expect(then).toThrow(expect.objectContaining({ kind: 'invalid', code: 'invalid_redirect_uri' }));
+      given()
+        .when(register({ redirectUris: [uri] }))
+        .thenRefuses(expect.objectContaining({ kind: 'invalid', code: 'invalid_redirect_uri' }));
     });
 
     it('refuses an invalid URI anywhere in the list, not only the first', () => {
-      const then = given().when(register({ redirectUris: ['https://a.example/cb', 'http://a.example/cb'] }));
-      expect(then).toThrow(expect.objectContaining({ code: 'invalid_redirect_uri' }));
+      given()
+        .when(register({ redirectUris: ['https://a.example/cb', 'http://a.example/cb'] }))
+        .thenRefuses(expect.objectContaining({ code: 'invalid_redirect_uri' }));
     });
 
     it('accepts 20 redirect URIs and refuses 21', () => {
-      expect(given().when(register({ redirectUris: uris(20) }))()).toHaveLength(1);
-      expect(given().when(register({ redirectUris: uris(21) }))).toThrow(
-        expect.objectContaining({ kind: 'invalid', code: 'too_many_redirect_uris' }),
-      );
+      expect(
+        given()
+          .when(register({ redirectUris: uris(20) }))
+          .decide(),
+      ).toHaveLength(1);
+      given()
+        .when(register({ redirectUris: uris(21) }))
+        .thenRefuses(expect.objectContaining({ kind: 'invalid', code: 'too_many_redirect_uris' }));
     });
 
     it('refuses duplicate redirect URIs', () => {
-      const then = given().when(register({ redirectUris: ['https://a.example/cb', 'https://a.example/cb'] }));
-      expect(then).toThrow(expect.objectContaining({ kind: 'invalid', code: 'duplicate_redirect_uri' }));
+      given()
+        .when(register({ redirectUris: ['https://a.example/cb', 'https://a.example/cb'] }))
+        .thenRefuses(expect.objectContaining({ kind: 'invalid', code: 'duplicate_redirect_uri' }));
     });
 
     it('compares redirect URIs as exact strings: a trailing slash makes a different URI', () => {
       const redirectUris = ['https://a.example/cb', 'https://a.example/cb/'];
-      const [event] = given().when(register({ redirectUris }))();
+      const [event] = given().when(register({ redirectUris })).decide();
       expect(event.data).toEqual(expect.objectContaining({ redirectUris }));
     });
 
     it('stores redirect URIs exactly as given, query order and escapes included', () => {
       const uri = 'https://a.example/cb?b=2&a=1&c=%7E&d';
-      const [event] = given().when(register({ redirectUris: [uri] }))();
+      const [event] = given()
+        .when(register({ redirectUris: [uri] }))
+        .decide();
       expect(event.data).toEqual(expect.objectContaining({ redirectUris: [uri] }));
     });
 
@@ -254,45 +269,49 @@ describe('client decider', () => {
       ['a non-ASCII host', 'https://bücher.example/cb'],
       ['a long form of [::1]', 'http://[0:0::1]/cb'],
     ])('refuses a redirect URI not written as serialized: %s', (_, uri) => {
-      const then = given().when(register({ redirectUris: [uri] }));
-      expect(then).toThrow(expect.objectContaining({ kind: 'invalid', code: 'invalid_redirect_uri' }));
-      expect(then).toThrow(new URL(uri).href);
+      const attempt = given().when(register({ redirectUris: [uri] }));
+      attempt.thenRefuses(expect.objectContaining({ kind: 'invalid', code: 'invalid_redirect_uri' }));
+      attempt.thenRefuses(new URL(uri).href);
     });
 
     it.each(['code', 'state', 'iss', 'error', 'error_description', 'error_uri'])(
       'refuses a redirect URI whose query carries the response parameter %s (it would be sent twice)',
       (name) => {
         for (const uri of [`https://a.example/cb?${name}=x`, `https://a.example/cb?a=1&${name}`]) {
-          const then = given().when(register({ redirectUris: [uri] }));
-          expect(then).toThrow(expect.objectContaining({ kind: 'invalid', code: 'invalid_redirect_uri' }));
+          given()
+            .when(register({ redirectUris: [uri] }))
+            .thenRefuses(expect.objectContaining({ kind: 'invalid', code: 'invalid_redirect_uri' }));
         }
       },
     );
 
     it('reads response parameters in the query as a client would, percent-decoded', () => {
-      const then = given().when(register({ redirectUris: ['https://a.example/cb?co%64e=1'] }));
-      expect(then).toThrow(expect.objectContaining({ code: 'invalid_redirect_uri' }));
+      given()
+        .when(register({ redirectUris: ['https://a.example/cb?co%64e=1'] }))
+        .thenRefuses(expect.objectContaining({ code: 'invalid_redirect_uri' }));
     });
 
     it('accepts query parameters that merely resemble response parameters', () => {
       const uri = 'https://a.example/cb?codes=1&my_state=2&issuer=3';
-      expect(given().when(register({ redirectUris: [uri] }))()).toHaveLength(1);
+      expect(
+        given()
+          .when(register({ redirectUris: [uri] }))
+          .decide(),
+      ).toHaveLength(1);
     });
   });
 
   describe('AddRedirectUri', () => {
     it('adds a valid redirect URI', () => {
-      expect(given(registered).when(addUri('https://b.example/cb'))()).toEqual(uriAdded('https://b.example/cb'));
+      given(registered).when(addUri('https://b.example/cb')).then(uriAdded('https://b.example/cb'));
     });
 
     it('adds a loopback http redirect URI', () => {
-      expect(given(registered).when(addUri('http://127.0.0.1:5000/cb'))()).toEqual(
-        uriAdded('http://127.0.0.1:5000/cb'),
-      );
+      given(registered).when(addUri('http://127.0.0.1:5000/cb')).then(uriAdded('http://127.0.0.1:5000/cb'));
     });
 
     it('adds a URI that differs from an existing one only by a trailing slash', () => {
-      expect(given(registered).when(addUri('https://a.example/cb/'))()).toEqual(uriAdded('https://a.example/cb/'));
+      given(registered).when(addUri('https://a.example/cb/')).then(uriAdded('https://a.example/cb/'));
     });
 
     it.each([
@@ -304,68 +323,76 @@ describe('client decider', () => {
       ['a spelling other than its serialization', 'https://B.example/cb'],
       ['a response parameter in its query', 'https://b.example/cb?state=fixed'],
     ])('refuses %s', (_, uri) => {
-      const then = given(registered).when(addUri(uri));
-      expect(then).toThrow(expect.objectContaining({ kind: 'invalid', code: 'invalid_redirect_uri' }));
+      given(registered)
+        .when(addUri(uri))
+        .thenRefuses(expect.objectContaining({ kind: 'invalid', code: 'invalid_redirect_uri' }));
     });
 
     it('refuses a redirect URI the client already has', () => {
-      const then = given(registered).when(addUri('https://a.example/cb'));
-      expect(then).toThrow(expect.objectContaining({ kind: 'conflict', code: 'redirect_uri_exists' }));
+      given(registered)
+        .when(addUri('https://a.example/cb'))
+        .thenRefuses(expect.objectContaining({ kind: 'conflict', code: 'redirect_uri_exists' }));
     });
 
     it('sees URIs added by earlier events', () => {
-      const then = given(registered, added('https://b.example/cb')).when(addUri('https://b.example/cb'));
-      expect(then).toThrow(expect.objectContaining({ code: 'redirect_uri_exists' }));
+      given(registered, added('https://b.example/cb'))
+        .when(addUri('https://b.example/cb'))
+        .thenRefuses(expect.objectContaining({ code: 'redirect_uri_exists' }));
     });
 
     it('allows re-adding a URI that was removed', () => {
-      const then = given(registered, removed('https://a.example/cb')).when(addUri('https://a.example/cb'));
-      expect(then()).toEqual(uriAdded('https://a.example/cb'));
+      given(registered, removed('https://a.example/cb'))
+        .when(addUri('https://a.example/cb'))
+        .then(uriAdded('https://a.example/cb'));
     });
 
     it('adds up to 20 redirect URIs and refuses a 21st', () => {
       const nineteenMore = uris(19).map(added);
-      expect(given(registered, ...nineteenMore.slice(0, 18)).when(addUri('https://b.example/cb'))()).toEqual(
-        uriAdded('https://b.example/cb'),
-      );
-      const then = given(registered, ...nineteenMore).when(addUri('https://b.example/cb'));
-      expect(then).toThrow(expect.objectContaining({ kind: 'conflict', code: 'too_many_redirect_uris' }));
+      given(registered, ...nineteenMore.slice(0, 18))
+        .when(addUri('https://b.example/cb'))
+        .then(uriAdded('https://b.example/cb'));
+      given(registered, ...nineteenMore)
+        .when(addUri('https://b.example/cb'))
+        .thenRefuses(expect.objectContaining({ kind: 'conflict', code: 'too_many_redirect_uris' }));
     });
 
     it('frees room for a new URI once one is removed', () => {
       const full = [registered, ...uris(19).map(added)];
-      const then = given(...full, removed('https://a.example/cb')).when(addUri('https://b.example/cb'));
-      expect(then()).toEqual(uriAdded('https://b.example/cb'));
+      given(...full, removed('https://a.example/cb'))
+        .when(addUri('https://b.example/cb'))
+        .then(uriAdded('https://b.example/cb'));
     });
   });
 
   describe('RemoveRedirectUri', () => {
     it('removes a redirect URI the client has', () => {
-      expect(given(registered).when(removeUri('https://a.example/cb'))()).toEqual([
-        { type: 'RedirectUriRemoved', data: { clientId: 'cl1', uri: 'https://a.example/cb', removedAt: now } },
-      ]);
+      given(registered)
+        .when(removeUri('https://a.example/cb'))
+        .then([{ type: 'RedirectUriRemoved', data: { clientId: 'cl1', uri: 'https://a.example/cb', removedAt: now } }]);
     });
 
     it('refuses to remove a redirect URI the client does not have', () => {
-      const then = given(registered).when(removeUri('https://b.example/cb'));
-      expect(then).toThrow(expect.objectContaining({ kind: 'not_found', code: 'redirect_uri_not_found' }));
+      given(registered)
+        .when(removeUri('https://b.example/cb'))
+        .thenRefuses(expect.objectContaining({ kind: 'not_found', code: 'redirect_uri_not_found' }));
     });
 
     it('compares exactly: a trailing slash does not match', () => {
-      const then = given(registered).when(removeUri('https://a.example/cb/'));
-      expect(then).toThrow(expect.objectContaining({ code: 'redirect_uri_not_found' }));
+      given(registered)
+        .when(removeUri('https://a.example/cb/'))
+        .thenRefuses(expect.objectContaining({ code: 'redirect_uri_not_found' }));
     });
 
     it('sees a removal by an earlier event', () => {
-      const then = given(registered, removed('https://a.example/cb')).when(removeUri('https://a.example/cb'));
-      expect(then).toThrow(expect.objectContaining({ code: 'redirect_uri_not_found' }));
+      given(registered, removed('https://a.example/cb'))
+        .when(removeUri('https://a.example/cb'))
+        .thenRefuses(expect.objectContaining({ code: 'redirect_uri_not_found' }));
     });
 
     it('removes a URI added by an earlier event', () => {
-      const then = given(registered, added('https://b.example/cb')).when(removeUri('https://b.example/cb'));
-      expect(then()).toEqual([
-        { type: 'RedirectUriRemoved', data: { clientId: 'cl1', uri: 'https://b.example/cb', removedAt: now } },
-      ]);
+      given(registered, added('https://b.example/cb'))
+        .when(removeUri('https://b.example/cb'))
+        .then([{ type: 'RedirectUriRemoved', data: { clientId: 'cl1', uri: 'https://b.example/cb', removedAt: now } }]);
     });
   });
 
@@ -373,9 +400,9 @@ describe('client decider', () => {
     const rotate: ClientCommand = { type: 'RotateClientSecret', clientId: 'cl1', secretHash: 'b'.repeat(64), now };
 
     it('rotates a confidential client’s secret', () => {
-      expect(given(registered).when(rotate)()).toEqual([
-        { type: 'ClientSecretRotated', data: { clientId: 'cl1', secretHash: 'b'.repeat(64), rotatedAt: now } },
-      ]);
+      given(registered)
+        .when(rotate)
+        .then([{ type: 'ClientSecretRotated', data: { clientId: 'cl1', secretHash: 'b'.repeat(64), rotatedAt: now } }]);
     });
 
     it('rotates again after an earlier rotation', () => {
@@ -383,12 +410,13 @@ describe('client decider', () => {
         type: 'ClientSecretRotated',
         data: { clientId: 'cl1', secretHash: 'c'.repeat(64), rotatedAt: registeredAt },
       };
-      expect(given(registered, rotated).when(rotate)()).toHaveLength(1);
+      expect(given(registered, rotated).when(rotate).decide()).toHaveLength(1);
     });
 
     it('refuses to rotate a public client’s secret', () => {
-      const then = given(publicRegistered).when(rotate);
-      expect(then).toThrow(expect.objectContaining({ kind: 'conflict', code: 'public_client' }));
+      given(publicRegistered)
+        .when(rotate)
+        .thenRefuses(expect.objectContaining({ kind: 'conflict', code: 'public_client' }));
     });
   });
 
@@ -405,20 +433,24 @@ describe('client decider', () => {
     });
 
     it('requires PKCE of a confidential client registered before the field existed (absent: not required)', () => {
-      expect(given(registered).when(setPkce(true))()).toEqual([changed(true)]);
-      expect(given(registered).when(setPkce(false))()).toEqual([]);
+      given(registered)
+        .when(setPkce(true))
+        .then([changed(true)]);
+      given(registered).when(setPkce(false)).then([]);
     });
 
     it('records nothing when the requirement does not change, and lifts it again', () => {
-      expect(given(registered, changed(true)).when(setPkce(true))()).toEqual([]);
-      expect(given(registered, changed(true)).when(setPkce(false))()).toEqual([changed(false)]);
+      given(registered, changed(true)).when(setPkce(true)).then([]);
+      given(registered, changed(true))
+        .when(setPkce(false))
+        .then([changed(false)]);
     });
 
     it('keeps a public client on PKCE: requiring it changes nothing, lifting it is refused', () => {
-      expect(given(publicRegistered).when(setPkce(true))()).toEqual([]);
-      expect(given(publicRegistered).when(setPkce(false))).toThrow(
-        expect.objectContaining({ kind: 'conflict', code: 'public_client' }),
-      );
+      given(publicRegistered).when(setPkce(true)).then([]);
+      given(publicRegistered)
+        .when(setPkce(false))
+        .thenRefuses(expect.objectContaining({ kind: 'conflict', code: 'public_client' }));
     });
   });
 
@@ -427,33 +459,34 @@ describe('client decider', () => {
     const enable: ClientCommand = { type: 'EnableClient', clientId: 'cl1', now };
 
     it('disables an active client', () => {
-      expect(given(registered).when(disable)()).toEqual([
-        { type: 'ClientDisabled', data: { clientId: 'cl1', disabledAt: now } },
-      ]);
+      given(registered)
+        .when(disable)
+        .then([{ type: 'ClientDisabled', data: { clientId: 'cl1', disabledAt: now } }]);
     });
 
     it('records nothing when disabling a disabled client', () => {
-      expect(given(registered, disabled).when(disable)()).toEqual([]);
+      given(registered, disabled).when(disable).then([]);
     });
 
     it('enables a disabled client', () => {
-      expect(given(registered, disabled).when(enable)()).toEqual([
-        { type: 'ClientEnabled', data: { clientId: 'cl1', enabledAt: now } },
-      ]);
+      given(registered, disabled)
+        .when(enable)
+        .then([{ type: 'ClientEnabled', data: { clientId: 'cl1', enabledAt: now } }]);
     });
 
     it('records nothing when enabling an active client', () => {
-      expect(given(registered).when(enable)()).toEqual([]);
+      given(registered).when(enable).then([]);
     });
 
     it('folds disable then enable back to active', () => {
-      expect(given(registered, disabled, enabled).when(enable)()).toEqual([]);
-      expect(given(registered, disabled, enabled).when(disable)()).toHaveLength(1);
+      given(registered, disabled, enabled).when(enable).then([]);
+      expect(given(registered, disabled, enabled).when(disable).decide()).toHaveLength(1);
     });
 
     it('keeps the redirect URIs across disable and enable', () => {
-      const then = given(registered, disabled, enabled).when(addUri('https://a.example/cb'));
-      expect(then).toThrow(expect.objectContaining({ code: 'redirect_uri_exists' }));
+      given(registered, disabled, enabled)
+        .when(addUri('https://a.example/cb'))
+        .thenRefuses(expect.objectContaining({ code: 'redirect_uri_exists' }));
     });
   });
 
@@ -466,7 +499,9 @@ describe('client decider', () => {
       { type: 'EnableClient', clientId: 'cl9', now },
       { type: 'SetPkceRequirement', clientId: 'cl9', requirePkce: true, now },
     ])('refuses $type', (command) => {
-      expect(given().when(command)).toThrow(expect.objectContaining({ kind: 'not_found', code: 'client_not_found' }));
+      given()
+        .when(command)
+        .thenRefuses(expect.objectContaining({ kind: 'not_found', code: 'client_not_found' }));
     });
   });
 });

@@ -10,7 +10,8 @@ import {
   MinLength,
 } from 'class-validator';
 import { PageQuery } from '../platform/http/paging.dto';
-import { CLIENT_SCOPES, ClientScope, ClientType, MAX_CLIENT_NAME_LENGTH } from './client.decider';
+import { MAX_CLIENT_NAME_LENGTH } from './client.decider';
+import { CLIENT_SCOPES, ClientScope, ClientType } from './client.events';
 import { ClientView } from './client.projection';
 import { MAX_REDIRECT_URI_LENGTH, MAX_REDIRECT_URIS } from './redirect-uri';
 

@@ -1,6 +1,6 @@
 import { RecordedEvent } from '../platform/event-store/event-store';
 import { applyOnce, physicalCollection, Projection, ProjectionWriter } from '../platform/projections/projection';
-import { ClientEvent, ClientScope, ClientType, pkceRequired } from './client.decider';
+import { clientEvents, ClientScope, ClientType, pkceRequired } from './client.events';
 
 /** What admins see of a client. Never the secret, never its hash: those stay in the event stream. */
 export type ClientView = {
@@ -25,19 +25,11 @@ export const clientsProjection: Projection = {
   // 2: `requirePkce`, rebuilt from every client's events beside version 1.
   version: 2,
   collections: { clients: [{ fields: ['companyId', 'createdAt', 'id'] }, { fields: ['createdAt', 'id'] }] },
-  handles: [
-    'ClientTokensRevoked',
-    'ClientRegistered',
-    'RedirectUriAdded',
-    'RedirectUriRemoved',
-    'ClientSecretRotated',
-    'ClientDisabled',
-    'ClientEnabled',
-    'ClientPkceRequirementChanged',
-  ],
+  handles: clientEvents.types,
   critical: false,
   async apply(recorded: RecordedEvent, writer: ProjectionWriter): Promise<void> {
-    const event = recorded as unknown as RecordedEvent & ClientEvent;
+    const event = clientEvents.decode(recorded);
+    if (!event) return;
     await applyOnce<ClientView>(writer, 'clients', event.data.clientId, recorded, (current) => {
       if (event.type === 'ClientRegistered') {
         const { clientId, companyId, name, type, redirectUris, allowUserTokens, scopes, registeredAt } = event.data;

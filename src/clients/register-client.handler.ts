@@ -1,28 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { companyDecider, companyStream } from '../companies/company.decider';
+import { assertScopesHeld, withinScope } from '../platform/auth/company-scope';
 import { eventMetadata, RequestContext } from '../platform/auth/request-context';
 import { generateSecret, hashSecret } from '../platform/crypto/secrets';
-import { DomainError } from '../platform/domain/domain-error';
+import { CommandInput } from '../platform/domain/command-input';
 import { EventStore } from '../platform/event-store/event-store';
-import { decideOnStream, loadAggregate } from '../platform/event-store/decide-on-stream';
+import { loadAggregate, startStream } from '../platform/event-store/decide-on-stream';
 import { Position } from '../platform/event-store/position';
-import { ClientScope, ClientType, clientDecider, clientStream } from './client.decider';
+import { ClientCommand, clientDecider, clientStream } from './client.decider';
 
-export class RegisterClient {
-  constructor(
-    readonly input: {
-      companyId: string;
-      name: string;
-      redirectUris: string[];
-      allowUserTokens: boolean;
-      scopes: ClientScope[];
-      type: ClientType;
-      requirePkce: boolean;
-    },
-    readonly context: RequestContext,
-  ) {}
-}
+export type ClientRegistrationRequest = CommandInput<
+  Extract<ClientCommand, { type: 'RegisterClient' }>,
+  'type' | 'clientId' | 'secretHash' | 'now'
+>;
 
 export interface RegisteredClient {
   readonly clientId: string;
@@ -31,28 +22,41 @@ export interface RegisteredClient {
   readonly position: Position;
 }
 
-/** Generates the client id and (for confidential clients) a 256-bit secret; records only the secret's hash. */
+export class RegisterClient extends Command<RegisteredClient> {
+  constructor(
+    readonly registration: ClientRegistrationRequest,
+    readonly context: RequestContext,
+  ) {
+    super();
+  }
+}
+
+/**
+ * Registers a client in a company within the caller's scope, with only scopes the caller holds.
+ * Generates the client id and (for confidential clients) a 256-bit secret; records only the secret's hash.
+ */
 @CommandHandler(RegisterClient)
-export class RegisterClientHandler implements ICommandHandler<RegisterClient, RegisteredClient> {
+export class RegisterClientHandler implements ICommandHandler<RegisterClient> {
   constructor(private readonly events: EventStore) {}
 
-  async execute({ input, context }: RegisterClient): Promise<RegisteredClient> {
-    const company = await loadAggregate(this.events, companyStream(input.companyId), companyDecider);
-    if (company.state.status === 'absent') {
-      throw new DomainError('not_found', 'company_not_found', `no company ${input.companyId}`);
-    }
+  async execute({ registration, context }: RegisterClient): Promise<RegisteredClient> {
+    const { companyId } = registration;
+    const company = await loadAggregate(this.events, companyStream(companyId), companyDecider);
+    withinScope(context, 'company', companyId)(company.state);
+    assertScopesHeld(context, registration.scopes);
     const clientId = randomUUID();
-    const clientSecret = input.type === 'confidential' ? generateSecret() : null;
+    const clientSecret = registration.clientType === 'confidential' ? generateSecret() : null;
     const now = new Date();
-    const { type, ...registration } = input;
-    const { position } = await decideOnStream(this.events, clientStream(clientId), clientDecider, { command: {
+    const { position } = await startStream(this.events, clientStream(clientId), clientDecider, {
+      command: {
         type: 'RegisterClient',
-        clientId,
-        clientType: type,
         ...registration,
+        clientId,
         secretHash: clientSecret ? hashSecret(clientSecret) : null,
         now: now.toISOString(),
-      }, metadata: eventMetadata(context, now, input.companyId) });
+      },
+      metadata: eventMetadata(context, now, companyId),
+    });
     return { clientId, clientSecret, position: position! };
   }
 }

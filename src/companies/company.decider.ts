@@ -1,27 +1,12 @@
 import { Set as ImmutableSet } from 'immutable';
 import type { Decider } from '../platform/event-store/decide-on-stream';
-import { type DomainEvent, eventCatalogue } from '../platform/event-store/event-catalogue';
 import { DomainError } from '../platform/domain/domain-error';
+import { type CompanyEvent, companyEvents } from './company.events';
 
 /** The Company aggregate: a tenant with a name and, optionally, a number of user licences. */
 
-export type CompanyEvent =
-  | DomainEvent<
-      'CompanyRegistered',
-      { companyId: string; name: string; userLicenses: number | null; registeredAt: string }
-    >
-  | DomainEvent<'CompanyRenamed', { companyId: string; name: string; renamedAt: string }>
-  | DomainEvent<'CompanyUserLicensesChanged', { companyId: string; userLicenses: number | null; changedAt: string }>
-  | DomainEvent<'CompanyUserSeatAssigned', { companyId: string; userId: string; assignedAt: string }>
-  | DomainEvent<'CompanyUserSeatReleased', { companyId: string; userId: string; releasedAt: string }>;
-
-export const companyEvents = eventCatalogue<CompanyEvent>({
-  CompanyRegistered: { version: 1 },
-  CompanyRenamed: { version: 1 },
-  CompanyUserLicensesChanged: { version: 1 },
-  CompanyUserSeatAssigned: { version: 1 },
-  CompanyUserSeatReleased: { version: 1 },
-});
+// Re-exported for the users context, which folds company events beside its own through this decider.
+export type { CompanyEvent } from './company.events';
 
 export type CompanyCommand =
   | { type: 'RegisterCompany'; companyId: string; name: string; userLicenses: number | null; now: string }

@@ -1,6 +1,6 @@
 import { RecordedEvent } from '../platform/event-store/event-store';
 import { applyOnce, physicalCollection, Projection, ProjectionWriter } from '../platform/projections/projection';
-import { CompanyEvent } from './company.decider';
+import { companyEvents } from './company.events';
 
 /** The companies read model: one document per company, as admins list and read them. */
 // A type alias, not an interface: documents must be assignable to Record<string, unknown>.
@@ -20,16 +20,11 @@ export const companiesProjection: Projection = {
   name: 'companies',
   version: 1,
   collections: { companies: [{ fields: ['createdAt', 'id'] }, { fields: ['name', 'id'] }] },
-  handles: [
-    'CompanyRegistered',
-    'CompanyRenamed',
-    'CompanyUserLicensesChanged',
-    'CompanyUserSeatAssigned',
-    'CompanyUserSeatReleased',
-  ],
+  handles: companyEvents.types,
   critical: false,
   async apply(recorded: RecordedEvent, writer: ProjectionWriter): Promise<void> {
-    const event = recorded as unknown as RecordedEvent & CompanyEvent;
+    const event = companyEvents.decode(recorded);
+    if (!event) return;
     const companyId = event.data.companyId;
     await applyOnce<CompanyView>(writer, 'companies', companyId, recorded, (current) => {
       switch (event.type) {

@@ -12,7 +12,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { ecPublicJwk, jwkThumbprint } from './jwk';
-import { PublishedJwk } from './signing-key.decider';
+import { PublishedJwk } from './signing-key.events';
 
 /** One key file, `<kid>.json`, mode 0600. Never rewritten once in place: a key's file is immutable. */
 export interface KeyFile {

@@ -1,4 +1,6 @@
-import { EcPublicJwk, SigningKeyCommand, SigningKeyEvent, signingKeyDecider } from './signing-key.decider';
+import { deciderSpec } from '../../test/support/decider-spec';
+import { SigningKeyCommand, signingKeyDecider } from './signing-key.decider';
+import { EcPublicJwk, SigningKeyEvent } from './signing-key.events';
 
 const now = '2026-11-27T10:00:00.000Z';
 const inAnHour = '2026-11-27T11:00:00.000Z';
@@ -26,40 +28,40 @@ const rotated = (keyId: string, activatesAt: string, rotatedAt = '2026-11-01T00:
   },
 });
 
-/** given events, when command, then events (or a refusal). */
-function given(...history: SigningKeyEvent[]) {
-  const state = history.reduce(signingKeyDecider.evolve, signingKeyDecider.initialState);
-  return { when: (command: SigningKeyCommand) => () => signingKeyDecider.decide(command, state) };
-}
+const { given } = deciderSpec(signingKeyDecider);
 
 describe('signing-key decider', () => {
   it('records a rotation with the public JWK as published, and when it activates', () => {
-    expect(given().when(rotate({ activatesAt: inAnHour }))()).toEqual([
-      {
-        type: 'SigningKeyRotated',
-        data: {
-          kid: kid('B'),
-          publicJwk: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y, kid: kid('B'), alg: 'ES256', use: 'sig' },
-          activatesAt: inAnHour,
-          previousKid: kid('A'),
-          rotatedAt: now,
+    given()
+      .when(rotate({ activatesAt: inAnHour }))
+      .then([
+        {
+          type: 'SigningKeyRotated',
+          data: {
+            kid: kid('B'),
+            publicJwk: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y, kid: kid('B'), alg: 'ES256', use: 'sig' },
+            activatesAt: inAnHour,
+            previousKid: kid('A'),
+            rotatedAt: now,
+          },
         },
-      },
-    ]);
+      ]);
   });
 
   it('keeps only public members, whatever else the JWK carries', () => {
     const extended = { ...jwk, kid: 'other', alg: 'ES256', use: 'sig', ext: true } as EcPublicJwk;
-    const [event] = given().when(rotate({ publicJwk: extended }))();
+    const [event] = given()
+      .when(rotate({ publicJwk: extended }))
+      .decide();
     expect(Object.keys(event.data.publicJwk).sort()).toEqual(['alg', 'crv', 'kid', 'kty', 'use', 'x', 'y']);
     expect(event.data.publicJwk.kid).toBe(kid('B'));
   });
 
   it('refuses private key material', () => {
     const withPrivate = { ...jwk, d: 'd'.repeat(43) } as EcPublicJwk;
-    expect(given().when(rotate({ publicJwk: withPrivate }))).toThrow(
-      expect.objectContaining({ kind: 'invalid', code: 'private_key_material' }),
-    );
+    given()
+      .when(rotate({ publicJwk: withPrivate }))
+      .thenRefuses(expect.objectContaining({ kind: 'invalid', code: 'private_key_material' }));
   });
 
   it.each([
@@ -67,37 +69,39 @@ describe('signing-key decider', () => {
     ['another curve', { ...jwk, crv: 'P-384' }, 'invalid_public_key'],
     ['a short coordinate', { ...jwk, x: 'abc' }, 'invalid_public_key'],
   ])('refuses %s', (_, publicJwk, code) => {
-    expect(given().when(rotate({ publicJwk: publicJwk as EcPublicJwk }))).toThrow(
-      expect.objectContaining({ kind: 'invalid', code }),
-    );
+    given()
+      .when(rotate({ publicJwk: publicJwk as EcPublicJwk }))
+      .thenRefuses(expect.objectContaining({ kind: 'invalid', code }));
   });
 
   it('refuses a kid that is not a SHA-256 thumbprint', () => {
-    expect(given().when(rotate({ kid: '../../etc/passwd' }))).toThrow(
-      expect.objectContaining({ kind: 'invalid', code: 'invalid_kid' }),
-    );
+    given()
+      .when(rotate({ kid: '../../etc/passwd' }))
+      .thenRefuses(expect.objectContaining({ kind: 'invalid', code: 'invalid_kid' }));
   });
 
   it('refuses a key that activates before it is created', () => {
-    expect(given().when(rotate({ activatesAt: '2026-11-27T09:59:59.999Z' }))).toThrow(
-      expect.objectContaining({ kind: 'invalid', code: 'invalid_activation' }),
-    );
+    given()
+      .when(rotate({ activatesAt: '2026-11-27T09:59:59.999Z' }))
+      .thenRefuses(expect.objectContaining({ kind: 'invalid', code: 'invalid_activation' }));
   });
 
   it('refuses to rotate in the same key twice', () => {
-    expect(given(rotated(kid('B'), '2026-11-01T00:00:00.000Z')).when(rotate())).toThrow(
-      expect.objectContaining({ kind: 'conflict', code: 'signing_key_exists' }),
-    );
+    given(rotated(kid('B'), '2026-11-01T00:00:00.000Z'))
+      .when(rotate())
+      .thenRefuses(expect.objectContaining({ kind: 'conflict', code: 'signing_key_exists' }));
   });
 
   it('refuses a second rotation while the previous key is still staged', () => {
-    expect(given(rotated(kid('C'), inAnHour, now)).when(rotate({ kid: kid('D'), previousKid: kid('A') }))).toThrow(
-      expect.objectContaining({ kind: 'conflict', code: 'signing_key_rotation_pending' }),
-    );
+    given(rotated(kid('C'), inAnHour, now))
+      .when(rotate({ kid: kid('D'), previousKid: kid('A') }))
+      .thenRefuses(expect.objectContaining({ kind: 'conflict', code: 'signing_key_rotation_pending' }));
   });
 
   it('rotates again once the previous key is active', () => {
-    const events = given(rotated(kid('C'), now)).when(rotate({ kid: kid('D'), previousKid: kid('C') }))();
+    const events = given(rotated(kid('C'), now))
+      .when(rotate({ kid: kid('D'), previousKid: kid('C') }))
+      .decide();
     expect(events).toEqual([
       expect.objectContaining({ type: 'SigningKeyRotated', data: expect.objectContaining({ previousKid: kid('C') }) }),
     ]);

@@ -1,36 +1,12 @@
 import { DomainError } from '../platform/domain/domain-error';
 import type { Decider } from '../platform/event-store/decide-on-stream';
-import { type DomainEvent, eventCatalogue } from '../platform/event-store/event-catalogue';
+import { type EcPublicJwk, type SigningKeyEvent, signingKeyEvents } from './signing-key.events';
 
 /**
  * Signing-key rotations (architecture §7): one stream for the whole service, so concurrent rotations on
  * several instances are serialised by the append's expected revision. Events carry public key
  * material and the `kid` only; the private key never leaves the key directory.
  */
-
-/** An EC P-256 public key as a JWK (RFC 7518 §6.2.1): exactly the members a verifier needs. */
-export interface EcPublicJwk {
-  readonly kty: 'EC';
-  readonly crv: 'P-256';
-  readonly x: string;
-  readonly y: string;
-}
-
-/** A JWKS entry (RFC 7517 §4): the key plus `kid`, `alg` (RFC 7518 §3.4) and `use`. */
-export interface PublishedJwk extends EcPublicJwk {
-  readonly kid: string;
-  readonly alg: 'ES256';
-  readonly use: 'sig';
-}
-
-export type SigningKeyEvent = DomainEvent<
-  'SigningKeyRotated',
-  { kid: string; publicJwk: PublishedJwk; activatesAt: string; previousKid: string; rotatedAt: string }
->;
-
-export const signingKeyEvents = eventCatalogue<SigningKeyEvent>({
-  SigningKeyRotated: { version: 1 },
-});
 
 export type SigningKeyCommand = {
   type: 'RotateSigningKey';

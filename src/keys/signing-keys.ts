@@ -8,7 +8,8 @@ import { decideOnStream } from '../platform/event-store/decide-on-stream';
 import { Position } from '../platform/event-store/position';
 import { Backoff } from '../platform/health/backoff';
 import { generateSigningKey, KeyDirectory, LoadedKey } from './key-directory';
-import { PublishedJwk, SIGNING_KEYS_STREAM, signingKeyDecider, SigningKeyEvent } from './signing-key.decider';
+import { SIGNING_KEYS_STREAM, signingKeyDecider } from './signing-key.decider';
+import { PublishedJwk, signingKeyEvents } from './signing-key.events';
 
 /**
  * What the JWT code signs with. A JWS ES256 signature is `r || s` (RFC 7518 §3.4): with
@@ -128,14 +129,17 @@ export class SigningKeys implements OnModuleInit, OnModuleDestroy {
     const staged = this.directory.stage(record);
     let position: Position | undefined;
     try {
-      ({ position } = await decideOnStream(this.events, SIGNING_KEYS_STREAM, signingKeyDecider, { command: {
+      ({ position } = await decideOnStream(this.events, SIGNING_KEYS_STREAM, signingKeyDecider, {
+        command: {
           type: 'RotateSigningKey',
           kid: key.kid,
           publicJwk: key.jwk,
           activatesAt: record.activatesAt,
           previousKid: this.current(now).kid,
           now: now.toISOString(),
-        }, metadata: eventMetadata(context, now) }));
+        },
+        metadata: eventMetadata(context, now),
+      }));
     } catch (error) {
       staged.discard();
       throw error;
@@ -187,7 +191,7 @@ export class SigningKeys implements OnModuleInit, OnModuleDestroy {
         // With the stop signal: one opened as shutdown begins ends at once.
         const subscription = (this.subscription = this.events.subscribe({
           after,
-          filter: { types: ['SigningKeyRotated'] },
+          filter: { types: signingKeyEvents.types },
           signal: this.stopping.signal,
         }));
         for await (const batch of subscription) {
@@ -195,7 +199,8 @@ export class SigningKeys implements OnModuleInit, OnModuleDestroy {
           dropped = false;
           backoff.reset();
           for (const event of batch) {
-            await this.pickUp((event.data as SigningKeyEvent['data']).kid);
+            const rotation = signingKeyEvents.decode(event);
+            if (rotation) await this.pickUp(rotation.data.kid);
             after = event.position;
           }
         }

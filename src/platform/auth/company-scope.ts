@@ -20,6 +20,25 @@ export function assertWithinScope(
   if (context.companyScope !== undefined && context.companyScope !== companyId) throw notFound(what, id);
 }
 
+/** An aggregate one company owns (a client, an agent, the company itself), as its decider folds it. */
+type TenantState = { readonly status: 'absent' } | { readonly companyId: string };
+
+/**
+ * The `authorize` of a command on one company's aggregate, checked on the state its handler read: it
+ * holds whatever route dispatched the command, and does not depend on how far the read models lag.
+ * Absent, or another company's, the aggregate is answered as not found (404).
+ */
+export function withinScope(
+  context: Pick<RequestContext, 'companyScope'>,
+  what: string,
+  id: string,
+): (state: TenantState) => void {
+  return (state) => {
+    if (!('companyId' in state)) throw notFound(what, id);
+    assertWithinScope(context, state.companyId, what, id);
+  };
+}
+
 /** Operations across tenants (companies, signing keys) are the platform administrator's alone. */
 export function assertPlatformAdmin(context: Pick<RequestContext, 'companyScope'>): void {
   if (context.companyScope !== undefined) throw new ForbiddenException('this operation needs the platform admin key');

@@ -12,7 +12,7 @@ export class ReadModels {
   constructor(private readonly queries: QueryBus) {}
 
   get<T extends Document>(collection: string, id: string): Promise<T | null> {
-    return this.queries.execute(new GetDocument<T>(collection, id)) as Promise<T | null>;
+    return this.queries.execute(new GetDocument<T>(collection, id));
   }
 
   /** The document, or a 404 naming what was asked for. */
@@ -44,6 +44,6 @@ export class ReadModels {
         limit: query.limit ?? DEFAULT_PAGE_SIZE,
         cursor: query.cursor,
       }),
-    ) as Promise<Page<T>>;
+    );
   }
 }
