@@ -1,6 +1,6 @@
+import { decideOnStream } from '../platform/event-store/decide-on-stream';
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { withinScope } from '../platform/auth/company-scope';
-import { decideWithinScope } from '../platform/auth/decide-within-scope';
 import { eventMetadata, RequestContext } from '../platform/auth/request-context';
 import { CommandInput } from '../platform/domain/command-input';
 import { EventStore } from '../platform/event-store/event-store';
@@ -33,7 +33,7 @@ export class ChangeAgentHandler implements ICommandHandler<ChangeAgent> {
 
   async execute({ agentId, change, context, ifRevision }: ChangeAgent): Promise<AgentChanged> {
     const now = new Date();
-    const { position } = await decideWithinScope(this.events, agentStream(agentId), agentDecider, {
+    const { position } = await decideOnStream(this.events, agentStream(agentId), agentDecider, {
       command: { ...change, agentId, now: now.toISOString() },
       authorize: withinScope(context, 'agent', agentId),
       metadata: (state) => eventMetadata(context, now, state.status === 'absent' ? undefined : state.companyId),

@@ -1,6 +1,6 @@
+import { decideOnStream } from '../platform/event-store/decide-on-stream';
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { withinScope } from '../platform/auth/company-scope';
-import { decideWithinScope } from '../platform/auth/decide-within-scope';
 import { eventMetadata, RequestContext } from '../platform/auth/request-context';
 import { CommandInput } from '../platform/domain/command-input';
 import { EventStore } from '../platform/event-store/event-store';
@@ -41,7 +41,7 @@ export class ChangeClientHandler implements ICommandHandler<ChangeClient> {
     const now = new Date();
     // A change that ends the client's tokens is enforced by the cutoff it records, at once, and
     // recorded grant by grant by the GrantCascade reactor, after this answers.
-    const { position } = await decideWithinScope(this.events, clientStream(clientId), clientDecider, {
+    const { position } = await decideOnStream(this.events, clientStream(clientId), clientDecider, {
       command: { ...change, clientId, now: now.toISOString() },
       authorize: withinScope(context, 'client', clientId),
       metadata: (state) => eventMetadata(context, now, state.status === 'absent' ? undefined : state.companyId),

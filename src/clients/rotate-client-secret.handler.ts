@@ -1,6 +1,6 @@
+import { decideOnStream } from '../platform/event-store/decide-on-stream';
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { withinScope } from '../platform/auth/company-scope';
-import { decideWithinScope } from '../platform/auth/decide-within-scope';
 import { eventMetadata, RequestContext } from '../platform/auth/request-context';
 import { generateSecret, hashSecret } from '../platform/crypto/secrets';
 import { EventStore } from '../platform/event-store/event-store';
@@ -30,7 +30,7 @@ export class RotateClientSecretHandler implements ICommandHandler<RotateClientSe
   async execute({ clientId, context }: RotateClientSecret): Promise<RotatedClientSecret> {
     const now = new Date();
     const clientSecret = generateSecret();
-    const { position } = await decideWithinScope(this.events, clientStream(clientId), clientDecider, {
+    const { position } = await decideOnStream(this.events, clientStream(clientId), clientDecider, {
       command: { type: 'RotateClientSecret', clientId, secretHash: hashSecret(clientSecret), now: now.toISOString() },
       authorize: withinScope(context, 'client', clientId),
       metadata: (state) => eventMetadata(context, now, state.status === 'absent' ? undefined : state.companyId),
