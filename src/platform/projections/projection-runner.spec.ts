@@ -8,7 +8,8 @@ import { Document, ReadStore, ReadStoreWriter } from '../read-store/read-store';
 import { SqliteReadStore } from '../read-store/sqlite-read-store';
 import { StoreUnavailableError } from '../store-unavailable';
 import { Projection, ProjectionWriter } from './projection';
-import { CHECKPOINTS, PARKED_EVENTS, ProjectionRunner } from './projection-runner';
+import { CHECKPOINTS, PARKED_EVENTS } from './projection-checkpoints';
+import { ProjectionRunner } from './projection-runner';
 import { compareReadModels, rebuildProjection } from './rebuild';
 
 const metadata = () => ({
