@@ -65,9 +65,8 @@ export class AsOf {
     const instant = Date.parse(at);
     const history = (await this.events.readStream(stream)).filter((event) => Date.parse(event.recordedAt) <= instant);
     const state = foldEvents(decider, history);
-    const companyId = (state as { companyId?: string }).companyId;
-    if (state.status === 'absent' || (companyScope !== undefined && companyId !== companyScope))
-      throw notFound(what, id);
+    const inScope = companyScope === undefined || ('companyId' in state && state.companyId === companyScope);
+    if (state.status === 'absent' || !inScope) throw notFound(what, id);
     return { revision: history.length - 1, state };
   }
 }

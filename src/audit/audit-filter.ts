@@ -82,9 +82,18 @@ export class AuditEventsQuery {
   limit?: number;
 }
 
+/**
+ * The client or user an event's data names, whatever its type: the audit trail reads every event,
+ * including types no catalogue of this version knows, and its index and its scan must agree on them.
+ */
+export function namedIn(event: RecordedEvent, field: 'clientId' | 'userId'): string | undefined {
+  const { data } = event;
+  const value: unknown = typeof data === 'object' && data !== null ? Reflect.get(data, field) : undefined;
+  return typeof value === 'string' ? value : undefined;
+}
+
 /** Whether an event passes the filters that the store cannot apply itself. */
 export function matches(event: RecordedEvent, filter: AuditEventsQuery, companyScope: string | undefined): boolean {
-  const data = (event.data ?? {}) as Record<string, unknown>;
   const { metadata } = event;
   if (companyScope !== undefined && metadata.companyId !== companyScope) return false;
   if (filter.stream !== undefined && event.stream !== filter.stream) return false;
@@ -94,11 +103,15 @@ export function matches(event: RecordedEvent, filter: AuditEventsQuery, companyS
   if (filter.companyId !== undefined && metadata.companyId !== filter.companyId) return false;
   if (
     filter.clientId !== undefined &&
-    data.clientId !== filter.clientId &&
+    namedIn(event, 'clientId') !== filter.clientId &&
     event.stream !== `client-${filter.clientId}`
   )
     return false;
-  if (filter.userId !== undefined && data.userId !== filter.userId && event.stream !== `user-${filter.userId}`)
+  if (
+    filter.userId !== undefined &&
+    namedIn(event, 'userId') !== filter.userId &&
+    event.stream !== `user-${filter.userId}`
+  )
     return false;
   if (filter.from !== undefined && Date.parse(event.recordedAt) < Date.parse(filter.from)) return false;
   if (filter.to !== undefined && Date.parse(event.recordedAt) > Date.parse(filter.to)) return false;

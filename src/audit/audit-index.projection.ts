@@ -2,6 +2,7 @@ import { RecordedEvent } from '../platform/event-store/event-store';
 import { Position } from '../platform/event-store/position';
 import { physicalCollection, Projection, ProjectionWriter } from '../platform/projections/projection';
 import { AuditItem, toAuditItem } from './audit-events';
+import { namedIn } from './audit-filter';
 
 /** A document id that sorts like the position: fixed-width commit and prepare. */
 export function positionKey(position: Position): string {
@@ -25,8 +26,8 @@ export type AuditIndexEntry = {
 
 /** The client or user an event concerns: named in its data, or the aggregate itself (as the scan decides). */
 function concerned(event: RecordedEvent, field: 'clientId' | 'userId', category: string): string | null {
-  const named = (event.data as Record<string, unknown> | null)?.[field];
-  if (typeof named === 'string') return named;
+  const named = namedIn(event, field);
+  if (named !== undefined) return named;
   return event.stream.startsWith(`${category}-`) ? event.stream.slice(category.length + 1) : null;
 }
 

@@ -1,17 +1,27 @@
 import { Injectable } from '@nestjs/common';
 import { agentDecider, agentStream } from '../agents/agent.decider';
-import { GrantEvent, TokenCutoffs } from '../grants/grant.decider';
-import { CLIENT_CUTOFFS, USER_CUTOFFS } from '../oauth/security-view';
+import { type ClientEvent, clientEvents } from '../clients/client.decider';
+import { grantEvents, TokenCutoffs } from '../grants/grant.decider';
+import { CLIENT_CUTOFFS, tokenCutoffAfter, USER_CUTOFFS } from '../oauth/security-view';
 import { notFound } from '../platform/auth/company-scope';
+import { combinedCatalogue } from '../platform/event-store/event-catalogue';
 import { EventStore, RecordedEvent } from '../platform/event-store/event-store';
 import { loadAggregate } from '../platform/event-store/decide-on-stream';
 import { eventsOf } from '../platform/event-store/read-pages';
-import { UserEvent } from '../users/user.decider';
+import { userDecider, type UserEvent, userEvents, type UserState } from '../users/user.decider';
 
-const USER_FACTS = ['UserRegistered', 'UserGrantedAgent', 'UserAgentRevoked', 'UserDeactivated', 'UserReactivated'];
+/** The user facts an agent's access depends on (the others leave status, company and agents as they are). */
+const USER_FACTS: UserEvent['type'][] = [
+  'UserRegistered',
+  'UserGrantedAgent',
+  'UserAgentRevoked',
+  'UserDeactivated',
+  'UserReactivated',
+];
 const GRANT_FACTS = ['TokenIssued', 'RefreshTokenRotated', 'TokenRevoked'];
 /** What ends tokens besides their grant's revocation: the cutoffs their client's or user's stream records. */
 const CUTOFF_FACTS = [...CLIENT_CUTOFFS, ...USER_CUTOFFS];
+const holderEvents = combinedCatalogue<ClientEvent | UserEvent>(clientEvents, userEvents);
 
 export interface LiveGrant {
   readonly grantId: string;
@@ -38,20 +48,22 @@ export class PointInTime {
     if (agent.status === 'absent' || (companyScope !== undefined && agent.companyId !== companyScope)) {
       throw notFound('agent', agentId);
     }
-    const users = new Map<string, { companyId: string; active: boolean; granted: boolean }>();
+    // Folded with the user decider's own evolve: access is what the service itself believed then.
+    const users = new Map<string, UserState>();
     for await (const recorded of this.until(at, USER_FACTS, 'user-')) {
-      const event = recorded as unknown as UserEvent;
+      const event = userEvents.decode(recorded);
+      if (!event) continue;
+      // Users of other companies never have access: they are not kept.
+      if (event.type === 'UserRegistered' && event.data.companyId !== agent.companyId) {
+        users.delete(event.data.userId);
+        continue;
+      }
       const user = users.get(event.data.userId);
-      if (event.type === 'UserRegistered')
-        users.set(event.data.userId, { companyId: event.data.companyId, active: true, granted: false });
-      else if (!user) continue;
-      else if (event.type === 'UserGrantedAgent' && event.data.agentId === agentId) user.granted = true;
-      else if (event.type === 'UserAgentRevoked' && event.data.agentId === agentId) user.granted = false;
-      else if (event.type === 'UserDeactivated') user.active = false;
-      else if (event.type === 'UserReactivated') user.active = true;
+      if (!user && event.type !== 'UserRegistered') continue;
+      users.set(event.data.userId, userDecider.evolve(user ?? userDecider.initialState, event));
     }
     const userIds = [...users]
-      .filter(([, user]) => user.companyId === agent.companyId && user.active && user.granted)
+      .filter(([, user]) => user.status === 'active' && user.agents.includes(agentId))
       .map(([id]) => id);
     return { agentId, at, users: userIds.sort() };
   }
@@ -70,13 +82,16 @@ export class PointInTime {
     const instant = Date.parse(at);
     const grants = new Map<string, LiveGrant & { revoked: boolean; cutoffs: TokenCutoffs }>();
     const cutoffs = new Map<string, number>(); // by stream: the revision of its latest cutoff
+    const current = (stream: string) => cutoffs.get(stream) ?? -1;
     const prefixes = ['grant-', 'client-', 'user-'];
     for await (const recorded of this.until(at, [...GRANT_FACTS, ...CUTOFF_FACTS], prefixes)) {
-      if (!recorded.stream.startsWith('grant-')) {
-        cutoffs.set(recorded.stream, recorded.revision);
+      const cutoff = holderEvents.decode(recorded);
+      if (cutoff) {
+        cutoffs.set(recorded.stream, tokenCutoffAfter(current(recorded.stream), cutoff));
         continue;
       }
-      const event = recorded as unknown as GrantEvent;
+      const event = grantEvents.decode(recorded);
+      if (!event) continue;
       const grant = grants.get(event.data.grantId);
       if (event.type === 'TokenIssued') {
         const { grantId, clientId, userId, companyId, jti, issuedAt, expiresAt } = event.data;
@@ -89,7 +104,6 @@ export class PointInTime {
         grant.revoked = true;
       }
     }
-    const current = (stream: string) => cutoffs.get(stream) ?? -1;
     return [...grants.values()]
       .filter((grant) => !grant.revoked && Date.parse(grant.expiresAt) > instant)
       .filter((grant) => grant.cutoffs.client === current(`client-${grant.clientId}`))

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { AppConfig } from '../config/app-config';
 import { formatPosition, parsePosition } from '../platform/event-store/position';
 import { physicalCollection, projectionKey } from '../platform/projections/projection';
-import { CHECKPOINTS } from '../platform/projections/projection-runner';
+import { CHECKPOINTS } from '../platform/projections/projection-checkpoints';
 import { compareReadModels, rebuildProjection } from '../platform/projections/rebuild';
 import { openEventStore, openReadStore } from '../platform/storage';
 import { projections } from '../projections';

@@ -1,6 +1,6 @@
 import { RecordedEvent } from '../platform/event-store/event-store';
 import { applyOnce, physicalCollection, Projection, ProjectionWriter } from '../platform/projections/projection';
-import { GrantEvent, GrantType, RevocationReason, TokenCutoffs } from './grant.decider';
+import { grantEvents, GrantType, RevocationReason, TokenCutoffs } from './grant.decider';
 
 /** One document per grant: who it is for, whether it is live, and until when its tokens could be used. */
 export type GrantView = {
@@ -36,19 +36,14 @@ export const grantsProjection: Projection = {
       { fields: ['userId', 'status', 'createdAt', 'id'] },
     ],
   },
-  handles: [
-    'AuthorizationCodeIssued',
-    'AuthorizationCodeRedeemed',
-    'TokenIssued',
-    'RefreshTokenRotated',
-    'TokenRevoked',
-  ],
+  handles: grantEvents.types,
   // Revocation cascades read it: a grant missing here would keep no audit record of its revocation.
   critical: true,
   // Expired grants may leave the read model (GrantRetention); their events stay.
   prunable: (document, before) => typeof document.expiresAt === 'string' && document.expiresAt < before,
   async apply(recorded: RecordedEvent, writer: ProjectionWriter): Promise<void> {
-    const event = recorded as unknown as RecordedEvent & GrantEvent;
+    const event = grantEvents.decode(recorded);
+    if (!event) return;
     await applyOnce<GrantView>(writer, 'grants', event.data.grantId, recorded, (current) => {
       switch (event.type) {
         case 'AuthorizationCodeIssued': {

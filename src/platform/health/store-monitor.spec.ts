@@ -21,22 +21,22 @@ function store(name: string) {
   return { control, double };
 }
 
-const until = async (condition: () => boolean, ms = 5_000) => {
-  for (const deadline = Date.now() + ms; !condition();) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-};
+/** Lets `ms` of the monitor's timers pass (jest's fake timers), with the probes they start settled. */
+const elapse = (ms: number) => jest.advanceTimersByTimeAsync(ms);
 
 describe('StoreMonitor', () => {
   let warnings: string[];
   beforeEach(() => {
+    jest.useFakeTimers();
     warnings = [];
     jest.spyOn(Logger.prototype, 'warn').mockImplementation((message: unknown) => void warnings.push(String(message)));
     jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
     jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
   });
-  afterEach(() => jest.restoreAllMocks());
+  afterEach(() => {
+    jest.useRealTimers();
+    jest.restoreAllMocks();
+  });
 
   it('reports a store that does not answer as down, retries it, logs that once, and turns up when it answers', async () => {
     const events = store('EventStoreDB');
@@ -49,13 +49,16 @@ describe('StoreMonitor', () => {
       expect(monitor.health('readStore')).toMatchObject({ state: 'up', server: 'MongoDB 2.1' });
       // The public reason never carries the client's words (addresses); the log does, once.
       expect(monitor.health('eventStore').reason).not.toMatch(/10\.0\.0\.7/);
-      await until(() => events.control.probes >= 3);
+      // Probed at start, then retried after 0.5 s and 1 s more (the backoff doubles).
+      await elapse(1_500);
+      expect(events.control.probes).toBe(3);
       expect(warnings.filter((line) => line.includes('event store unreachable'))).toHaveLength(1);
       expect(warnings[0]).toMatch(/ECONNREFUSED 10\.0\.0\.7/);
       expect(monitor.allUp()).toBe(false);
 
       const allUp = monitor.whenAllUp();
       events.control.answer = 'up';
+      await elapse(2_000); // the next retry
       await expect(allUp).resolves.toBe(true);
       expect(monitor.health('eventStore')).toMatchObject({ state: 'up', server: 'EventStoreDB 2.1' });
     } finally {
@@ -91,9 +94,11 @@ describe('StoreMonitor', () => {
       await monitor.start();
       expect(monitor.allUp()).toBe(true);
       reads.control.answer = 'down';
-      await until(() => monitor.health('readStore').state === 'down');
+      await elapse(2_000); // a store that is up is pinged every 2 s
+      expect(monitor.health('readStore').state).toBe('down');
       reads.control.answer = 'old'; // replaced by a server it cannot run on
-      await until(() => monitor.health('readStore').state === 'unsupported');
+      await elapse(500); // the first retry
+      expect(monitor.health('readStore').state).toBe('unsupported');
     } finally {
       monitor.stop();
     }
@@ -108,7 +113,8 @@ describe('StoreMonitor', () => {
     monitor.stop();
     await expect(waiting).resolves.toBe(false);
     const probes = events.control.probes;
-    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    await elapse(60_000);
     expect(events.control.probes).toBe(probes);
+    expect(jest.getTimerCount()).toBe(0); // its pauses ended with the stop
   });
 });

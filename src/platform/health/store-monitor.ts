@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { EventStore } from '../event-store/event-store';
 import { ReadStore } from '../read-store/read-store';
+import { Stopping } from '../stopping';
 import { StoreName, UnsupportedStoreError } from '../store-unavailable';
 import { Backoff } from './backoff';
 
@@ -37,7 +37,7 @@ interface Probed {
 @Injectable()
 export class StoreMonitor {
   private readonly logger = new Logger('stores');
-  private readonly stopping = new AbortController();
+  private readonly stopping = new Stopping();
   private readonly probed: Probed[];
   private changed: Array<() => void> = [];
 
@@ -60,7 +60,7 @@ export class StoreMonitor {
   }
 
   stop(): void {
-    this.stopping.abort();
+    this.stopping.request();
     this.notify();
   }
 
@@ -75,7 +75,7 @@ export class StoreMonitor {
   /** Resolves once both stores are up; false when the monitor stops first. */
   async whenAllUp(): Promise<boolean> {
     while (!this.allUp()) {
-      if (this.stopping.signal.aborted) return false;
+      if (this.stopping.requested) return false;
       await new Promise<void>((resolve) => this.changed.push(resolve));
     }
     return true;
@@ -83,13 +83,13 @@ export class StoreMonitor {
 
   private async watch(entry: Probed): Promise<void> {
     const backoff = new Backoff();
-    while (!this.stopping.signal.aborted) {
+    while (!this.stopping.requested) {
       const { state } = entry.health;
       if (state === 'up') backoff.reset();
       const delay =
         state === 'up' ? UP_PROBE_INTERVAL_MS : state === 'unsupported' ? UNSUPPORTED_RETRY_MS : backoff.next();
-      await sleep(delay, undefined, { signal: this.stopping.signal }).catch(() => undefined);
-      if (!this.stopping.signal.aborted) await this.probe(entry);
+      await this.stopping.pause(delay);
+      if (!this.stopping.requested) await this.probe(entry);
     }
   }
 
@@ -103,7 +103,7 @@ export class StoreMonitor {
       const server = await entry.store.verifyServer();
       this.enter(entry, { state: 'up', server, since: new Date().toISOString() });
     } catch (error) {
-      if (this.stopping.signal.aborted) return; // the store was closed for shutdown
+      if (this.stopping.requested) return; // the store was closed for shutdown
       const unsupported = error instanceof UnsupportedStoreError;
       if (was.state === (unsupported ? 'unsupported' : 'down')) return;
       this.enter(

@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { EventStore, RecordedEvent, Subscription } from '../event-store/event-store';
 import { pagesOf } from '../event-store/read-pages';
-import { formatPosition, isAtOrAfter, Position, START } from '../event-store/position';
+import { formatPosition, isAtOrAfter, Position } from '../event-store/position';
 import { Backoff } from '../health/backoff';
+import { Stopping } from '../stopping';
 import { deferred } from './deferred';
+import { noticeCaughtUp, Progress } from './following';
 import { LIVE_VIEWS, LiveView } from './live-view';
 
 export interface LiveViewStatus {
@@ -24,13 +25,12 @@ export interface LiveViewStatus {
 export class LiveViewRunner {
   private readonly logger = new Logger('live-views');
   private readonly byType = new Map<string, LiveView[]>();
-  private readonly stopping = new AbortController();
-  private position: Position = START;
+  private readonly stopping = new Stopping();
+  private readonly progress = new Progress();
   private state: LiveViewStatus['state'] = 'catching_up';
   private error?: string;
   private subscription?: Subscription;
   private loop?: Promise<void>;
-  private advanced = deferred();
   /** A drop was logged and the views have not been live since: later attempts stay quiet. */
   private dropped = false;
   private readonly caughtUp = deferred();
@@ -58,13 +58,17 @@ export class LiveViewRunner {
   }
 
   async stop(): Promise<void> {
-    this.stopping.abort();
+    this.stopping.request();
     await this.subscription?.close();
     await this.loop;
   }
 
   status(): LiveViewStatus {
-    return { state: this.state, position: formatPosition(this.position), ...(this.error ? { error: this.error } : {}) };
+    return {
+      state: this.state,
+      position: formatPosition(this.progress.position),
+      ...(this.error ? { error: this.error } : {}),
+    };
   }
 
   /**
@@ -77,37 +81,32 @@ export class LiveViewRunner {
   }
 
   /** True once every view has applied everything up to `position`; false after `timeoutMs` or when stopped. */
-  async waitForPosition(position: Position, timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    while (!isAtOrAfter(this.position, position)) {
-      const remaining = deadline - Date.now();
-      if (remaining <= 0 || this.state === 'stopped') return false;
-      await Promise.race([this.advanced.promise, sleep(Math.min(remaining, 1000))]);
-    }
-    return true;
+  waitForPosition(position: Position, timeoutMs: number): Promise<boolean> {
+    return this.progress.reach(position, timeoutMs, () => this.isStopped());
   }
 
   private async run(): Promise<void> {
     const backoff = new Backoff();
-    while (!this.stopping.signal.aborted && !this.isStopped()) {
+    while (!this.stopping.requested && !this.isStopped()) {
       try {
         await this.catchUpOnHandledTypes();
-        if (this.stopping.signal.aborted || this.isStopped()) return;
+        if (this.stopping.requested || this.isStopped()) return;
         // Unfiltered on purpose: the position then follows the head of the store, so a write this
         // instance made is "seen" as soon as the views have passed it, whatever its type.
-        const subscription = (this.subscription = this.events.subscribe({ after: this.position }));
+        const subscription = (this.subscription = this.events.subscribe({ after: this.progress.position }));
         await this.consume(subscription);
       } catch (error) {
         if (this.isStopped()) return;
         if (!this.dropped) {
-          this.logger.warn(`subscription dropped at ${formatPosition(this.position)}: ${describe(error)}; resuming`);
+          const at = formatPosition(this.progress.position);
+          this.logger.warn(`subscription dropped at ${at}: ${describe(error)}; resuming`);
         }
         this.dropped = true;
       }
-      if (this.stopping.signal.aborted || this.isStopped()) return;
+      if (this.stopping.requested || this.isStopped()) return;
       if (this.state === 'live') backoff.reset(); // it got through: the next drop starts the delays over
       this.state = 'catching_up';
-      await sleep(backoff.next(), undefined, { signal: this.stopping.signal }).catch(() => undefined);
+      await this.stopping.pause(backoff.next());
     }
   }
 
@@ -117,24 +116,15 @@ export class LiveViewRunner {
    */
   private async catchUpOnHandledTypes(): Promise<void> {
     const head = await this.events.headPosition();
-    for await (const page of pagesOf(this.events, {
-      after: this.position,
-      filter: { types: [...this.byType.keys()] },
-    })) {
-      if (!this.applyAll(page) || this.stopping.signal.aborted) return;
+    const types = [...this.byType.keys()];
+    for await (const page of pagesOf(this.events, { after: this.progress.position, filter: { types } })) {
+      if (!this.applyAll(page) || this.stopping.requested) return;
     }
     // Nothing the views handle lies between the last event applied and the head: skip to it.
-    if (!isAtOrAfter(this.position, head)) this.position = head;
-    this.notifyAdvanced();
+    if (!isAtOrAfter(this.progress.position, head)) this.progress.moveTo(head);
   }
 
-  private notifyAdvanced(): void {
-    const { resolve } = this.advanced;
-    this.advanced = deferred();
-    resolve();
-  }
-
-  /** Applies events in order; false when a view threw and the runner has stopped. */
+  /** Applies events in order, the position following each; false when a view threw and the runner has stopped. */
   private applyAll(events: readonly RecordedEvent[]): boolean {
     for (const event of events) {
       try {
@@ -143,25 +133,24 @@ export class LiveViewRunner {
         this.state = 'stopped';
         this.error = describe(error);
         this.logger.error(`live views stopped at ${event.type} ${event.stream}@${event.revision}: ${this.error}`);
-        this.advanced.resolve();
+        this.progress.wake();
         this.caughtUp.resolve(); // start-up goes on, failing closed: readiness shows why
         return false;
       }
-      this.position = event.position;
+      this.progress.moveTo(event.position);
     }
     return true;
   }
 
   private async consume(subscription: Subscription): Promise<void> {
-    const noticeLive = setInterval(() => subscription.caughtUp && this.markLive(), 50);
+    const stopNoticing = noticeCaughtUp(subscription, () => this.markLive());
     try {
       for await (const batch of subscription) {
         if (!this.applyAll(batch)) return;
         if (subscription.caughtUp) this.markLive();
-        this.notifyAdvanced();
       }
     } finally {
-      clearInterval(noticeLive);
+      stopNoticing();
     }
   }
 
@@ -173,7 +162,7 @@ export class LiveViewRunner {
   private markLive(): void {
     if (this.state !== 'catching_up') return;
     this.state = 'live';
-    if (this.dropped) this.logger.log(`live again at ${formatPosition(this.position)}`);
+    if (this.dropped) this.logger.log(`live again at ${formatPosition(this.progress.position)}`);
     this.dropped = false;
     this.caughtUp.resolve();
   }

@@ -8,7 +8,8 @@ import { Document, ReadStore, ReadStoreWriter } from '../read-store/read-store';
 import { SqliteReadStore } from '../read-store/sqlite-read-store';
 import { StoreUnavailableError } from '../store-unavailable';
 import { Projection, ProjectionWriter } from './projection';
-import { CHECKPOINTS, PARKED_EVENTS, ProjectionRunner } from './projection-runner';
+import { CHECKPOINTS, PARKED_EVENTS } from './projection-checkpoints';
+import { ProjectionRunner } from './projection-runner';
 import { compareReadModels, rebuildProjection } from './rebuild';
 
 const metadata = () => ({
@@ -394,13 +395,15 @@ describe('ProjectionRunner', () => {
 
   it('waits out a read store that does not answer: a critical projection does not stop, nothing is parked', async () => {
     let answering = false;
+    let refused = 0;
     const flaky = new Proxy(reads, {
       get(target, property, receiver) {
         if (property !== 'transaction') return Reflect.get(target, property, receiver);
-        return <T>(work: (tx: ReadStoreWriter) => Promise<T>) =>
-          answering
-            ? target.transaction(work)
-            : Promise.reject(new StoreUnavailableError('readStore', 'no answer within 5000 ms'));
+        return <T>(work: (tx: ReadStoreWriter) => Promise<T>) => {
+          if (answering) return target.transaction(work);
+          refused += 1;
+          return Promise.reject(new StoreUnavailableError('readStore', 'no answer within 5000 ms'));
+        };
       },
     });
     const lenient: Projection = {
@@ -413,7 +416,9 @@ describe('ProjectionRunner', () => {
     const running = runner(flaky, [tally, lenient], { attempts: 2 });
     await running.start();
     const { position } = await count(4);
-    await new Promise((resolve) => setTimeout(resolve, 800)); // several attempts fail meanwhile
+    // Several attempts fail meanwhile: each is refused twice (as a batch, then alone) and the
+    // projection resumes from its checkpoint half a second later, so eight refusals are four attempts.
+    await until(async () => refused >= 8);
     expect(running.statuses().map((status) => status.state)).not.toContain('stopped');
     answering = true;
     expect(await running.waitForPosition('tally', position, 5000)).toBe(true);

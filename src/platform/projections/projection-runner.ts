@@ -1,18 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate } from 'node:timers/promises';
 import { EventStore, RecordedEvent, Subscription } from '../event-store/event-store';
 import { pagesOf } from '../event-store/read-pages';
 import { StoreUnavailableError } from '../store-unavailable';
-import { formatPosition, isAtOrAfter, parsePosition, Position, START } from '../event-store/position';
+import { formatPosition, isAtOrAfter, Position } from '../event-store/position';
 import { ReadStore } from '../read-store/read-store';
-import { deferred } from './deferred';
+import { pause, Stopping } from '../stopping';
+import { noticeCaughtUp, Progress } from './following';
+import {
+  CHECKPOINTS,
+  checkpointDocument,
+  loadCheckpoint,
+  parkEvent,
+  PassedEventsCheckpoint,
+} from './projection-checkpoints';
 import { LagHistogram, LagSummary } from './lag-histogram';
 import { Projection, projectionKey, ProjectionWriter } from './projection';
 import { projectionWriter } from './projection-writer';
 
-export const CHECKPOINTS = 'projection_checkpoints';
-export const PARKED_EVENTS = 'projection_parked_events';
-const CHECKPOINT_INTERVAL_MS = 1_000;
+/** How long a projection whose loop failed (a store away, say) waits before it resumes from its checkpoint. */
+const RESUME_AFTER_ERROR_MS = 500;
 /**
  * Events applied per read-model transaction: large enough that a commit serves many events, small
  * enough that a projection never holds the event loop for long (request latency).
@@ -46,13 +53,20 @@ export interface RunnerOptions {
 interface Tracked {
   readonly projection: Projection;
   state: ProjectionState;
-  position: Position;
+  /** Where it has applied everything up to (or, on standby, where the writer's checkpoint is). */
+  readonly progress: Progress;
   lastLagMs: number | null;
   readonly lag: LagHistogram;
   parkedEvents: number;
   error?: string;
-  /** Resolved and replaced whenever `position` moves. */
-  advanced: { promise: Promise<void>; resolve: () => void };
+}
+
+/** The lease a consuming instance holds while it applies events. */
+interface Lease {
+  /** Set when a renewal failed: another instance may be the writer now. */
+  lost: boolean;
+  /** Closed when the lease is lost, which ends the live loop. */
+  subscription?: Subscription;
 }
 
 /**
@@ -66,7 +80,7 @@ export class ProjectionRunner {
   private readonly leaseTtlMs: number;
   private readonly attempts: number;
   private readonly tracked = new Map<string, Tracked>();
-  private readonly stopping = new AbortController();
+  private readonly stopping = new Stopping();
   private loops: Promise<void>[] = [];
 
   constructor(
@@ -82,8 +96,8 @@ export class ProjectionRunner {
   }
 
   private track(projection: Projection): Tracked {
-    const tracked = { state: 'starting' as const, position: START, lastLagMs: null, parkedEvents: 0 };
-    return { projection, ...tracked, lag: new LagHistogram(), advanced: deferred() };
+    const tracked = { state: 'starting' as const, lastLagMs: null, parkedEvents: 0 };
+    return { projection, ...tracked, progress: new Progress(), lag: new LagHistogram() };
   }
 
   /**
@@ -100,13 +114,13 @@ export class ProjectionRunner {
       for (const [collection, indexes] of Object.entries(entry.projection.collections)) {
         await this.store.ensureIndexes(`${collection}_v${entry.projection.version}`, indexes);
       }
-      entry.position = await this.loadCheckpoint(entry.projection);
+      entry.progress.moveTo(await loadCheckpoint(this.store, entry.projection));
     }
     this.loops = [...this.tracked.values()].map((entry) => this.run(entry));
   }
 
   async stop(): Promise<void> {
-    this.stopping.abort();
+    this.stopping.request();
     await Promise.all(this.loops);
     if (this.loops.length === 0) return; // never started (the stores were away): no lease is held
     // Together, each bounded by the store's deadline: a read store that is away delays shutdown
@@ -123,7 +137,7 @@ export class ProjectionRunner {
       name: entry.projection.name,
       version: entry.projection.version,
       state: entry.state,
-      position: formatPosition(entry.position),
+      position: formatPosition(entry.progress.position),
       lastLagMs: entry.lastLagMs,
       lag: entry.lag.summary(),
       parkedEvents: entry.parkedEvents,
@@ -138,19 +152,12 @@ export class ProjectionRunner {
   async waitForPosition(projectionName: string, position: Position, timeoutMs: number): Promise<boolean> {
     const entry = this.tracked.get(projectionName);
     if (!entry) throw new RangeError(`no projection named ${projectionName}`);
-    const deadline = Date.now() + timeoutMs;
-    while (!isAtOrAfter(entry.position, position)) {
-      const remaining = deadline - Date.now();
-      if (remaining <= 0 || entry.state === 'stopped' || this.stopping.signal.aborted) return false;
-      await Promise.race([entry.advanced.promise, sleep(Math.min(remaining, 1000))]);
-    }
-    return true;
+    return entry.progress.reach(position, timeoutMs, () => this.isStopped(entry) || this.stopping.requested);
   }
 
   private async run(entry: Tracked): Promise<void> {
     const key = projectionKey(entry.projection);
-    const signal = this.stopping.signal;
-    while (!signal.aborted && !this.isStopped(entry)) {
+    while (!this.stopping.requested && !this.isStopped(entry)) {
       if (!(await this.store.tryAcquireLease(key, this.instanceId, this.leaseTtlMs).catch(() => false))) {
         entry.state = 'standby';
         await this.followStoredCheckpoint(entry);
@@ -159,10 +166,10 @@ export class ProjectionRunner {
       try {
         await this.consume(entry);
       } catch (error) {
-        if (signal.aborted) return;
+        if (this.stopping.requested) return;
         entry.error = describe(error);
         if (entry.state === 'live') entry.state = 'catching_up'; // not live until it has resumed
-        await sleep(500, undefined, { signal }).catch(() => undefined); // the store may be restarting
+        await this.stopping.pause(RESUME_AFTER_ERROR_MS); // the store may be restarting
       }
     }
   }
@@ -170,10 +177,10 @@ export class ProjectionRunner {
   /** Holds the lease while applying events; returns when the lease is lost or the runner stops. */
   private async consume(entry: Tracked): Promise<void> {
     const key = projectionKey(entry.projection);
-    entry.position = await this.loadCheckpoint(entry.projection);
+    entry.progress.moveTo(await loadCheckpoint(this.store, entry.projection));
     entry.state = 'catching_up';
     // Renewed from the start, the catch-up included: another instance takes an expired lease.
-    const lease = { lost: false, subscription: undefined as Subscription | undefined };
+    const lease: Lease = { lost: false };
     const renew = async () => {
       if (await this.store.tryAcquireLease(key, this.instanceId, this.leaseTtlMs).catch(() => false)) return;
       lease.lost = true;
@@ -188,31 +195,28 @@ export class ProjectionRunner {
   }
 
   /** Catch-up on the handled types, then the subscription from there; stops when the lease is lost. */
-  private async applyFromCheckpoint(
-    entry: Tracked,
-    lease: { readonly lost: boolean; subscription?: Subscription },
-  ): Promise<void> {
+  private async applyFromCheckpoint(entry: Tracked, lease: Lease): Promise<void> {
     const handles = entry.projection.handles === 'all' ? null : new Set(entry.projection.handles);
     if (handles) await this.catchUpOnHandledTypes(entry, [...handles], lease);
-    if (this.stopping.signal.aborted || this.isStopped(entry) || lease.lost) return;
-    // Unfiltered: the position then follows every event, so waiting for any position works (a write
-    // of a type this projection ignores is "seen" once passed) and lag is measured against the head.
-    const subscription = this.events.subscribe({ after: entry.position, signal: this.stopping.signal });
+    if (this.mustLeave(entry, lease)) return;
+    await this.followHead(entry, handles, lease);
+  }
+
+  /**
+   * Follows the store through an unfiltered subscription: the position then follows every event, so
+   * waiting for any position works (a write of a type this projection ignores is "seen" once passed)
+   * and lag is measured against the head.
+   */
+  private async followHead(entry: Tracked, handles: ReadonlySet<string> | null, lease: Lease): Promise<void> {
+    const subscription = this.events.subscribe({ after: entry.progress.position, signal: this.stopping.signal });
     lease.subscription = subscription;
-    let savedAt = Date.now();
-    let saved = entry.position;
-    /** Stores progress made past ignored events, which no read-model transaction has recorded. */
-    const saveProgress = async () => {
-      if (!isAtOrAfter(saved, entry.position)) {
-        await this.store.upsert(CHECKPOINTS, checkpointDocument(entry.projection, entry.position));
-        saved = entry.position;
-      }
-      savedAt = Date.now();
-    };
-    // An idle subscription yields nothing, so "caught up" is also noticed between batches, never
-    // while one is being applied: the subscription is caught up as it hands over its last batch.
+    const passed = new PassedEventsCheckpoint(this.store, entry.projection, entry.progress);
     let applying = false;
-    const noticeLive = setInterval(() => applying || this.markLiveWhenCaughtUp(entry, subscription.caughtUp), 50);
+    const stopNoticing = noticeCaughtUp(
+      subscription,
+      () => this.markLive(entry),
+      () => applying,
+    );
     try {
       for await (const batch of subscription) {
         if (lease.lost) break;
@@ -220,32 +224,42 @@ export class ProjectionRunner {
         const handled = handles === null ? batch : batch.filter((event) => handles.has(event.type));
         const through = batch[batch.length - 1].position;
         if (handled.length > 0) {
-          for (let start = 0; start < handled.length; start += EVENTS_PER_TRANSACTION) {
-            if (this.isStopped(entry) || lease.lost) break;
-            // A transaction's awaits are microtasks that never let requests in: yield between transactions.
-            if (start > 0) await setImmediate();
-            const chunk = handled.slice(start, start + EVENTS_PER_TRANSACTION);
-            const end = start + EVENTS_PER_TRANSACTION >= handled.length;
-            await this.applyBatch(entry, chunk, end ? through : chunk[chunk.length - 1].position);
-          }
-          saved = entry.position; // with the read-model changes
-          savedAt = Date.now();
+          await this.applyInTransactions(entry, handled, through, lease);
+          passed.savedWithReadModel();
         } else {
           this.advance(entry, through, null);
-          // Progress past ignored events is saved at most once a second and on reaching the head,
-          // so a restart does not rescan them all.
-          const reachingHead = subscription.caughtUp && entry.state === 'catching_up';
-          if (reachingHead || Date.now() - savedAt >= CHECKPOINT_INTERVAL_MS) await saveProgress();
+          await passed.saveWhenDue(subscription.caughtUp && entry.state === 'catching_up');
         }
         applying = false;
         if (this.isStopped(entry)) break;
-        this.markLiveWhenCaughtUp(entry, subscription.caughtUp);
+        if (subscription.caughtUp) this.markLive(entry);
       }
       // Stopping with the lease: keep what was passed. A lost lease's holder now owns the checkpoint.
-      if (!lease.lost && !this.isStopped(entry)) await saveProgress();
+      if (!lease.lost && !this.isStopped(entry)) await passed.save();
     } finally {
-      clearInterval(noticeLive);
+      stopNoticing();
       await subscription.close();
+    }
+  }
+
+  /**
+   * Applies a live batch's handled events in read-model transactions of at most
+   * `EVENTS_PER_TRANSACTION`, the last one's checkpoint `through` the batch's end (ignored events
+   * included).
+   */
+  private async applyInTransactions(
+    entry: Tracked,
+    handled: readonly RecordedEvent[],
+    through: Position,
+    lease: Lease,
+  ): Promise<void> {
+    for (let start = 0; start < handled.length; start += EVENTS_PER_TRANSACTION) {
+      if (this.isStopped(entry) || lease.lost) return;
+      // A transaction's awaits are microtasks that never let requests in: yield between transactions.
+      if (start > 0) await setImmediate();
+      const chunk = handled.slice(start, start + EVENTS_PER_TRANSACTION);
+      const end = start + EVENTS_PER_TRANSACTION >= handled.length;
+      await this.applyBatch(entry, chunk, end ? through : chunk[chunk.length - 1].position);
     }
   }
 
@@ -255,32 +269,36 @@ export class ProjectionRunner {
    * head. The store filters (EventStoreDB server-side, SQLite by its type index), so a projection
    * catching up over a large store reads its own events, not the token traffic of every grant.
    */
-  private async catchUpOnHandledTypes(
-    entry: Tracked,
-    types: readonly string[],
-    lease: { readonly lost: boolean },
-  ): Promise<void> {
+  private async catchUpOnHandledTypes(entry: Tracked, types: readonly string[], lease: Lease): Promise<void> {
     const head = await this.events.headPosition();
-    for await (const page of pagesOf(this.events, { after: entry.position, filter: { types } })) {
+    for await (const page of pagesOf(this.events, { after: entry.progress.position, filter: { types } })) {
       for (let start = 0; start < page.length; start += EVENTS_PER_TRANSACTION) {
-        // Lease lost: the holder owns the checkpoint now. Stopped on an event (a critical
-        // projection) or shutting down: it stays where the last applied event left it.
-        if (lease.lost || this.stopping.signal.aborted || this.isStopped(entry)) return;
+        if (this.mustLeave(entry, lease)) return;
         const chunk = page.slice(start, start + EVENTS_PER_TRANSACTION);
         await this.applyBatch(entry, chunk, chunk[chunk.length - 1].position);
         await setImmediate(); // let requests in between transactions
       }
     }
-    if (lease.lost || this.stopping.signal.aborted || this.isStopped(entry)) return;
+    if (this.mustLeave(entry, lease)) return;
     // Nothing it handles lies between its last event and that head.
-    if (!isAtOrAfter(entry.position, head)) {
+    if (!isAtOrAfter(entry.progress.position, head)) {
       await this.store.upsert(CHECKPOINTS, checkpointDocument(entry.projection, head));
       this.advance(entry, head, null);
     }
   }
 
-  private markLiveWhenCaughtUp(entry: Tracked, caughtUp: boolean): void {
-    if (!caughtUp || entry.state !== 'catching_up') return;
+  /**
+   * Whether to stop applying: the lease is lost (its holder owns the checkpoint now), or the
+   * projection stopped on an event (a critical one), or the runner is shutting down; the checkpoint
+   * stays where the last applied event left it.
+   */
+  private mustLeave(entry: Tracked, lease: Lease): boolean {
+    return lease.lost || this.stopping.requested || this.isStopped(entry);
+  }
+
+  /** Its subscription has reached the head. */
+  private markLive(entry: Tracked): void {
+    if (entry.state !== 'catching_up') return;
     entry.state = 'live';
     entry.error = undefined; // what made it retry is over
   }
@@ -348,32 +366,19 @@ export class ProjectionRunner {
           if (projection.critical) {
             entry.state = 'stopped';
             entry.error = `stopped at ${event.type} ${event.stream}@${event.revision}: ${describe(error)}`;
-            entry.advanced.resolve();
+            entry.progress.wake();
             return;
           }
           return this.park(entry, event, through, error);
         }
-        await sleep(50 * attempt);
+        await pause(50 * attempt);
       }
     }
   }
 
   /** Sets a poison event aside (with the checkpoint moving past it) so the projection keeps going. */
   private async park(entry: Tracked, event: RecordedEvent, through: Position, error: unknown): Promise<void> {
-    await this.store.transaction(async (tx) => {
-      await tx.upsert(PARKED_EVENTS, {
-        id: `${projectionKey(entry.projection)}:${event.id}`,
-        projection: projectionKey(entry.projection),
-        eventId: event.id,
-        stream: event.stream,
-        revision: event.revision,
-        type: event.type,
-        position: formatPosition(event.position),
-        error: describe(error),
-        parkedAt: new Date().toISOString(),
-      });
-      await tx.upsert(CHECKPOINTS, checkpointDocument(entry.projection, through));
-    });
+    await parkEvent(this.store, entry.projection, event, through, describe(error));
     entry.parkedEvents += 1;
     this.advance(entry, through, null);
   }
@@ -385,26 +390,18 @@ export class ProjectionRunner {
   }
 
   private advance(entry: Tracked, position: Position, lagMs: number | null): void {
-    entry.position = position;
     if (lagMs !== null) entry.lastLagMs = lagMs;
-    const { resolve } = entry.advanced;
-    entry.advanced = deferred();
-    resolve();
+    entry.progress.moveTo(position);
   }
 
   /** A standby instance mirrors the active writer's progress until it may take the lease. */
   private async followStoredCheckpoint(entry: Tracked): Promise<void> {
     const until = Date.now() + this.leaseTtlMs / 2;
-    while (Date.now() < until && !this.stopping.signal.aborted) {
-      const stored = await this.loadCheckpoint(entry.projection).catch(() => entry.position);
-      if (!isAtOrAfter(entry.position, stored)) this.advance(entry, stored, null);
-      await sleep(25, undefined, { signal: this.stopping.signal }).catch(() => undefined);
+    while (Date.now() < until && !this.stopping.requested) {
+      const stored = await loadCheckpoint(this.store, entry.projection).catch(() => entry.progress.position);
+      if (!isAtOrAfter(entry.progress.position, stored)) this.advance(entry, stored, null);
+      await this.stopping.pause(25);
     }
-  }
-
-  private async loadCheckpoint(projection: Projection): Promise<Position> {
-    const stored = await this.store.get<{ id: string; position: string }>(CHECKPOINTS, projectionKey(projection));
-    return stored ? parsePosition(stored.position) : START;
   }
 }
 
@@ -412,10 +409,6 @@ export class ProjectionRunner {
 const NO_READ_MODEL: ProjectionWriter = new Proxy({} as ProjectionWriter, {
   get: () => () => Promise.reject(new Error('a reactor writes no read model')),
 });
-
-function checkpointDocument(projection: Projection, position: Position) {
-  return { id: projectionKey(projection), position: formatPosition(position), updatedAt: new Date().toISOString() };
-}
 
 /** From an event's recording to its read-model write. */
 function lagOf(event: RecordedEvent): number {
