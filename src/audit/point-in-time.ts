@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { agentDecider, agentStream } from '../agents/agent.decider';
-import { type ClientEvent, clientEvents } from '../clients/client.decider';
+import { type ClientEvent, clientEvents } from '../clients/client.events';
 import { grantEvents, TokenCutoffs } from '../grants/grant.decider';
 import { CLIENT_CUTOFFS, tokenCutoffAfter, USER_CUTOFFS } from '../oauth/security-view';
 import { notFound } from '../platform/auth/company-scope';
@@ -8,7 +8,8 @@ import { combinedCatalogue } from '../platform/event-store/event-catalogue';
 import { EventStore, RecordedEvent } from '../platform/event-store/event-store';
 import { loadAggregate } from '../platform/event-store/decide-on-stream';
 import { eventsOf } from '../platform/event-store/read-pages';
-import { userDecider, type UserEvent, userEvents, type UserState } from '../users/user.decider';
+import { userDecider, type UserState } from '../users/user.decider';
+import { type UserEvent, userEvents } from '../users/user.events';
 
 /** The user facts an agent's access depends on (the others leave status, company and agents as they are). */
 const USER_FACTS: UserEvent['type'][] = [

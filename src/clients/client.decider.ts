@@ -13,8 +13,6 @@ import { assertValidRedirectUri, assertValidRedirectUris, MAX_REDIRECT_URIS } fr
 /** The Client aggregate: an AIRisk APIUser, i.e. an OAuth client of one company. */
 
 // Re-exported for the code outside this context that knows a client through its decider (the OAuth code).
-export { CLIENT_SCOPES, pkceRequired } from './client.events';
-export type { ClientEvent, ClientRegistration, ClientScope, ClientType } from './client.events';
 
 export const MAX_CLIENT_NAME_LENGTH = 200;
 

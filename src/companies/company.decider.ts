@@ -6,7 +6,6 @@ import { type CompanyEvent, companyEvents } from './company.events';
 /** The Company aggregate: a tenant with a name and, optionally, a number of user licences. */
 
 // Re-exported for the users context, which folds company events beside its own through this decider.
-export type { CompanyEvent } from './company.events';
 
 export type CompanyCommand =
   | { type: 'RegisterCompany'; companyId: string; name: string; userLicenses: number | null; now: string }

@@ -1,10 +1,10 @@
 import { HttpStatus } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { ClientRegistration } from '../clients/client.decider';
+import { ClientRegistration } from '../clients/client.events';
 import { generateSecret, hashSecret } from '../platform/crypto/secrets';
 import { RecordedEvent } from '../platform/event-store/event-store';
 import { ProblemException } from '../platform/http/problem-details';
-import { UserRole } from '../users/user.decider';
+import { UserRole } from '../users/user.events';
 import { authorizationRequest, redirectTarget } from './authorize/authorization-request';
 import { LiveViewRunner } from '../platform/projections/live-view-runner';
 import { ClientAuthentication } from './client-authentication';

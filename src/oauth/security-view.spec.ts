@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { clientDecider, type ClientEvent } from '../clients/client.decider';
+import { clientDecider } from '../clients/client.decider';
+import { type ClientEvent } from '../clients/client.events';
 import { foldEvents } from '../platform/event-store/decide-on-stream';
 import type { RecordedEvent } from '../platform/event-store/event-store';
-import { userDecider, type UserEvent } from '../users/user.decider';
+import { userDecider } from '../users/user.decider';
+import { type UserEvent } from '../users/user.events';
 import { SecurityView } from './security-view';
 
 const now = '2026-11-27T10:00:00.000Z';

@@ -1,17 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import {
-  clientDecider,
-  type ClientEvent,
-  clientEvents,
-  type ClientScope,
-  type ClientState,
-  type ClientType,
-} from '../clients/client.decider';
+import { clientDecider, type ClientState } from '../clients/client.decider';
+import { type ClientEvent, clientEvents, type ClientScope, type ClientType } from '../clients/client.events';
 import { grantEvents } from '../grants/grant.decider';
 import type { Recorded } from '../platform/event-store/event-catalogue';
 import type { RecordedEvent } from '../platform/event-store/event-store';
 import type { LiveView } from '../platform/projections/live-view';
-import { userDecider, type UserEvent, userEvents, type UserRole, type UserState } from '../users/user.decider';
+import { userDecider, type UserState } from '../users/user.decider';
+import { type UserEvent, userEvents, type UserRole } from '../users/user.events';
 
 export interface ClientRecord {
   readonly clientId: string;

@@ -1,4 +1,5 @@
-import { CompanyEvent, companyDecider } from '../companies/company.decider';
+import { companyDecider } from '../companies/company.decider';
+import { CompanyEvent } from '../companies/company.events';
 import { combinedCatalogue } from '../platform/event-store/event-catalogue';
 import { physicalCollection, Projection } from '../platform/projections/projection';
 import { emailReservationStream } from './email-reservation.decider';

@@ -4,7 +4,8 @@ import { eventMetadata, RequestContext } from '../platform/auth/request-context'
 import { CommandOutcome, decideOnStream } from '../platform/event-store/decide-on-stream';
 import { EventStore } from '../platform/event-store/event-store';
 import { Position } from '../platform/event-store/position';
-import { UserCommand, userDecider, UserEvent, UserState, userStream } from './user.decider';
+import { UserCommand, userDecider, UserState, userStream } from './user.decider';
+import { UserEvent } from './user.events';
 
 /** What an admin's write to a user answers: where it landed, for read-your-writes; absent when nothing changed. */
 export interface UserWritten {

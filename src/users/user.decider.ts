@@ -6,8 +6,6 @@ import { ChatSettings, UserEvent, userEvents, UserProfile, UserRole } from './us
 /** The User aggregate: an AIRisk ApplicationUser, identified by its `userid`. */
 
 // Readers of user events (the security view, the audit) import them with the decider.
-export { USER_ROLES, userEvents } from './user.events';
-export type { UserEvent, UserRole } from './user.events';
 
 /** The AIRisk `userid`: opaque, 1–128 characters, URL- and header-safe. */
 export const USER_ID_PATTERN = /^[A-Za-z0-9._@:-]{1,128}$/;

@@ -7,7 +7,8 @@ import { IndexedAuditEvents } from '../../src/audit/audit-index';
 import { auditIndexProjection } from '../../src/audit/audit-index.projection';
 import { AuditEvents, AuditItem, toAuditItem } from '../../src/audit/audit-events';
 import { AuditEventsQuery } from '../../src/audit/audit-filter';
-import { CLIENT_SCOPES, ClientScope, ClientType, clientDecider, clientStream } from '../../src/clients/client.decider';
+import { clientDecider, clientStream } from '../../src/clients/client.decider';
+import { CLIENT_SCOPES, ClientScope, ClientType } from '../../src/clients/client.events';
 import { companyDecider, companyStream } from '../../src/companies/company.decider';
 import { DomainError } from '../../src/platform/domain/domain-error';
 import {
@@ -25,7 +26,8 @@ import { ProjectionRunner } from '../../src/platform/projections/projection-runn
 import { compareReadModels, rebuildProjection } from '../../src/platform/projections/rebuild';
 import { SqliteReadStore } from '../../src/platform/read-store/sqlite-read-store';
 import { projections } from '../../src/projections';
-import { USER_ROLES, UserRole, userDecider, userStream } from '../../src/users/user.decider';
+import { userDecider, userStream } from '../../src/users/user.decider';
+import { USER_ROLES, UserRole } from '../../src/users/user.events';
 import { temporaryDirectory } from '../support/temporary-directory';
 
 /**
@@ -315,23 +317,33 @@ async function applyHistory(events: EventStore, h: History): Promise<void> {
       };
     };
     const seat = (type: 'AssignUserSeat' | 'ReleaseUserSeat', companyId: string, uid: string) =>
-      decideOnStream(events, companyStream(companyId), companyDecider, { command: { type, companyId, userId: uid, now }, metadata: metadata(companyId) });
+      decideOnStream(events, companyStream(companyId), companyDecider, {
+        command: { type, companyId, userId: uid, now },
+        metadata: metadata(companyId),
+      });
     const user = async (uid: string) => (await loadAggregate(events, userStream(uid), userDecider)).state;
     const onUser = (uid: string, command: Parameters<typeof userDecider.decide>[0]) =>
       refusable(() =>
-        decideOnStream(events, userStream(uid), userDecider, { command: command, metadata: (state) =>
-          metadata(state.status === 'absent' ? undefined : state.companyId) }),
+        decideOnStream(events, userStream(uid), userDecider, {
+          command: command,
+          metadata: (state) => metadata(state.status === 'absent' ? undefined : state.companyId),
+        }),
       );
     const onClient = (clientId: string, command: Parameters<typeof clientDecider.decide>[0]) =>
       refusable(() =>
-        decideOnStream(events, clientStream(clientId), clientDecider, { command: command, metadata: (state) =>
-          metadata(state.status === 'absent' ? undefined : state.companyId) }),
+        decideOnStream(events, clientStream(clientId), clientDecider, {
+          command: command,
+          metadata: (state) => metadata(state.status === 'absent' ? undefined : state.companyId),
+        }),
       );
     switch (op.kind) {
       case 'registerCompany': {
         const companyId = pick(h.companyIds, op.c);
         await refusable(() =>
-          decideOnStream(events, companyStream(companyId), companyDecider, { command: { type: 'RegisterCompany', companyId, name: op.name, userLicenses: op.licenses, now }, metadata: metadata(companyId) }),
+          decideOnStream(events, companyStream(companyId), companyDecider, {
+            command: { type: 'RegisterCompany', companyId, name: op.name, userLicenses: op.licenses, now },
+            metadata: metadata(companyId),
+          }),
         );
         break;
       }
@@ -342,7 +354,10 @@ async function applyHistory(events: EventStore, h: History): Promise<void> {
           ...(op.licenses !== undefined ? { userLicenses: op.licenses } : {}),
         };
         await refusable(() =>
-          decideOnStream(events, companyStream(companyId), companyDecider, { command: { type: 'ChangeCompany', companyId, ...change, now }, metadata: metadata(companyId) }),
+          decideOnStream(events, companyStream(companyId), companyDecider, {
+            command: { type: 'ChangeCompany', companyId, ...change, now },
+            metadata: metadata(companyId),
+          }),
         );
         break;
       }
@@ -351,15 +366,20 @@ async function applyHistory(events: EventStore, h: History): Promise<void> {
         const companyId = pick(h.companyIds, op.c);
         const { kind: _kind, a: _a, c: _c, ...settings } = op;
         await refusable(() =>
-          decideOnStream(events, agentStream(agentId), agentDecider, { command: { type: 'RegisterAgent', agentId, companyId, ...settings, now }, metadata: metadata(companyId) }),
+          decideOnStream(events, agentStream(agentId), agentDecider, {
+            command: { type: 'RegisterAgent', agentId, companyId, ...settings, now },
+            metadata: metadata(companyId),
+          }),
         );
         break;
       }
       case 'retireAgent': {
         const agentId = pick(h.agentIds, op.a);
         await refusable(() =>
-          decideOnStream(events, agentStream(agentId), agentDecider, { command: { type: 'RetireAgent', agentId, now }, metadata: (state) =>
-            metadata(state.status === 'absent' ? undefined : state.companyId) }),
+          decideOnStream(events, agentStream(agentId), agentDecider, {
+            command: { type: 'RetireAgent', agentId, now },
+            metadata: (state) => metadata(state.status === 'absent' ? undefined : state.companyId),
+          }),
         );
         break;
       }

@@ -1,6 +1,6 @@
 import { HttpStatus } from '@nestjs/common';
 import { isRegisteredRedirectUri } from '../../clients/redirect-uri';
-import { ClientType } from '../../clients/client.decider';
+import { ClientType } from '../../clients/client.events';
 import { ProblemException } from '../../platform/http/problem-details';
 import { OAuthError } from '../oauth-error';
 import { parameter, RawParameters } from '../parameters';
