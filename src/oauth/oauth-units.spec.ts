@@ -14,7 +14,7 @@ import { SecurityView } from './security-view';
 import { assertCodeVerifier, isS256Challenge } from './token/pkce';
 import { scopeWithin } from './token/scope';
 import { grantIdIn, newGrantId, newOpaqueToken } from './tokens/opaque-tokens';
-import { TokenHolder, TokenValidity } from './tokens/token-validity';
+import { TokenIssuance, TokenValidity } from './tokens/token-validity';
 
 /** The security views are live in these tests; failing closed when they are not is tested below. */
 /** A view at the store's head: catching up with it changes nothing unless a test says so. */
@@ -681,14 +681,14 @@ describe('TokenValidity', () => {
   let feed: Feed;
   let validity: TokenValidity;
 
-  const generic = (cutoff = -1): TokenHolder => ({
+  const generic = (cutoff = -1): TokenIssuance => ({
     grantId,
     clientId: 'web',
     companyId: 'company-a',
     userId: null,
     cutoffs: { client: cutoff, user: null },
   });
-  const forAlice = (user = -1, client = -1): TokenHolder => ({
+  const forAlice = (user = -1, client = -1): TokenIssuance => ({
     ...generic(client),
     userId: 'alice',
     cutoffs: { client, user },
