@@ -240,29 +240,30 @@ function revokes(command: Extract<GrantCommand, { type: 'RevokeGrant' }>, state:
  * again: RFC 6749 §4.1.2 has the grant revoked (the handler does it on a refusal that `revokesGrant`).
  */
 function redeem(command: Extract<GrantCommand, { type: 'RedeemCode' }>, state: GrantState): GrantEvent[] {
-  const refuse = (reason: GrantRefusal['reason']) => new GrantRefusal(reason);
   const { code } = command;
   if (state.status !== 'absent') {
-    if (state.codeHash !== command.codeHash || state.clientId !== command.clientId) throw refuse('code_invalid');
-    if (state.status === 'revoked') throw refuse('code_revoked');
-    throw refuse('code_reused');
+    if (state.codeHash !== command.codeHash || state.clientId !== command.clientId) {
+      throw new GrantRefusal('code_invalid');
+    }
+    if (state.status === 'revoked') throw new GrantRefusal('code_revoked');
+    throw new GrantRefusal('code_reused');
   }
   // Another client's code is not one it can know anything about: refused as plainly not valid.
-  if (code.clientId !== command.clientId) throw refuse('code_invalid');
-  if (Date.parse(command.now) >= Date.parse(code.expiresAt)) throw refuse('code_expired');
+  if (code.clientId !== command.clientId) throw new GrantRefusal('code_invalid');
+  if (Date.parse(command.now) >= Date.parse(code.expiresAt)) throw new GrantRefusal('code_expired');
   if (command.redirectUri === undefined || command.redirectUriHash !== code.redirectUriHash) {
-    throw refuse('redirect_uri_mismatch');
+    throw new GrantRefusal('redirect_uri_mismatch');
   }
-  if (command.userId !== code.userId) throw refuse('userid_mismatch');
+  if (command.userId !== code.userId) throw new GrantRefusal('userid_mismatch');
   if (code.codeChallenge !== null) {
-    if (command.codeVerifierChallenge === null) throw refuse('code_verifier_required');
-    if (command.codeVerifierChallenge !== code.codeChallenge) throw refuse('code_verifier_mismatch');
+    if (command.codeVerifierChallenge === null) throw new GrantRefusal('code_verifier_required');
+    if (command.codeVerifierChallenge !== code.codeChallenge) throw new GrantRefusal('code_verifier_mismatch');
   } else if (command.codeVerifierChallenge !== null) {
-    throw refuse('code_verifier_unexpected');
+    throw new GrantRefusal('code_verifier_unexpected');
   }
   // The tokens carry today's cutoffs: any difference is a disable, rotation or deactivation since.
   const now = command.tokens.cutoffs;
-  if (now.client !== code.cutoffs.client || now.user !== code.cutoffs.user) throw refuse('code_revoked');
+  if (now.client !== code.cutoffs.client || now.user !== code.cutoffs.user) throw new GrantRefusal('code_revoked');
   const { grantId, clientId, companyId, userId, scope, codeChallenge, issuedAt, expiresAt } = code;
   return [
     {

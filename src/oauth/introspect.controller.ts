@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, HttpStatus, Post, Req, Res, UseFilters } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { QueryBus } from '@nestjs/cqrs';
 import { GetGrant } from '../grants/get-grant.handler';
 import { refreshTokenStanding } from '../grants/refresh-token-standing';
 import { hashSecret } from '../platform/crypto/secrets';
