@@ -1,9 +1,10 @@
+import { CommandBus } from '@nestjs/cqrs';
 import { RecordedEvent } from '../platform/event-store/event-store';
 import { ProjectionRunner } from '../platform/projections/projection-runner';
 import { ReadModels } from '../platform/read-store/read-models';
 import { GrantCascade } from './grant-cascade';
 import { GrantView } from './grant.projection';
-import { Grants } from './grants';
+import { RevokeGrant } from './revoke-grant.handler';
 
 const at = '2026-11-30T12:00:00.000Z';
 
@@ -49,7 +50,9 @@ function cause(type: string, revision: number, data: Record<string, string>): Re
 async function revokedBy(event: RecordedEvent, grants: GrantView[]): Promise<Array<[string, string]>> {
   const revoked: Array<[string, string]> = [];
   const cascade = new GrantCascade(
-    { revoke: async (id: string, reason: string) => void revoked.push([id, reason]) } as unknown as Grants,
+    {
+      execute: async ({ grantId, reason }: RevokeGrant) => void revoked.push([grantId, reason]),
+    } as unknown as CommandBus,
     {
       page: async (_: string, where: Record<string, unknown>) => ({
         items: grants.filter((g) =>

@@ -1,4 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
 import { EventMetadata, RecordedEvent } from '../platform/event-store/event-store';
 import { Projection } from '../platform/projections/projection';
 import { ProjectionRunner } from '../platform/projections/projection-runner';
@@ -6,7 +7,7 @@ import { ReadModels } from '../platform/read-store/read-models';
 import { StoreUnavailableError } from '../platform/store-unavailable';
 import { RevocationReason } from './grant.decider';
 import { GrantView, GRANTS, grantsProjection } from './grant.projection';
-import { Grants } from './grants';
+import { RevokeGrant } from './revoke-grant.handler';
 
 const PAGE = 500;
 /** How long one attempt waits for the grants read model to hold every grant issued before the cause. */
@@ -43,7 +44,7 @@ export class GrantCascade implements Projection, OnModuleInit {
   readonly reactor = true;
 
   constructor(
-    private readonly grants: Grants,
+    private readonly commands: CommandBus,
     private readonly readModels: ReadModels,
     private readonly runner: ProjectionRunner,
   ) {}
@@ -69,7 +70,7 @@ export class GrantCascade implements Projection, OnModuleInit {
           { limit: PAGE, cursor },
         );
         for (const grant of page.items.filter((grant) => endedBy(grant, cause, holder))) {
-          await this.grants.revoke(grant.id, reason, metadata, { enforce: false });
+          await this.commands.execute(new RevokeGrant(grant.id, reason, metadata, { enforce: false }));
         }
         cursor = page.nextCursor;
       } while (cursor);

@@ -37,7 +37,10 @@ describe('GrantRetention', () => {
         refreshExpiresAt: null,
       };
       const subject = { grantId, clientId: 'c', companyId: 'co', userId: null, scope: '' };
-      await decideOnStream(events, grantStream(grantId), grantDecider, { command: { type: 'IssueClientCredentialsToken', ...subject, tokens, now: issuedAt }, metadata: metadata });
+      await decideOnStream(events, grantStream(grantId), grantDecider, {
+        command: { type: 'IssueClientCredentialsToken', ...subject, tokens, now: issuedAt },
+        metadata: metadata,
+      });
       return grantId;
     };
     const [old, recent, live] = [await issue(45), await issue(10), await issue(0)];

@@ -1,14 +1,6 @@
-import { OAuthError, OAuthErrorCode } from '../oauth/oauth-error';
-import {
-  GrantCommand,
-  grantDecider,
-  GrantEvent,
-  GrantReplayError,
-  GrantState,
-  grantStream,
-  CodeBinding,
-  IssuedTokens,
-} from './grant.decider';
+import { deciderSpec } from '../../test/support/decider-spec';
+import { CodeBinding, GrantCommand, grantDecider, GrantEvent, grantStream, IssuedTokens } from './grant.decider';
+import { GrantRefusal, GrantRefusalReason } from './grant-refusal';
 
 const epoch = Date.parse('2026-11-27T10:00:00.000Z');
 /** An instant `seconds` after the start of the story (fractions allowed). */
@@ -120,28 +112,11 @@ function rotate(
   return command;
 }
 
-/** given events, when command, then events (or a refusal). */
-function given(...history: GrantEvent[]) {
-  const state: GrantState = history.reduce(grantDecider.evolve, grantDecider.initialState);
-  return { when: (command: GrantCommand) => () => grantDecider.decide(command, state) };
-}
+const { given } = deciderSpec(grantDecider);
 
-/** The refusal `then` throws: an OAuthError with this code, a GrantReplayError exactly when `replay` is given. */
-function expectRefusal(then: () => unknown, error: OAuthErrorCode, replay?: GrantReplayError['reason']): void {
-  let thrown: unknown;
-  try {
-    then();
-  } catch (caught) {
-    thrown = caught;
-  }
-  expect(thrown).toBeInstanceOf(OAuthError);
-  expect((thrown as OAuthError).error).toBe(error);
-  if (replay) {
-    expect(thrown).toBeInstanceOf(GrantReplayError);
-    expect((thrown as GrantReplayError).reason).toBe(replay);
-  } else {
-    expect(thrown).not.toBeInstanceOf(GrantReplayError);
-  }
+/** A refusal for `reason`: a replay names the revocation it causes (`revokesGrant`), any other revokes nothing. */
+function refusal(reason: GrantRefusalReason, revokesGrant: GrantRefusal['revokesGrant'] = null) {
+  return expect.objectContaining({ name: 'GrantRefusal', reason, revokesGrant });
 }
 
 describe('grant decider', () => {
@@ -152,8 +127,8 @@ describe('grant decider', () => {
   describe('RedeemCode', () => {
     it('starts the grant: records the issuance from the code, the redemption and the given tokens', () => {
       const issuedTokens = tokens(0, at(10));
-      const then = given().when(redeem({ tokens: issuedTokens }));
-      expect(then()).toEqual([
+      const decision = given().when(redeem({ tokens: issuedTokens }));
+      decision.then([
         {
           type: 'AuthorizationCodeIssued',
           data: { ...subject, redirectUri, codeHash, codeChallenge: challenge, issuedAt: at(0), expiresAt: at(60) },
@@ -176,7 +151,7 @@ describe('grant decider', () => {
     });
 
     it('takes the subject from the code, not from the command', () => {
-      const then = given().when(
+      const decision = given().when(
         redeem(
           { userId: null, tokens: { ...tokens(0, at(10)), cutoffs: { client: 3, user: null } } },
           {
@@ -186,13 +161,13 @@ describe('grant decider', () => {
           },
         ),
       );
-      const [, , tokenIssued] = then();
+      const [, , tokenIssued] = decision.decide();
       expect(tokenIssued.data).toMatchObject({ scope: 'audit:read', userId: null, companyId, clientId });
     });
 
     it('redeems a code without PKCE when no verifier is sent', () => {
-      const then = given().when(redeem({ codeVerifierChallenge: null }, { codeChallenge: null }));
-      expect(then().map((event) => event.type)).toEqual([
+      const decision = given().when(redeem({ codeVerifierChallenge: null }, { codeChallenge: null }));
+      expect(decision.decide().map((event) => event.type)).toEqual([
         'AuthorizationCodeIssued',
         'AuthorizationCodeRedeemed',
         'TokenIssued',
@@ -200,47 +175,65 @@ describe('grant decider', () => {
     });
 
     it('redeems a code just before it expires', () => {
-      expect(given().when(redeem({ now: at(59.999) }))()).toHaveLength(3);
+      expect(
+        given()
+          .when(redeem({ now: at(59.999) }))
+          .decide(),
+      ).toHaveLength(3);
     });
 
     it('refuses a code issued to another client', () => {
-      expectRefusal(given().when(redeem({ clientId: 'client-b' })), 'invalid_grant');
+      given()
+        .when(redeem({ clientId: 'client-b' }))
+        .thenRefuses(refusal('code_invalid'));
     });
 
     it('treats a second redemption as code reuse', () => {
-      expectRefusal(given(codeIssued(), redeemed, issued).when(redeem({ now: at(11) })), 'invalid_grant', 'code_reuse');
+      given(codeIssued(), redeemed, issued)
+        .when(redeem({ now: at(11) }))
+        .thenRefuses(refusal('code_reused', 'code_reuse'));
     });
 
     it('treats a redemption after the tokens were rotated as code reuse', () => {
-      expectRefusal(
-        given(codeIssued(), redeemed, issued, rotated(0, 1, 30)).when(redeem()),
-        'invalid_grant',
-        'code_reuse',
-      );
+      given(codeIssued(), redeemed, issued, rotated(0, 1, 30))
+        .when(redeem())
+        .thenRefuses(refusal('code_reused', 'code_reuse'));
     });
 
     it('refuses another code naming an existing grant, and a replay by another client, without revoking', () => {
-      expectRefusal(given(codeIssued(), redeemed, issued).when(redeem({ codeHash: 'sha256:other' })), 'invalid_grant');
-      expectRefusal(given(codeIssued(), redeemed, issued).when(redeem({ clientId: 'client-b' })), 'invalid_grant');
+      given(codeIssued(), redeemed, issued)
+        .when(redeem({ codeHash: 'sha256:other' }))
+        .thenRefuses(refusal('code_invalid'));
+      given(codeIssued(), redeemed, issued)
+        .when(redeem({ clientId: 'client-b' }))
+        .thenRefuses(refusal('code_invalid'));
     });
 
     it('refuses a replay of the code of a grant revoked since, without revoking again', () => {
-      expectRefusal(given(codeIssued(), redeemed, issued, revoked).when(redeem({ now: at(30) })), 'invalid_grant');
+      given(codeIssued(), redeemed, issued, revoked)
+        .when(redeem({ now: at(30) }))
+        .thenRefuses(refusal('code_revoked'));
     });
 
     it('refuses an expired code (now equal to expiresAt)', () => {
-      expectRefusal(given().when(redeem({ now: at(60) })), 'invalid_grant');
+      given()
+        .when(redeem({ now: at(60) }))
+        .thenRefuses(refusal('code_expired'));
     });
 
     it('refuses an expired code (now after expiresAt)', () => {
-      expectRefusal(given().when(redeem({ now: at(3600) })), 'invalid_grant');
+      given()
+        .when(redeem({ now: at(3600) }))
+        .thenRefuses(refusal('code_expired'));
     });
 
     it.each([
       ['a different redirect_uri', 'https://app.example/other', 'sha256-of-another-uri'],
       ['no redirect_uri at all', undefined, null],
     ])('refuses %s', (_, uri, hash) => {
-      expectRefusal(given().when(redeem({ redirectUri: uri, redirectUriHash: hash })), 'invalid_grant');
+      given()
+        .when(redeem({ redirectUri: uri, redirectUriHash: hash }))
+        .thenRefuses(refusal('redirect_uri_mismatch'));
     });
 
     it.each([
@@ -248,34 +241,44 @@ describe('grant decider', () => {
       ['no userid for a user code', 'user-1', null],
       ['a userid for a generic code', null, 'user-1'],
     ])('refuses %s', (_, authorized, presented) => {
-      expectRefusal(given().when(redeem({ userId: presented }, { userId: authorized })), 'invalid_grant');
+      given()
+        .when(redeem({ userId: presented }, { userId: authorized }))
+        .thenRefuses(refusal('userid_mismatch'));
     });
 
     it('asks for the verifier when the code has a challenge and none is sent', () => {
-      expectRefusal(given().when(redeem({ codeVerifierChallenge: null })), 'invalid_request');
+      given()
+        .when(redeem({ codeVerifierChallenge: null }))
+        .thenRefuses(refusal('code_verifier_required'));
     });
 
     it('refuses a verifier that does not match the challenge', () => {
       const other = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
-      expectRefusal(given().when(redeem({ codeVerifierChallenge: other })), 'invalid_grant');
+      given()
+        .when(redeem({ codeVerifierChallenge: other }))
+        .thenRefuses(refusal('code_verifier_mismatch'));
     });
 
     it('refuses a verifier when the authorization request had no challenge', () => {
-      expectRefusal(given().when(redeem({}, { codeChallenge: null })), 'invalid_grant');
+      given()
+        .when(redeem({}, { codeChallenge: null }))
+        .thenRefuses(refusal('code_verifier_unexpected'));
     });
 
     it.each([
       ['the client was disabled or its secret rotated', { client: 4, user: 7 }],
       ['the user was deactivated or changed', { client: 3, user: 8 }],
     ])('refuses a code when %s since it was issued', (_, now) => {
-      expectRefusal(given().when(redeem({ tokens: { ...tokens(0, at(10)), cutoffs: now } })), 'invalid_grant');
+      given()
+        .when(redeem({ tokens: { ...tokens(0, at(10)), cutoffs: now } }))
+        .thenRefuses(refusal('code_revoked'));
     });
   });
 
   describe('IssueClientCredentialsToken', () => {
     it('issues a client-credentials token as a grant of its own', () => {
       const issuedTokens = tokens(0, at(0), null);
-      const then = given().when({
+      const decision = given().when({
         type: 'IssueClientCredentialsToken',
         ...subject,
         userId: null,
@@ -283,7 +286,7 @@ describe('grant decider', () => {
         tokens: issuedTokens,
         now: at(0),
       });
-      expect(then()).toEqual([
+      decision.then([
         {
           type: 'TokenIssued',
           data: {
@@ -304,7 +307,7 @@ describe('grant decider', () => {
         type: 'TokenIssued',
         data: { ...subject, userId: null, ...tokens(0, at(0), null), grantType: 'client_credentials' },
       };
-      expectRefusal(given(ccIssued).when(rotate(0, 10)), 'invalid_grant');
+      given(ccIssued).when(rotate(0, 10)).thenRefuses(refusal('refresh_token_invalid'));
     });
 
     it('yields a grant that can be revoked', () => {
@@ -312,9 +315,11 @@ describe('grant decider', () => {
         type: 'TokenIssued',
         data: { ...subject, userId: null, ...tokens(0, at(0), null), grantType: 'client_credentials' },
       };
-      expect(given(ccIssued).when({ type: 'RevokeGrant', grantId, reason: 'admin', now: at(5) })()).toEqual([
-        { type: 'TokenRevoked', data: { ...holder, userId: null, reason: 'admin', revokedAt: at(5) } },
-      ]);
+      expect(
+        given(ccIssued)
+          .when({ type: 'RevokeGrant', grantId, reason: 'admin', now: at(5) })
+          .decide(),
+      ).toEqual([{ type: 'TokenRevoked', data: { ...holder, userId: null, reason: 'admin', revokedAt: at(5) } }]);
     });
   });
 
@@ -323,14 +328,18 @@ describe('grant decider', () => {
 
     it('spends the current refresh token and issues the given tokens', () => {
       const next = tokens(1, at(100));
-      expect(given(...history).when(rotate(0, 100, { tokens: next }))()).toEqual([
+      expect(
+        given(...history)
+          .when(rotate(0, 100, { tokens: next }))
+          .decide(),
+      ).toEqual([
         { type: 'RefreshTokenRotated', data: { ...holder, previousRefreshTokenHash: 'sha256:refresh-0', ...next } },
       ]);
     });
 
     it('rotates the newest token again after a rotation', () => {
-      const then = given(...history, rotated(0, 1, 100)).when(rotate(1, 200));
-      expect(then()).toEqual([
+      const decision = given(...history, rotated(0, 1, 100)).when(rotate(1, 200));
+      decision.then([
         expect.objectContaining({
           type: 'RefreshTokenRotated',
           data: expect.objectContaining({ previousRefreshTokenHash: 'sha256:refresh-1' }),
@@ -339,131 +348,197 @@ describe('grant decider', () => {
     });
 
     it('refuses a hash that was never issued for this grant', () => {
-      expectRefusal(given(...history).when(rotate(42, 100)), 'invalid_grant');
+      given(...history)
+        .when(rotate(42, 100))
+        .thenRefuses(refusal('refresh_token_invalid'));
     });
 
     it('refuses a refresh token of a grant that does not exist', () => {
-      expectRefusal(given().when(rotate(0, 100)), 'invalid_grant');
+      given().when(rotate(0, 100)).thenRefuses(refusal('refresh_token_invalid'));
     });
 
     it('refuses a refresh before the code is redeemed', () => {
-      expectRefusal(given(codeIssued()).when(rotate(0, 30)), 'invalid_grant');
+      given(codeIssued()).when(rotate(0, 30)).thenRefuses(refusal('refresh_token_invalid'));
     });
 
     it('refuses a refresh token issued to another client', () => {
-      expectRefusal(given(...history).when(rotate(0, 100, { clientId: 'client-b' })), 'invalid_grant');
+      given(...history)
+        .when(rotate(0, 100, { clientId: 'client-b' }))
+        .thenRefuses(refusal('refresh_token_invalid'));
     });
 
     it('refuses a refresh token of a revoked grant', () => {
-      expectRefusal(given(...history, revoked).when(rotate(0, 100)), 'invalid_grant');
+      given(...history, revoked)
+        .when(rotate(0, 100))
+        .thenRefuses(refusal('grant_revoked'));
     });
 
     it('refuses a spent token of a revoked grant as plain invalid_grant, not as replay', () => {
-      expectRefusal(given(...history, rotated(0, 1, 100), revoked).when(rotate(0, 500)), 'invalid_grant');
+      given(...history, rotated(0, 1, 100), revoked)
+        .when(rotate(0, 500))
+        .thenRefuses(refusal('grant_revoked'));
     });
 
     it('refuses an expired refresh token (now equal to its expiry)', () => {
       // R0 was issued at 10 s and lives an hour.
-      expectRefusal(given(...history).when(rotate(0, 3610)), 'invalid_grant');
+      given(...history)
+        .when(rotate(0, 3610))
+        .thenRefuses(refusal('refresh_token_expired'));
     });
 
     it('rotates a refresh token just before it expires', () => {
-      expect(given(...history).when(rotate(0, 3609.999))()).toHaveLength(1);
+      expect(
+        given(...history)
+          .when(rotate(0, 3609.999))
+          .decide(),
+      ).toHaveLength(1);
     });
 
     it('honours a retry of the previous token within the grace period, rotating again', () => {
       const next = tokens(2, at(105));
-      expect(given(...history, rotated(0, 1, 100)).when(rotate(0, 105, { tokens: next }))()).toEqual([
+      expect(
+        given(...history, rotated(0, 1, 100))
+          .when(rotate(0, 105, { tokens: next }))
+          .decide(),
+      ).toEqual([
         { type: 'RefreshTokenRotated', data: { ...holder, previousRefreshTokenHash: 'sha256:refresh-0', ...next } },
       ]);
     });
 
     it('honours a retry exactly at the end of the grace period', () => {
-      expect(given(...history, rotated(0, 1, 100)).when(rotate(0, 100 + GRACE))()).toHaveLength(1);
+      expect(
+        given(...history, rotated(0, 1, 100))
+          .when(rotate(0, 100 + GRACE))
+          .decide(),
+      ).toHaveLength(1);
     });
 
     it('treats the previous token after the grace period as reuse', () => {
-      expectRefusal(
-        given(...history, rotated(0, 1, 100)).when(rotate(0, 100 + GRACE + 0.001)),
-        'invalid_grant',
-        'refresh_reuse',
-      );
+      given(...history, rotated(0, 1, 100))
+        .when(rotate(0, 100 + GRACE + 0.001))
+        .thenRefuses(refusal('refresh_token_reused', 'refresh_reuse'));
     });
 
     it('treats the previous token as reuse when there is no grace period', () => {
-      expectRefusal(
-        given(...history, rotated(0, 1, 100)).when(rotate(0, 101, { graceSeconds: 0 })),
-        'invalid_grant',
-        'refresh_reuse',
-      );
+      given(...history, rotated(0, 1, 100))
+        .when(rotate(0, 101, { graceSeconds: 0 }))
+        .thenRefuses(refusal('refresh_token_reused', 'refresh_reuse'));
     });
 
     it('treats a token two rotations old as reuse, even within the grace period', () => {
-      expectRefusal(
-        given(...history, rotated(0, 1, 100), rotated(1, 2, 102)).when(rotate(0, 103)),
-        'invalid_grant',
-        'refresh_reuse',
-      );
+      given(...history, rotated(0, 1, 100), rotated(1, 2, 102))
+        .when(rotate(0, 103))
+        .thenRefuses(refusal('refresh_token_reused', 'refresh_reuse'));
     });
 
     it('after a grace retry, treats the token the retry superseded as spent', () => {
       // R0 → R1 at 100; R0 retried at 105 → R2: R1 was never used, but it is superseded.
-      const then = given(...history, rotated(0, 1, 100), rotated(0, 2, 105)).when(rotate(1, 106));
-      expectRefusal(then, 'invalid_grant', 'refresh_reuse');
+      given(...history, rotated(0, 1, 100), rotated(0, 2, 105))
+        .when(rotate(1, 106))
+        .thenRefuses(refusal('refresh_token_reused', 'refresh_reuse'));
     });
 
     it('honours a grace retry once: retrying the same old token again is reuse, even within the grace period', () => {
       // R0 → R1 at 100; R0 retried at 105 (→ R2) is honoured; R0 again at 108 revokes the family.
       const history2 = [...history, rotated(0, 1, 100), rotated(0, 2, 105)];
-      expectRefusal(given(...history2).when(rotate(0, 108)), 'invalid_grant', 'refresh_reuse');
+      given(...history2)
+        .when(rotate(0, 108))
+        .thenRefuses(refusal('refresh_token_reused', 'refresh_reuse'));
     });
 
     it('after a grace retry, rotates the newest token', () => {
-      const then = given(...history, rotated(0, 1, 100), rotated(0, 2, 105)).when(rotate(2, 106));
-      expect(then()).toEqual([
+      const decision = given(...history, rotated(0, 1, 100), rotated(0, 2, 105)).when(rotate(2, 106));
+      decision.then([
         expect.objectContaining({ data: expect.objectContaining({ previousRefreshTokenHash: 'sha256:refresh-2' }) }),
       ]);
     });
 
     it('takes the refresh expiry from the newest rotation', () => {
       // R1 issued at 100 lives until 3700, beyond R0's 3610.
-      expect(given(...history, rotated(0, 1, 100)).when(rotate(1, 3650))()).toHaveLength(1);
-      expectRefusal(given(...history, rotated(0, 1, 100)).when(rotate(1, 3700)), 'invalid_grant');
+      expect(
+        given(...history, rotated(0, 1, 100))
+          .when(rotate(1, 3650))
+          .decide(),
+      ).toHaveLength(1);
+      given(...history, rotated(0, 1, 100))
+        .when(rotate(1, 3700))
+        .thenRefuses(refusal('refresh_token_expired'));
     });
   });
 
   describe('RevokeGrant', () => {
     it('revokes an active grant with the reason given', () => {
-      const then = given(codeIssued(), redeemed, issued).when({
+      const decision = given(codeIssued(), redeemed, issued).when({
         type: 'RevokeGrant',
         grantId,
         reason: 'refresh_reuse',
         now: at(30),
       });
-      expect(then()).toEqual([
-        { type: 'TokenRevoked', data: { ...holder, reason: 'refresh_reuse', revokedAt: at(30) } },
-      ]);
+      decision.then([{ type: 'TokenRevoked', data: { ...holder, reason: 'refresh_reuse', revokedAt: at(30) } }]);
     });
 
     it('revokes a grant whose code is not yet redeemed', () => {
-      const then = given(codeIssued()).when({ type: 'RevokeGrant', grantId, reason: 'client_disabled', now: at(5) });
-      expect(then()).toEqual([
-        { type: 'TokenRevoked', data: { ...holder, reason: 'client_disabled', revokedAt: at(5) } },
-      ]);
+      const decision = given(codeIssued()).when({
+        type: 'RevokeGrant',
+        grantId,
+        reason: 'client_disabled',
+        now: at(5),
+      });
+      decision.then([{ type: 'TokenRevoked', data: { ...holder, reason: 'client_disabled', revokedAt: at(5) } }]);
     });
 
     it('records nothing when the grant is already revoked', () => {
-      const then = given(codeIssued(), redeemed, issued, revoked).when({
+      const decision = given(codeIssued(), redeemed, issued, revoked).when({
         type: 'RevokeGrant',
         grantId,
         reason: 'admin',
         now: at(40),
       });
-      expect(then()).toEqual([]);
+      decision.then([]);
     });
 
     it('records nothing for a grant that does not exist', () => {
-      expect(given().when({ type: 'RevokeGrant', grantId, reason: 'code_reuse', now: at(40) })()).toEqual([]);
+      expect(
+        given()
+          .when({ type: 'RevokeGrant', grantId, reason: 'code_reuse', now: at(40) })
+          .decide(),
+      ).toEqual([]);
+    });
+
+    describe('named by a refresh token (RFC 7009 §2.1)', () => {
+      const byToken = (presented: number, seconds: number, presenter = clientId): GrantCommand => ({
+        type: 'RevokeGrant',
+        grantId,
+        reason: 'revoked_by_client',
+        now: at(seconds),
+        presented: { clientId: presenter, presentedHash: `sha256:refresh-${presented}` },
+      });
+      const revokedByClient = (seconds: number): GrantEvent => ({
+        type: 'TokenRevoked',
+        data: { ...holder, reason: 'revoked_by_client', revokedAt: at(seconds) },
+      });
+
+      it('revokes the grant when it is its current refresh token, live or expired', () => {
+        given(codeIssued(), redeemed, issued)
+          .when(byToken(0, 30))
+          .then([revokedByClient(30)]);
+        given(codeIssued(), redeemed, issued)
+          .when(byToken(0, 3610))
+          .then([revokedByClient(3610)]);
+      });
+
+      it('changes nothing for a spent token, even within the grace period, or one it never issued', () => {
+        given(codeIssued(), redeemed, issued, rotated(0, 1, 100))
+          .when(byToken(0, 101))
+          .then([]);
+        given(codeIssued(), redeemed, issued).when(byToken(42, 30)).then([]);
+      });
+
+      it("changes nothing for another client's token", () => {
+        given(codeIssued(), redeemed, issued)
+          .when(byToken(0, 30, 'client-b'))
+          .then([]);
+      });
     });
   });
 
@@ -523,21 +598,23 @@ describe('grant decider', () => {
     });
 
     it('keeps a revoked grant revoked when tokens are issued after the revocation', () => {
-      const then = given(codeIssued(), revoked, redeemed, issued).when(rotate(0, 100));
-      expectRefusal(then, 'invalid_grant');
+      given(codeIssued(), revoked, redeemed, issued).when(rotate(0, 100)).thenRefuses(refusal('grant_revoked'));
       expect(
-        given(codeIssued(), revoked, redeemed, issued).when({
-          type: 'RevokeGrant',
-          grantId,
-          reason: 'admin',
-          now: at(100),
-        })(),
+        given(codeIssued(), revoked, redeemed, issued)
+          .when({
+            type: 'RevokeGrant',
+            grantId,
+            reason: 'admin',
+            now: at(100),
+          })
+          .decide(),
       ).toEqual([]);
     });
 
     it('keeps a revoked grant revoked through later rotations', () => {
-      const then = given(codeIssued(), redeemed, issued, revoked, rotated(0, 1, 100)).when(rotate(1, 101));
-      expectRefusal(then, 'invalid_grant');
+      given(codeIssued(), redeemed, issued, revoked, rotated(0, 1, 100))
+        .when(rotate(1, 101))
+        .thenRefuses(refusal('grant_revoked'));
     });
 
     it('ignores a rotation or revocation of a grant it never saw', () => {

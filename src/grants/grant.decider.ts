@@ -1,6 +1,7 @@
 import type { Decider } from '../platform/event-store/decide-on-stream';
 import { type DomainEvent, eventCatalogue } from '../platform/event-store/event-catalogue';
-import { OAuthError } from '../oauth/oauth-error';
+import { GrantRefusal, GrantRefusalReason } from './grant-refusal';
+import { PresentedRefreshToken, RefreshTokenStanding, refreshTokenStanding } from './refresh-token-standing';
 
 /**
  * The Grant aggregate (architecture §5): one stream per authorization — code → tokens → refresh
@@ -112,7 +113,17 @@ export type GrantCommand =
       graceSeconds: number;
       now: string;
     }
-  | { type: 'RevokeGrant'; grantId: string; reason: RevocationReason; now: string };
+  | {
+      type: 'RevokeGrant';
+      grantId: string;
+      reason: RevocationReason;
+      now: string;
+      /**
+       * RFC 7009 §2.1: revoke only when this is the grant's current refresh token, of this client;
+       * anything else changes nothing (§2.2). Absent: the grant is revoked whatever token named it.
+       */
+      presented?: Pick<PresentedRefreshToken, 'clientId' | 'presentedHash'>;
+    };
 
 export type GrantState =
   | { status: 'absent' }
@@ -133,17 +144,10 @@ export type GrantState =
       spentRefreshTokenHashes: readonly string[];
     });
 
-export const grantStream = (grantId: string) => `grant-${grantId}`;
+/** A grant whose stream exists: its code was redeemed, or its client-credentials token issued. */
+export type RecordedGrant = Exclude<GrantState, { status: 'absent' }>;
 
-/** A refused redemption or refresh that replays something already spent: the handler revokes the grant. */
-export class GrantReplayError extends OAuthError {
-  constructor(
-    readonly reason: Extract<RevocationReason, 'code_reuse' | 'refresh_reuse'>,
-    description: string,
-  ) {
-    super('invalid_grant', description);
-  }
-}
+export const grantStream = (grantId: string) => `grant-${grantId}`;
 
 function evolve(state: GrantState, event: GrantEvent): GrantState {
   switch (event.type) {
@@ -213,7 +217,7 @@ function decide(command: GrantCommand, state: GrantState): GrantEvent[] {
     case 'RotateRefreshToken':
       return rotate(command, state);
     case 'RevokeGrant':
-      if (state.status === 'absent' || state.status === 'revoked') return [];
+      if (state.status === 'absent' || state.status === 'revoked' || !revokes(command, state)) return [];
       return [
         {
           type: 'TokenRevoked',
@@ -223,39 +227,43 @@ function decide(command: GrantCommand, state: GrantState): GrantEvent[] {
   }
 }
 
+/** RFC 7009 §2.1: a revocation naming a refresh token ends the grant only when it is the current one. */
+function revokes(command: Extract<GrantCommand, { type: 'RevokeGrant' }>, state: GrantState): boolean {
+  if (!command.presented) return true;
+  const standing = refreshTokenStanding(state, { ...command.presented, now: command.now });
+  return standing === 'live' || standing === 'expired';
+}
+
 /**
  * RFC 6749 §4.1.3 and RFC 7636 §4.6: every binding of the code is checked, and it is spent once. The
  * grant exists only once its code has been redeemed, so finding it means the code is presented
- * again: RFC 6749 §4.1.2 has the grant revoked (the handler does it on `GrantReplayError`).
+ * again: RFC 6749 §4.1.2 has the grant revoked (the handler does it on a refusal that `revokesGrant`).
  */
 function redeem(command: Extract<GrantCommand, { type: 'RedeemCode' }>, state: GrantState): GrantEvent[] {
-  const invalid = (why: string) => new OAuthError('invalid_grant', why);
   const { code } = command;
   if (state.status !== 'absent') {
     if (state.codeHash !== command.codeHash || state.clientId !== command.clientId) {
-      throw invalid('the authorization code is not valid');
+      throw new GrantRefusal('code_invalid');
     }
-    if (state.status === 'revoked') throw invalid('the authorization code has been revoked');
-    throw new GrantReplayError('code_reuse', 'the authorization code has already been used');
+    if (state.status === 'revoked') throw new GrantRefusal('code_revoked');
+    throw new GrantRefusal('code_reused');
   }
-  if (code.clientId !== command.clientId) throw invalid('the authorization code was issued to another client');
-  if (Date.parse(command.now) >= Date.parse(code.expiresAt)) throw invalid('the authorization code has expired');
+  // Another client's code is not one it can know anything about: refused as plainly not valid.
+  if (code.clientId !== command.clientId) throw new GrantRefusal('code_invalid');
+  if (Date.parse(command.now) >= Date.parse(code.expiresAt)) throw new GrantRefusal('code_expired');
   if (command.redirectUri === undefined || command.redirectUriHash !== code.redirectUriHash) {
-    throw invalid('redirect_uri differs from the authorization request');
+    throw new GrantRefusal('redirect_uri_mismatch');
   }
-  if (command.userId !== code.userId) throw invalid('userid differs from the authorization request');
+  if (command.userId !== code.userId) throw new GrantRefusal('userid_mismatch');
   if (code.codeChallenge !== null) {
-    if (command.codeVerifierChallenge === null) throw new OAuthError('invalid_request', 'code_verifier is required');
-    if (command.codeVerifierChallenge !== code.codeChallenge)
-      throw invalid('code_verifier does not match the code challenge');
+    if (command.codeVerifierChallenge === null) throw new GrantRefusal('code_verifier_required');
+    if (command.codeVerifierChallenge !== code.codeChallenge) throw new GrantRefusal('code_verifier_mismatch');
   } else if (command.codeVerifierChallenge !== null) {
-    throw invalid('code_verifier sent, but the authorization request had no code_challenge');
+    throw new GrantRefusal('code_verifier_unexpected');
   }
   // The tokens carry today's cutoffs: any difference is a disable, rotation or deactivation since.
   const now = command.tokens.cutoffs;
-  if (now.client !== code.cutoffs.client || now.user !== code.cutoffs.user) {
-    throw invalid('the authorization code has been revoked');
-  }
+  if (now.client !== code.cutoffs.client || now.user !== code.cutoffs.user) throw new GrantRefusal('code_revoked');
   const { grantId, clientId, companyId, userId, scope, codeChallenge, issuedAt, expiresAt } = code;
   return [
     {
@@ -276,19 +284,10 @@ function redeem(command: Extract<GrantCommand, { type: 'RedeemCode' }>, state: G
 
 /** RFC 9700 §4.14.2: refresh tokens rotate; presenting a spent one revokes the whole grant. */
 function rotate(command: Extract<GrantCommand, { type: 'RotateRefreshToken' }>, state: GrantState): GrantEvent[] {
-  const invalid = (why: string) => new OAuthError('invalid_grant', why);
+  const standing = refreshTokenStanding(state, command);
   // The token itself is checked first: without it, nothing about the grant is revealed.
-  if (!holdsRefreshToken(state, command.clientId, command.presentedHash))
-    throw invalid('the refresh token is not valid');
-  if (state.status === 'revoked') throw invalid('the grant has been revoked');
-  const current = command.presentedHash === state.refreshTokenHash;
-  const retried =
-    command.presentedHash === state.previousRefreshTokenHash &&
-    Date.parse(command.now) - Date.parse(state.rotatedAt!) <= command.graceSeconds * 1000;
-  if (!current && !retried) throw new GrantReplayError('refresh_reuse', 'the refresh token has already been used');
-  if (current && Date.parse(command.now) >= Date.parse(state.refreshExpiresAt!)) {
-    throw invalid('the refresh token has expired');
-  }
+  if (state.status === 'absent' || standing === 'not_issued') throw new GrantRefusal('refresh_token_invalid');
+  if (standing !== 'live' && standing !== 'grace_retry') throw new GrantRefusal(ROTATION_REFUSALS[standing]);
   return [
     {
       type: 'RefreshTokenRotated',
@@ -297,19 +296,12 @@ function rotate(command: Extract<GrantCommand, { type: 'RotateRefreshToken' }>, 
   ];
 }
 
-/** Whether `presentedHash` is a refresh token this grant issued to this client (current, previous or spent). */
-export function holdsRefreshToken(
-  state: GrantState,
-  clientId: string,
-  presentedHash: string,
-): state is Exclude<GrantState, { status: 'absent' }> {
-  if (state.status === 'absent' || state.refreshTokenHash === null || state.clientId !== clientId) return false;
-  return (
-    presentedHash === state.refreshTokenHash ||
-    presentedHash === state.previousRefreshTokenHash ||
-    state.spentRefreshTokenHashes.includes(presentedHash)
-  );
-}
+/** A token the grant issued that cannot be rotated; a spent one is a replay, which revokes the grant. */
+const ROTATION_REFUSALS = {
+  grant_revoked: 'grant_revoked',
+  spent: 'refresh_token_reused',
+  expired: 'refresh_token_expired',
+} as const satisfies Record<Exclude<RefreshTokenStanding, 'not_issued' | 'live' | 'grace_retry'>, GrantRefusalReason>;
 
 function holderOf(state: Subject): Holder {
   return { grantId: state.grantId, clientId: state.clientId, userId: state.userId };

@@ -1,7 +1,9 @@
 import { Body, Controller, HttpCode, HttpStatus, Post, Req, Res, UseFilters } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Grants } from '../grants/grants';
+import { GetGrant } from '../grants/get-grant.handler';
+import { refreshTokenStanding } from '../grants/refresh-token-standing';
 import { hashSecret } from '../platform/crypto/secrets';
 import { ClientAuthentication } from './client-authentication';
 import { OAuthError, OAuthErrorFilter } from './oauth-error';
@@ -28,7 +30,7 @@ export class IntrospectController {
     private readonly clients: ClientAuthentication,
     private readonly accessTokens: AccessTokens,
     private readonly validity: TokenValidity,
-    private readonly grants: Grants,
+    private readonly queries: QueryBus,
   ) {}
 
   @Post('introspect')
@@ -71,9 +73,11 @@ export class IntrospectController {
   private async refreshToken(token: string, caller: ClientRecord): Promise<Introspection> {
     const grantId = grantIdIn(token);
     if (!grantId) return INACTIVE;
-    const { state } = await this.grants.load(grantId);
-    if (state.status !== 'active' || state.refreshTokenHash !== hashSecret(token)) return INACTIVE;
-    if (state.companyId !== caller.companyId || Date.parse(state.refreshExpiresAt!) <= Date.now()) return INACTIVE;
+    const state = await this.queries.execute(new GetGrant(grantId));
+    if (state.status === 'absent') return INACTIVE;
+    // Any confidential client of the company may ask (RFC 7662 §2.1): the token is judged as its own client's.
+    const presented = { clientId: state.clientId, presentedHash: hashSecret(token), now: new Date().toISOString() };
+    if (refreshTokenStanding(state, presented) !== 'live' || state.companyId !== caller.companyId) return INACTIVE;
     if (!(await this.validity.isHonoured({ ...state, cutoffs: state.refreshCutoffs! }))) return INACTIVE;
     return {
       active: true,

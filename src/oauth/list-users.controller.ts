@@ -1,6 +1,7 @@
 import { Controller, Get, HttpStatus, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
+import { bearerToken } from '../platform/auth/bearer-token';
 import { ProblemException } from '../platform/http/problem-details';
 import { ReadModels } from '../platform/read-store/read-models';
 import { Document } from '../platform/read-store/read-store';
@@ -55,13 +56,13 @@ export class ListUsersController {
 
   /** RFC 6750 §2.1, §3: a missing, invalid, expired or revoked token is `401` with `WWW-Authenticate: Bearer`. */
   private async bearer(authorization: string | undefined): Promise<AccessTokenClaims> {
-    const match = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/.exec(authorization ?? '');
-    const claims = match ? this.accessTokens.verify(match[1]) : null;
+    const token = bearerToken(authorization);
+    const claims = token === undefined ? null : this.accessTokens.verify(token);
     if (!claims || !(await this.validity.isAccessTokenHonoured(claims))) {
       throw new ProblemException(
         HttpStatus.UNAUTHORIZED,
         'a valid access token is required',
-        match ? 'invalid_token' : 'missing_token',
+        token === undefined ? 'missing_token' : 'invalid_token',
       );
     }
     // Anyone can obtain a public client's generic token (its id is no secret): it does not list people.

@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import type { FastifyReply } from 'fastify';
 import { STORE_RETRY_AFTER_SECONDS } from '../platform/http/problem-details';
 import { StoreUnavailableError } from '../platform/store-unavailable';
+import { grantAnswer } from './grant-refusals';
 
 /** RFC 6749 §5.2 error codes, and RFC 7009 §2.2.1's. */
 export type OAuthErrorCode =
@@ -51,9 +52,10 @@ export class OAuthErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
-    if (exception instanceof OAuthError) {
-      if (exception.error === 'invalid_client') reply.header('WWW-Authenticate', 'Basic realm="airisk-identity"');
-      void reply.status(exception.status).send({ error: exception.error, error_description: exception.description });
+    const refusal = asOAuthError(exception);
+    if (refusal) {
+      if (refusal.error === 'invalid_client') reply.header('WWW-Authenticate', 'Basic realm="airisk-identity"');
+      void reply.status(refusal.status).send({ error: refusal.error, error_description: refusal.description });
       return;
     }
     if (exception instanceof StoreUnavailableError) {
@@ -78,6 +80,13 @@ export class OAuthErrorFilter implements ExceptionFilter {
       .status(500)
       .send({ error: 'server_error', error_description: 'the server failed to handle this request' });
   }
+}
+
+/** The OAuth answer to a refusal: the protocol's own, or a grant's in the protocol's words. */
+function asOAuthError(exception: unknown): OAuthError | undefined {
+  if (exception instanceof OAuthError) return exception;
+  const answer = grantAnswer(exception);
+  return answer && new OAuthError(answer.error, answer.description);
 }
 
 function frameworkStatus(exception: unknown): number | undefined {

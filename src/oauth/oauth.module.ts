@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
 import { GrantsModule } from '../grants/grants.module';
 import { KeysModule } from '../keys/keys.module';
 import { AdminTokenVerifier } from '../platform/auth/admin.guard';
@@ -21,7 +22,7 @@ import { TokenValidity } from './tokens/token-validity';
 
 /** The protocol edge: authorization, token, revocation, introspection, metadata, and the AIRisk ListUsers resource. */
 @Module({
-  imports: [KeysModule, GrantsModule],
+  imports: [CqrsModule, KeysModule, GrantsModule],
   controllers: [
     AuthorizeController,
     TokenController,

@@ -1,7 +1,8 @@
 import { Body, Controller, HttpCode, HttpStatus, Post, Req, UseFilters } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { Grants } from '../grants/grants';
+import { RevocationOptions, RevokeGrant } from '../grants/revoke-grant.handler';
 import { eventMetadata } from '../platform/auth/request-context';
 import { hashSecret } from '../platform/crypto/secrets';
 import { ClientAuthentication } from './client-authentication';
@@ -23,7 +24,7 @@ export class RevokeController {
   constructor(
     private readonly clients: ClientAuthentication,
     private readonly accessTokens: AccessTokens,
-    private readonly grants: Grants,
+    private readonly commands: CommandBus,
   ) {}
 
   @Post('revoke')
@@ -33,25 +34,27 @@ export class RevokeController {
     const authenticated = await this.clients.authenticate(request.headers.authorization, parameters);
     const { client } = authenticated;
     const token = requiredParameter(parameters, 'token');
-    const grantId = await this.grantOf(token, client.clientId);
-    if (!grantId) return;
+    const named = this.grantNamedBy(token, client.clientId);
+    if (!named) return;
     const now = new Date();
-    await this.grants.revoke(
-      grantId,
-      'revoked_by_client',
-      eventMetadata(clientContext(request, authenticated), now, client.companyId),
-    );
+    const metadata = eventMetadata(clientContext(request, authenticated), now, client.companyId);
+    const { grantId, presented } = named;
+    await this.commands.execute(new RevokeGrant(grantId, 'revoked_by_client', metadata, { presented }));
   }
 
-  /** The grant the token belongs to, when it is one of this client's; the hint (§2.1) is not needed to tell. */
-  private async grantOf(token: string, clientId: string): Promise<string | undefined> {
+  /**
+   * The grant the token names, when it can be one of this client's; the hint (§2.1) is not needed to
+   * tell. An access token says so itself; a refresh token is checked on its grant stream, as it is
+   * revoked: only the grant's current one, of this client, revokes it.
+   */
+  private grantNamedBy(
+    token: string,
+    clientId: string,
+  ): { grantId: string; presented?: RevocationOptions['presented'] } | undefined {
     const claims = this.accessTokens.verify(token);
-    if (claims) return claims.client_id === clientId ? grantIdOf(claims.jti) : undefined;
+    if (claims) return claims.client_id === clientId ? { grantId: grantIdOf(claims.jti) } : undefined;
     const grantId = grantIdIn(token);
     if (!grantId) return undefined;
-    const { state } = await this.grants.load(grantId);
-    const owned =
-      state.status !== 'absent' && state.clientId === clientId && state.refreshTokenHash === hashSecret(token);
-    return owned ? grantId : undefined;
+    return { grantId, presented: { clientId, presentedHash: hashSecret(token) } };
   }
 }

@@ -1,4 +1,6 @@
 import { HttpStatus } from '@nestjs/common';
+import { expectOAuthError, expectProblem } from '../../../test/support/oauth-expectations';
+import { Feed, now } from '../../../test/support/security-view-feed';
 import { ProblemException } from '../../platform/http/problem-details';
 import { OAuthError } from '../oauth-error';
 import { RawParameters } from '../parameters';
@@ -129,5 +131,197 @@ describe('PKCE requirement (RFC 7636 §4.4.1)', () => {
     );
     const plain = refusal(() => request(client(), true, { code_challenge: challenge, code_challenge_method: 'plain' }));
     expect(plain).toMatchObject({ error: 'invalid_request' });
+  });
+});
+
+describe('authorization request', () => {
+  const callback = 'https://app.example/callback';
+  const challenge = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
+  let feed: Feed;
+
+  beforeEach(() => {
+    feed = new Feed();
+    feed.registerClient('web', { redirectUris: [callback, 'https://app.example/other'] });
+    feed.registerClient('svc', { allowUserTokens: false });
+    feed.registerClient('spa', {
+      type: 'public',
+      redirectUris: ['https://spa.example/cb'],
+      scopes: ['audit:read'],
+      allowUserTokens: true,
+    });
+    feed.registerClient('off');
+    feed.client('off', 'ClientDisabled', { disabledAt: now });
+    feed.registerUser('alice');
+    feed.registerUser('bob');
+    feed.user('bob', 'UserDeactivated', { deactivatedAt: now });
+    feed.registerUser('carol', 'company-b');
+  });
+
+  const authorize = (query: RawParameters) => authorizationRequest(feed.view, redirectTarget(feed.view, query), query);
+  const webQuery = (extra: RawParameters = {}): RawParameters => ({
+    response_type: 'code',
+    client_id: 'web',
+    redirect_uri: callback,
+    ...extra,
+  });
+
+  it('accepts a minimal request from a confidential client', () => {
+    const request = authorize(webQuery({ state: 'xyz' }));
+    expect(request).toMatchObject({
+      client: { clientId: 'web' },
+      redirectUri: callback,
+      state: 'xyz',
+      userId: null,
+      scope: '',
+      codeChallenge: null,
+    });
+  });
+
+  it('accepts a full request: user and S256 challenge', () => {
+    const request = authorize(webQuery({ userid: 'alice', code_challenge: challenge, code_challenge_method: 'S256' }));
+    expect(request).toMatchObject({ userId: 'alice', scope: '', codeChallenge: challenge });
+  });
+
+  it('never grants admin or audit scopes through the browser, even to a client that holds them', () => {
+    expectOAuthError(() => authorize(webQuery({ scope: 'admin' })), 'invalid_scope');
+    expectOAuthError(() => authorize(webQuery({ scope: 'audit:read' })), 'invalid_scope');
+  });
+
+  it('accepts any of the registered redirect URIs and leaves state undefined when absent', () => {
+    const target = redirectTarget(feed.view, webQuery({ redirect_uri: 'https://app.example/other' }));
+    expect(target).toMatchObject({ redirectUri: 'https://app.example/other', state: undefined });
+  });
+
+  describe('answered directly, never redirected', () => {
+    it('refuses a missing client_id with 400', () => {
+      expectProblem(() => redirectTarget(feed.view, { redirect_uri: callback }), 400, 'invalid_request');
+      expectProblem(() => redirectTarget(feed.view, { client_id: '', redirect_uri: callback }), 400, 'invalid_request');
+    });
+
+    it('refuses a duplicated client_id with 400', () => {
+      expectProblem(() => redirectTarget(feed.view, webQuery({ client_id: ['web', 'web'] })), 400, 'invalid_request');
+    });
+
+    it.each([
+      ['an unknown client', 'nobody'],
+      ['a disabled client', 'off'],
+    ])('refuses %s with 401', (_, clientId) => {
+      expectProblem(() => redirectTarget(feed.view, webQuery({ client_id: clientId })), 401, 'invalid_client');
+    });
+
+    it('refuses a missing redirect_uri with 400', () => {
+      expectProblem(() => redirectTarget(feed.view, { client_id: 'web' }), 400, 'invalid_request');
+    });
+
+    it('refuses a duplicated redirect_uri with 400', () => {
+      expectProblem(
+        () => redirectTarget(feed.view, webQuery({ redirect_uri: [callback, 'https://evil.example/'] })),
+        400,
+        'invalid_request',
+      );
+    });
+
+    it.each([
+      ['another site', 'https://evil.example/callback'],
+      ['a prefix of a registered one', 'https://app.example/call'],
+      ['a registered one with a path appended', `${callback}/evil`],
+      ['a trailing-slash variant', `${callback}/`],
+      ['a registered one with a query appended', `${callback}?next=https://evil.example`],
+      ['a case variant', 'https://APP.example/callback'],
+      ['an http variant', 'http://app.example/callback'],
+      ["another client's", 'https://spa.example/cb'],
+    ])('refuses %s as redirect_uri with 400', (_, uri) => {
+      expectProblem(() => redirectTarget(feed.view, webQuery({ redirect_uri: uri })), 400, 'invalid_redirect_uri');
+    });
+
+    it('follows redirect URIs added and removed later', () => {
+      feed.client('web', 'RedirectUriAdded', { uri: 'https://app.example/new', addedAt: now });
+      feed.client('web', 'RedirectUriRemoved', { uri: callback, removedAt: now });
+      expect(redirectTarget(feed.view, webQuery({ redirect_uri: 'https://app.example/new' })).redirectUri).toBe(
+        'https://app.example/new',
+      );
+      expectProblem(() => redirectTarget(feed.view, webQuery()), 400, 'invalid_redirect_uri');
+    });
+
+    it('refuses a duplicated state with 400', () => {
+      expectProblem(() => redirectTarget(feed.view, webQuery({ state: ['a', 'b'] })), 400, 'invalid_request');
+    });
+  });
+
+  describe('answered through the redirect URI', () => {
+    it.each(['token', 'code id_token', 'CODE'])('refuses response_type=%p as unsupported_response_type', (type) => {
+      const thrown = expectOAuthError(() => authorize(webQuery({ response_type: type })), 'unsupported_response_type');
+      expect(thrown).not.toBeInstanceOf(ProblemException);
+    });
+
+    it('refuses a scope the client does not have with invalid_scope', () => {
+      expectOAuthError(() => authorize(webQuery({ scope: 'admin write' })), 'invalid_scope');
+      expectOAuthError(
+        () =>
+          authorize({
+            client_id: 'spa',
+            redirect_uri: 'https://spa.example/cb',
+            scope: 'admin',
+            code_challenge: challenge,
+            code_challenge_method: 'S256',
+          }),
+        'invalid_scope',
+      );
+    });
+
+    it('refuses a userid for a client not allowed user tokens with unauthorized_client', () => {
+      expectOAuthError(
+        () => authorize({ client_id: 'svc', redirect_uri: callback, userid: 'alice' }),
+        'unauthorized_client',
+      );
+    });
+
+    it.each([
+      ['an unknown user', 'nobody'],
+      ['a deactivated user', 'bob'],
+      ['a user of another company', 'carol'],
+    ])('refuses %s as userid with invalid_request', (_, userId) => {
+      expectOAuthError(() => authorize(webQuery({ userid: userId })), 'invalid_request');
+    });
+
+    it('accepts a reactivated user again', () => {
+      feed.user('bob', 'UserReactivated', { reactivatedAt: now });
+      expect(authorize(webQuery({ userid: 'bob' })).userId).toBe('bob');
+    });
+
+    it('refuses code_challenge_method without code_challenge', () => {
+      expectOAuthError(() => authorize(webQuery({ code_challenge_method: 'S256' })), 'invalid_request');
+    });
+
+    it('refuses the plain method', () => {
+      expectOAuthError(
+        () => authorize(webQuery({ code_challenge: challenge, code_challenge_method: 'plain' })),
+        'invalid_request',
+      );
+    });
+
+    it('refuses a challenge without a method (RFC 7636 §4.3 would default it to plain)', () => {
+      expectOAuthError(() => authorize(webQuery({ code_challenge: challenge })), 'invalid_request');
+    });
+
+    it.each([
+      ['too short', challenge.slice(1)],
+      ['too long', `${challenge}A`],
+      ['standard base64', `${challenge.slice(0, 42)}+`],
+      ['padded', `${challenge.slice(0, 42)}=`],
+    ])('refuses a challenge that is %s', (_, malformed) => {
+      expectOAuthError(
+        () => authorize(webQuery({ code_challenge: malformed, code_challenge_method: 'S256' })),
+        'invalid_request',
+      );
+    });
+
+    it('requires PKCE of a public client', () => {
+      const query = { client_id: 'spa', redirect_uri: 'https://spa.example/cb' };
+      expectOAuthError(() => authorize(query), 'invalid_request');
+      expect(authorize({ ...query, code_challenge: challenge, code_challenge_method: 'S256' }).codeChallenge).toBe(
+        challenge,
+      );
+    });
   });
 });

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { Grants } from '../../grants/grants';
+import { CommandBus } from '@nestjs/cqrs';
+import { GrantRefusal } from '../../grants/grant-refusal';
+import { RedeemCode } from '../../grants/redeem-code.handler';
 import { EventMetadata } from '../../platform/event-store/event-store';
 import { hashSecret } from '../../platform/crypto/secrets';
 import { redirectUriHash, SealedCodes } from '../authorize/sealed-codes';
-import { OAuthError } from '../oauth-error';
 import { parameter, RawParameters, requiredParameter } from '../parameters';
 import { ClientRecord } from '../security-view';
 import { TokenIssuer, TokenResponse } from '../tokens/token-issuer';
@@ -18,7 +19,7 @@ import { assertCodeVerifier } from './pkce';
 export class AuthorizationCodeGrant {
   constructor(
     private readonly codes: SealedCodes,
-    private readonly grants: Grants,
+    private readonly commands: CommandBus,
     private readonly issuer: TokenIssuer,
   ) {}
 
@@ -33,29 +34,27 @@ export class AuthorizationCodeGrant {
     const userId = parameter(parameters, 'userid') ?? null;
     const verifier = parameter(parameters, 'code_verifier');
     if (verifier !== undefined) assertCodeVerifier(verifier);
-    // Authenticated decryption first: nothing about a code that was not issued here is looked at,
-    // and another client's code is refused before a token is signed for it.
+    // Authenticated decryption: nothing about a code that was not issued here is looked at. What it
+    // binds (client, redirect URI, user, challenge, expiry) is the grant's to check, once.
     const binding = this.codes.open(code);
-    if (!binding || binding.clientId !== client.clientId) {
-      throw new OAuthError('invalid_grant', 'the authorization code is not valid');
-    }
+    if (!binding) throw new GrantRefusal('code_invalid');
     // Minted before the decision so the event can record the new token's id; discarded if refused.
     const minted = await this.issuer.mint(binding, { refresh: true, now });
-    await this.grants.redeemCode(
-      binding.grantId,
-      {
-        type: 'RedeemCode',
-        code: binding,
-        codeHash: hashSecret(code),
-        clientId: client.clientId,
-        redirectUri,
-        redirectUriHash: redirectUri === undefined ? null : redirectUriHash(redirectUri),
-        userId,
-        codeVerifierChallenge: verifier === undefined ? null : s256(verifier),
-        tokens: minted.issued,
-        now: now.toISOString(),
-      },
-      metadata,
+    await this.commands.execute(
+      new RedeemCode(
+        {
+          code: binding,
+          codeHash: hashSecret(code),
+          clientId: client.clientId,
+          redirectUri,
+          redirectUriHash: redirectUri === undefined ? null : redirectUriHash(redirectUri),
+          userId,
+          codeVerifierChallenge: verifier === undefined ? null : s256(verifier),
+          tokens: minted.issued,
+          now: now.toISOString(),
+        },
+        metadata,
+      ),
     );
     return this.issuer.response(minted, now);
   }

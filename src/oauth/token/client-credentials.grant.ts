@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Grants } from '../../grants/grants';
+import { CommandBus } from '@nestjs/cqrs';
+import { IssueClientCredentialsToken } from '../../grants/issue-client-credentials-token.handler';
 import { EventMetadata } from '../../platform/event-store/event-store';
 import { OAuthError } from '../oauth-error';
 import { parameter, RawParameters } from '../parameters';
@@ -15,7 +16,7 @@ import { scopeWithin } from './scope';
 @Injectable()
 export class ClientCredentialsGrant {
   constructor(
-    private readonly grants: Grants,
+    private readonly commands: CommandBus,
     private readonly issuer: TokenIssuer,
   ) {}
 
@@ -29,13 +30,16 @@ export class ClientCredentialsGrant {
       throw new OAuthError('unauthorized_client', 'client_credentials is for confidential clients');
     }
     const scope = scopeWithin(parameter(parameters, 'scope'), client.scopes);
-    const grantId = newGrantId();
-    const subject = { grantId, clientId: client.clientId, companyId: client.companyId, userId: null, scope };
+    const subject = {
+      grantId: newGrantId(),
+      clientId: client.clientId,
+      companyId: client.companyId,
+      userId: null,
+      scope,
+    };
     const minted = await this.issuer.mint(subject, { refresh: false, now });
-    await this.grants.start(
-      grantId,
-      { type: 'IssueClientCredentialsToken', ...subject, tokens: minted.issued, now: now.toISOString() },
-      metadata,
+    await this.commands.execute(
+      new IssueClientCredentialsToken({ ...subject, tokens: minted.issued, now: now.toISOString() }, metadata),
     );
     return this.issuer.response(minted, now);
   }

@@ -1,14 +1,15 @@
 import { Injectable } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
 import { AppConfig } from '../../config/app-config';
-import { holdsRefreshToken } from '../../grants/grant.decider';
-import { Grants } from '../../grants/grants';
+import { RecordedGrant } from '../../grants/grant.decider';
+import { GrantRefusal } from '../../grants/grant-refusal';
+import { RotateRefreshToken } from '../../grants/rotate-refresh-token.handler';
 import { hashSecret } from '../../platform/crypto/secrets';
 import { EventMetadata } from '../../platform/event-store/event-store';
-import { OAuthError } from '../oauth-error';
 import { parameter, RawParameters, requiredParameter } from '../parameters';
 import { ClientRecord } from '../security-view';
 import { grantIdIn } from '../tokens/opaque-tokens';
-import { TokenIssuer, TokenResponse } from '../tokens/token-issuer';
+import { MintedTokens, TokenIssuer, TokenResponse } from '../tokens/token-issuer';
 import { TokenValidity } from '../tokens/token-validity';
 import { scopeWithin } from './scope';
 
@@ -20,7 +21,7 @@ import { scopeWithin } from './scope';
 @Injectable()
 export class RefreshTokenGrant {
   constructor(
-    private readonly grants: Grants,
+    private readonly commands: CommandBus,
     private readonly issuer: TokenIssuer,
     private readonly config: AppConfig,
     private readonly validity: TokenValidity,
@@ -34,33 +35,28 @@ export class RefreshTokenGrant {
   ): Promise<TokenResponse> {
     const refreshToken = requiredParameter(parameters, 'refresh_token');
     const grantId = grantIdIn(refreshToken);
-    if (!grantId) throw new OAuthError('invalid_grant', 'the refresh token is not valid');
-    const { state } = await this.grants.load(grantId);
-    // The token is checked before anything about its grant is looked at (nothing to probe without it).
-    if (state.status === 'absent' || !holdsRefreshToken(state, client.clientId, hashSecret(refreshToken))) {
-      throw new OAuthError('invalid_grant', 'the refresh token is not valid');
-    }
+    if (!grantId) throw new GrantRefusal('refresh_token_invalid');
+    const presented = {
+      clientId: client.clientId,
+      presentedHash: hashSecret(refreshToken),
+      now: now.toISOString(),
+      graceSeconds: this.config.refreshReuseGraceSeconds,
+    };
+    const minted = await this.commands.execute(
+      new RotateRefreshToken(grantId, presented, (grant) => this.nextTokens(grant, parameters, now), metadata),
+    );
+    return this.issuer.response(minted, now);
+  }
+
+  /** Called on the grant as read, once the presented token is known to be one it issued to this client. */
+  private async nextTokens(grant: RecordedGrant, parameters: RawParameters, now: Date): Promise<MintedTokens> {
     // A disable, secret rotation, deactivation or mass revocation since it was issued ends it too.
-    if (state.refreshCutoffs && !(await this.validity.isHonoured({ ...state, cutoffs: state.refreshCutoffs }))) {
-      throw new OAuthError('invalid_grant', 'the refresh token has been revoked');
+    if (grant.refreshCutoffs && !(await this.validity.isHonoured({ ...grant, cutoffs: grant.refreshCutoffs }))) {
+      throw new GrantRefusal('refresh_token_revoked');
     }
     const requested = parameter(parameters, 'scope');
     const scope =
-      requested === undefined ? state.scope : scopeWithin(requested, state.scope.split(' ').filter(Boolean));
-    const minted = await this.issuer.mint({ ...state, scope }, { refresh: true, now });
-    await this.grants.execute(
-      grantId,
-      {
-        type: 'RotateRefreshToken',
-        grantId,
-        clientId: client.clientId,
-        presentedHash: hashSecret(refreshToken),
-        tokens: minted.issued,
-        graceSeconds: this.config.refreshReuseGraceSeconds,
-        now: now.toISOString(),
-      },
-      metadata,
-    );
-    return this.issuer.response(minted, now);
+      requested === undefined ? grant.scope : scopeWithin(requested, grant.scope.split(' ').filter(Boolean));
+    return this.issuer.mint({ ...grant, scope }, { refresh: true, now });
   }
 }

@@ -9,7 +9,8 @@ export function grantIdOf(jti: string): string {
   return jti.slice(0, jti.lastIndexOf('.'));
 }
 
-export interface TokenHolder {
+/** Whom a token was issued to, in which grant, and under which of its client's and user's cutoffs. */
+export interface TokenIssuance {
   readonly grantId: string;
   readonly clientId: string;
   readonly companyId: string;
@@ -53,14 +54,14 @@ export class TokenValidity {
     });
   }
 
-  async isHonoured(holder: TokenHolder): Promise<boolean> {
-    if (this.honouredByView(holder)) return true;
-    if (!this.liveViews.isLive() || !this.viewMayBeBehind(holder)) return false;
-    return (await this.liveViews.reachStoreHead(CATCH_UP_WAIT_MS)) && this.honouredByView(holder);
+  async isHonoured(issuance: TokenIssuance): Promise<boolean> {
+    if (this.honouredByView(issuance)) return true;
+    if (!this.liveViews.isLive() || !this.viewMayBeBehind(issuance)) return false;
+    return (await this.liveViews.reachStoreHead(CATCH_UP_WAIT_MS)) && this.honouredByView(issuance);
   }
 
   /** The token names a client, user or cutoff the view does not know yet: only then can waiting help. */
-  private viewMayBeBehind({ grantId, clientId, userId, cutoffs }: TokenHolder): boolean {
+  private viewMayBeBehind({ grantId, clientId, userId, cutoffs }: TokenIssuance): boolean {
     if (this.view.isGrantRevoked(grantId)) return false;
     const client = this.view.client(clientId);
     if (!client || client.tokenCutoff < cutoffs.client) return true;
@@ -69,7 +70,7 @@ export class TokenValidity {
     return !user || (cutoffs.user !== null && user.tokenCutoff < cutoffs.user);
   }
 
-  private honouredByView({ grantId, clientId, companyId, userId, cutoffs }: TokenHolder): boolean {
+  private honouredByView({ grantId, clientId, companyId, userId, cutoffs }: TokenIssuance): boolean {
     // Fail closed: a view that is not live may not know of a revocation yet.
     if (!this.liveViews.isLive() || this.view.isGrantRevoked(grantId)) return false;
     const client = this.view.client(clientId);

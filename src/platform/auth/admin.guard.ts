@@ -3,6 +3,7 @@ import { ModuleRef } from '@nestjs/core';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { AppConfig } from '../../config/app-config';
 import { keyFingerprint, resolveFingerprintSecret } from './admin-api-key';
+import { bearerToken } from './bearer-token';
 import { AuthenticatedRequest } from './request-context';
 
 export class AdminKey {
@@ -47,7 +48,7 @@ abstract class BearerGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const bearer = /^Bearer ([\x21-\x7e]{1,8192})$/.exec(request.headers.authorization ?? '')?.[1];
+    const bearer = bearerToken(request.headers.authorization);
     if (bearer !== undefined && timingSafeEqual(digest(bearer), this.expected)) {
       request.actor = { kind: 'admin', id: this.actorId };
       return true;
