@@ -35,9 +35,11 @@ export class AuthorizationCodeGrant {
     const verifier = parameter(parameters, 'code_verifier');
     if (verifier !== undefined) assertCodeVerifier(verifier);
     // Authenticated decryption: nothing about a code that was not issued here is looked at. What it
-    // binds (client, redirect URI, user, challenge, expiry) is the grant's to check, once.
+    // binds (redirect URI, user, challenge, expiry) is the grant decider's to check. Its client is
+    // also checked here, before minting: nothing is signed for another client's code, and minting's
+    // own refusals (an inactive user) would tell that client about a user it was never given.
     const binding = this.codes.open(code);
-    if (!binding) throw new GrantRefusal('code_invalid');
+    if (!binding || binding.clientId !== client.clientId) throw new GrantRefusal('code_invalid');
     // Minted before the decision so the event can record the new token's id; discarded if refused.
     const minted = await this.issuer.mint(binding, { refresh: true, now });
     await this.commands.execute(
