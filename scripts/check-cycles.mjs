@@ -10,6 +10,7 @@
 //
 //   node scripts/check-cycles.mjs            runtime imports (what `npm test` checks)
 //   node scripts/check-cycles.mjs --types    type-only imports as well: couplings, not load-order hazards
+//   node scripts/check-cycles.mjs --graph    also print which context imports which
 //   node scripts/check-cycles.mjs DIR        another source tree than src/ (the compiler options stay this one's)
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -165,6 +166,10 @@ for (const [file, targets] of imports) {
   }
 }
 const contextEdges = new Map([...contextGraph].map(([from, to]) => [from, [...to].sort()]));
+
+if (process.argv.includes('--graph')) {
+  for (const [from, to] of [...contextEdges].sort()) console.log(`${from} -> ${to.join(', ') || '(nothing)'}`);
+}
 
 const kind = withTypes ? 'imports, type-only ones included' : 'runtime imports';
 let failed = false;
