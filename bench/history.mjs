@@ -176,7 +176,10 @@ function trafficOf(clients, userIds) {
       const subject = { grantId, clientId: client.clientId, companyId: client.companyId, userId: null, scope: '' };
       const tokens = issuedTokens(grantId, null, now);
       const command = { type: 'IssueClientCredentialsToken', ...subject, tokens, now: now.toISOString() };
-      return startStream(store, grantStream(grantId), grantDecider, { command: command, metadata: envelope(client, now) });
+      return startStream(store, grantStream(grantId), grantDecider, {
+        command: command,
+        metadata: envelope(client, now),
+      });
     },
     /**
      * GET /api/oauth2 with a userid and PKCE (authorize.controller.ts: a sealed code, nothing written), then
@@ -210,7 +213,10 @@ function trafficOf(clients, userIds) {
         tokens: issuedTokens(grantId, userId, redeemedAt),
         now: redeemedAt.toISOString(),
       };
-      return startStream(store, grantStream(grantId), grantDecider, { command: redeem, metadata: envelope(client, redeemedAt) });
+      return startStream(store, grantStream(grantId), grantDecider, {
+        command: redeem,
+        metadata: envelope(client, redeemedAt),
+      });
     },
   };
 }

@@ -1,6 +1,6 @@
 import { keepNewFilesPrivate } from '../platform/file-modes';
 import { createWriteStream } from 'node:fs';
-import { Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
@@ -11,7 +11,7 @@ import { AuditVerification } from '../audit/audit-verification';
 import { AuditCheckpoints } from '../audit/checkpoints';
 import { AppConfig } from '../config/app-config';
 import { SigningKeys } from '../keys/signing-keys';
-import { EventStore } from '../platform/event-store/event-store';
+import type { EventStore } from '../platform/event-store/event-store';
 import { physicalCollection } from '../platform/projections/projection';
 import { compareReadModels, rebuildProjection } from '../platform/projections/rebuild';
 import { openEventStore, openReadStore } from '../platform/storage';
@@ -161,7 +161,7 @@ function filters(values: Values): ExportQuery {
     Object.values(error.constraints ?? {}),
   );
   if (problems.length > 0) throw new UsageError(problems.join('; '));
-  return Object.fromEntries(Object.entries(query).filter(([, value]) => value !== undefined)) as ExportQuery;
+  return Object.fromEntries(Object.entries(query).filter(([, value]) => value !== undefined));
 }
 
 function verification(config: AppConfig, events: EventStore): AuditVerification {

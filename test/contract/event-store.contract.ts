@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import {
-  AllFilter,
-  EventStore,
-  ExpectedRevision,
-  NewEvent,
-  RecordedEvent,
-  Subscription,
+  type AllFilter,
+  type EventStore,
+  type ExpectedRevision,
+  type NewEvent,
+  type RecordedEvent,
+  type Subscription,
   WrongExpectedRevisionError,
 } from '../../src/platform/event-store/event-store';
 import {
@@ -13,7 +13,7 @@ import {
   formatPosition,
   isAtOrAfter,
   parsePosition,
-  Position,
+  type Position,
   START,
 } from '../../src/platform/event-store/position';
 import { eventsOf } from '../../src/platform/event-store/read-pages';
@@ -133,7 +133,7 @@ export function eventStoreContract(open: () => Promise<EventStore>, capabilities
         store.append(name, [event('FromSecond')], nextRevision),
       ]);
       expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
-      const rejected = outcomes.filter((o) => o.status === 'rejected') as PromiseRejectedResult[];
+      const rejected = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
       expect(rejected).toHaveLength(1);
       expect(rejected[0].reason).toBeInstanceOf(WrongExpectedRevisionError);
       expect(await store.readStream(name)).toHaveLength(2);
@@ -462,7 +462,7 @@ export function eventStoreContract(open: () => Promise<EventStore>, capabilities
       await retry(sent, 'no_stream'); // the same append again, as after a lost answer
       await retry(sent, 'any');
       await retry([sent[0]], 'any');
-      await retry([{ ...sent[1], id: sent[1].id!.toUpperCase() }], 'any');
+      await retry([{ ...sent[1], id: sent[1].id.toUpperCase() }], 'any');
       expect((await store.readStream(name)).map((e) => e.id)).toEqual(sent.map((e) => e.id));
     });
 

@@ -1,7 +1,7 @@
 import { EsdbEventStore } from '../../src/platform/event-store/esdb-event-store';
-import { EventStore } from '../../src/platform/event-store/event-store';
+import type { EventStore } from '../../src/platform/event-store/event-store';
 import { describeWithLiveServer } from '../support/live-server';
-import { TcpProxy, tcpProxy } from '../support/tcp-proxy';
+import { type TcpProxy, tcpProxy } from '../support/tcp-proxy';
 import { eventStoreContract } from './event-store.contract';
 
 /** `scheme://host:port?options` with one host: the only form a single relay can stand in for. */

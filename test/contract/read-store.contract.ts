@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { FindOptions, InvalidCursorError, ReadStore } from '../../src/platform/read-store/read-store';
+import { type FindOptions, InvalidCursorError, type ReadStore } from '../../src/platform/read-store/read-store';
 
 /** One suite, every adapter. Collections are named per test so live servers need no cleanup between runs. */
 export function readStoreContract(open: () => Promise<ReadStore>): void {

@@ -1,6 +1,6 @@
 import { EventStore } from '../../src/platform/event-store/event-store';
 import { formatPosition } from '../../src/platform/event-store/position';
-import { JsonResponse, RunningApp, startApp } from '../support/running-app';
+import { type JsonResponse, type RunningApp, startApp } from '../support/running-app';
 
 /** One refused request: where it goes and what it carries. */
 interface Attempt {

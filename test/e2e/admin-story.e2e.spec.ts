@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
-import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pino from 'pino';
 import { createApp } from '../../src/bootstrap';
 import { AppConfig } from '../../src/config/app-config';
 import { keyFingerprint, resolveFingerprintSecret } from '../../src/platform/auth/admin-api-key';
-import { EventStore, RecordedEvent } from '../../src/platform/event-store/event-store';
+import { EventStore, type RecordedEvent } from '../../src/platform/event-store/event-store';
 import { formatPosition } from '../../src/platform/event-store/position';
 import { createLogger } from '../../src/platform/logging/logger';
-import { Document, ReadStore } from '../../src/platform/read-store/read-store';
+import { type Document, ReadStore } from '../../src/platform/read-store/read-store';
 import { emailReservationStream } from '../../src/users/email-reservation.decider';
 import { temporaryDirectory } from '../support/temporary-directory';
 

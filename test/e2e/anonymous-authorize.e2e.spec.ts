@@ -1,7 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client, OAuthFixture } from '../support/oauth-fixtures';
-import { RunningApp, startApp } from '../support/running-app';
+import { type Client, OAuthFixture } from '../support/oauth-fixtures';
+import { type RunningApp, startApp } from '../support/running-app';
 
 /** Bytes of every file under `directory`: the stores with their WAL files, the keys. */
 function bytesUnder(directory: string): number {

@@ -1,13 +1,13 @@
 import { request as httpRequest } from 'node:http';
-import { Client, OAuthFixture } from '../support/oauth-fixtures';
-import { RunningApp, startApp } from '../support/running-app';
+import { type Client, OAuthFixture } from '../support/oauth-fixtures';
+import { type RunningApp, startApp } from '../support/running-app';
 
 /** A GET from a chosen loopback address (Linux routes all of 127.0.0.0/8 to this host). */
 function getFrom(localAddress: string, url: string): Promise<{ status: number; retryAfter?: string }> {
   return new Promise((resolve, reject) => {
     const outgoing = httpRequest(url, { localAddress }, (response) => {
       response.resume();
-      resolve({ status: response.statusCode!, retryAfter: response.headers['retry-after'] as string | undefined });
+      resolve({ status: response.statusCode!, retryAfter: response.headers['retry-after'] });
     });
     outgoing.on('error', reject);
     outgoing.end();
@@ -57,15 +57,14 @@ describe('requests that prove nothing are limited per address and per client', (
     const fresh = await startApp({ ANONYMOUS_RATE_LIMIT_PER_MINUTE: String(LIMIT) });
     try {
       const anonymous = new OAuthFixture(fresh);
-      const statuses = [];
-      let last;
+      const answers: Awaited<ReturnType<OAuthFixture['token']>>[] = [];
       for (let i = 0; i < LIMIT + 1; i++) {
-        last = await anonymous.token({ client_id: `someone-${i}`, grant_type: 'client_credentials' });
-        statuses.push(last.response.status);
+        answers.push(await anonymous.token({ client_id: `someone-${i}`, grant_type: 'client_credentials' }));
       }
-      expect(statuses).toEqual([...Array(LIMIT).fill(401), 429]);
-      expect(last!.body).toMatchObject({ error: 'temporarily_unavailable' });
-      expect(last!.response.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(answers.map((answer) => answer.response.status)).toEqual([...Array(LIMIT).fill(401), 429]);
+      const last = answers[LIMIT];
+      expect(last.body).toMatchObject({ error: 'temporarily_unavailable' });
+      expect(last.response.headers.get('retry-after')).toMatch(/^\d+$/);
     } finally {
       await fresh.close();
     }

@@ -1,6 +1,6 @@
 import { EventStore } from '../../src/platform/event-store/event-store';
 import { ProjectionRunner } from '../../src/platform/projections/projection-runner';
-import { RunningApp, startApp } from '../support/running-app';
+import { type RunningApp, startApp } from '../support/running-app';
 
 /** Time travel: a user and a client as they stood at an instant, folded from their events. */
 describe('audit as-of', () => {

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { RunningApp, startApp } from '../support/running-app';
+import { type RunningApp, startApp } from '../support/running-app';
 import { temporaryDirectory } from '../support/temporary-directory';
 
 /**

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { AuditEvents, AuditItem, toAuditItem } from '../../src/audit/audit-events';
+import { AuditEvents, type AuditItem, toAuditItem } from '../../src/audit/audit-events';
 import { exportLines } from '../../src/audit/audit-export';
 import { chainEvents } from '../../src/platform/event-store/event-chain';
-import { ActorKind, EventMetadata, NewEvent } from '../../src/platform/event-store/event-store';
-import { comparePositions, parsePosition, Position, START } from '../../src/platform/event-store/position';
+import type { ActorKind, EventMetadata, NewEvent } from '../../src/platform/event-store/event-store';
+import { comparePositions, parsePosition, type Position, START } from '../../src/platform/event-store/position';
 import { SqliteEventStore } from '../../src/platform/event-store/sqlite-event-store';
 import { temporaryDirectory } from '../support/temporary-directory';
 

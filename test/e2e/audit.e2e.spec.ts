@@ -2,10 +2,10 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { AppConfig } from '../../src/config/app-config';
 import { keyFingerprint, resolveFingerprintSecret } from '../../src/platform/auth/admin-api-key';
-import { EventStore, RecordedEvent } from '../../src/platform/event-store/event-store';
+import { EventStore, type RecordedEvent } from '../../src/platform/event-store/event-store';
 import { formatPosition } from '../../src/platform/event-store/position';
-import { Client, Json, OAuthFixture } from '../support/oauth-fixtures';
-import { JsonResponse, RunningApp, startApp } from '../support/running-app';
+import { type Client, type Json, OAuthFixture } from '../support/oauth-fixtures';
+import { type JsonResponse, type RunningApp, startApp } from '../support/running-app';
 
 const AUDIT = '/api/admin/audit';
 const CSV_HEADER = 'position,stream,revision,type,time,actorKind,actorId,correlationId,companyId,hash,data';

@@ -1,5 +1,5 @@
 import { OAuthFixture, pkcePair } from '../support/oauth-fixtures';
-import { RunningApp, startApp } from '../support/running-app';
+import { type RunningApp, startApp } from '../support/running-app';
 
 /** The authorization endpoint: the exact registered redirect URI, and who must use PKCE (RFC 7636 §4.4.1). */
 describe('authorization endpoint: redirect URI as registered, PKCE as required', () => {

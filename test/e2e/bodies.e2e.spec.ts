@@ -1,4 +1,4 @@
-import { RunningApp, startApp } from '../support/running-app';
+import { type RunningApp, startApp } from '../support/running-app';
 
 /** How bodies are read: what real HTTP clients send besides the happy path. */
 describe('request bodies', () => {

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { Json } from '../support/oauth-fixtures';
-import { exited, ServerProcess, startServerProcess } from '../support/server-process';
+import { exited, type ServerProcess, startServerProcess } from '../support/server-process';
 import { temporaryDirectory } from '../support/temporary-directory';
 
 /**
@@ -21,7 +20,7 @@ describe('the revocation cascade across kill -9', () => {
         ...(body ? { body: JSON.stringify(body) } : {}),
       });
       const text = await response.text();
-      return { status: response.status, body: (text ? JSON.parse(text) : undefined) as Json };
+      return { status: response.status, body: text ? JSON.parse(text) : undefined };
     };
     const company = (await call('POST', '/api/admin/companies', { name: 'Crash' })).body.id;
     const client = (

@@ -1,6 +1,6 @@
 import { EventStore } from '../../src/platform/event-store/event-store';
 import { formatPosition } from '../../src/platform/event-store/position';
-import { RunningApp, startApp } from '../support/running-app';
+import { type RunningApp, startApp } from '../support/running-app';
 
 /**
  * A client registered with the `admin` scope gets a client_credentials token that administers its own

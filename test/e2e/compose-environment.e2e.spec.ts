@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -104,7 +104,12 @@ function environmentOf(service: Yaml, variables: Variables): Record<string, stri
     : Object.entries(service.environment ?? {});
   const environment: Record<string, string> = {};
   for (const [name, value] of entries) {
-    const resolved = value === null || value === undefined ? variables[name] : String(value);
+    const resolved =
+      value === null || value === undefined
+        ? variables[name]
+        : typeof value === 'string'
+          ? value
+          : JSON.stringify(value);
     if (resolved !== undefined) environment[name] = resolved;
   }
   return environment;
@@ -139,8 +144,8 @@ async function boot(environment: Record<string, string>): Promise<Booted> {
   });
   let stderr = '';
   let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => {
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => {
     stderr += chunk;
     output += chunk;
   });

@@ -1,11 +1,11 @@
 import { statSync } from 'node:fs';
-import { connect, Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { createApp } from '../../src/bootstrap';
 import { AppConfig } from '../../src/config/app-config';
 import { createLogger } from '../../src/platform/logging/logger';
 import { OAuthFixture } from '../support/oauth-fixtures';
-import { RunningApp, startApp } from '../support/running-app';
+import { type RunningApp, startApp } from '../support/running-app';
 import { exited, freePort, startServerProcess } from '../support/server-process';
 import { temporaryDirectory } from '../support/temporary-directory';
 
@@ -26,7 +26,7 @@ function open(port: number): Promise<Socket> {
 /** Everything the server sent until it closed the connection, and how long after `since` that was. */
 function closing(socket: Socket, since: number, withinMs: number): Promise<{ data: string; afterMs: number }> {
   let data = '';
-  socket.on('data', (chunk) => (data += chunk));
+  socket.on('data', (chunk: Buffer) => (data += chunk.toString()));
   socket.on('error', () => undefined);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`still open after ${withinMs} ms; received ${data}`)), withinMs);

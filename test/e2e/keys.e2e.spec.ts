@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EventStore } from '../../src/platform/event-store/event-store';
 import { formatPosition } from '../../src/platform/event-store/position';
-import { RunningApp, startApp } from '../support/running-app';
+import { type RunningApp, startApp } from '../support/running-app';
 
 describe('signing keys over HTTP', () => {
   let service: RunningApp;

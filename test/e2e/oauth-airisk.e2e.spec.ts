@@ -1,18 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { EventStore, RecordedEvent } from '../../src/platform/event-store/event-store';
-import { RunningApp, startApp } from '../support/running-app';
+import { EventStore, type RecordedEvent } from '../../src/platform/event-store/event-store';
+import { type RunningApp, startApp } from '../support/running-app';
 import {
-  Client,
+  type Client,
   decodeJwt,
   grantIdOf,
   grantIdOfCode,
-  Json,
+  type Json,
   JWT,
   OAuthFixture,
   OPAQUE,
   SEALED_CODE,
   serialize,
-  TokenSet,
+  type TokenSet,
 } from '../support/oauth-fixtures';
 
 const EXPIRATION = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;

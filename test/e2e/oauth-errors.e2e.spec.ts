@@ -1,8 +1,16 @@
 import { randomUUID, generateKeyPairSync } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { RunningApp, startApp } from '../support/running-app';
-import { JsonResponse } from '../support/running-app';
-import { AuthorizeAnswer, Client, decodeJwt, Json, JWT, OAuthFixture, pkcePair } from '../support/oauth-fixtures';
+import { type RunningApp, startApp } from '../support/running-app';
+import type { JsonResponse } from '../support/running-app';
+import {
+  type AuthorizeAnswer,
+  type Client,
+  decodeJwt,
+  type Json,
+  JWT,
+  OAuthFixture,
+  pkcePair,
+} from '../support/oauth-fixtures';
 
 /**
  * Every refusal of the OAuth endpoints: the status and body a client sees, that nothing redirects

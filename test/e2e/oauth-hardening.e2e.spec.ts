@@ -1,5 +1,5 @@
 import { OAuthFixture, pkcePair } from '../support/oauth-fixtures';
-import { RunningApp, startApp } from '../support/running-app';
+import { type RunningApp, startApp } from '../support/running-app';
 
 /**
  * What anyone holding only a public client's id could otherwise do: the service gives public

@@ -1,6 +1,6 @@
 import * as jose from 'jose';
 import * as oauth from 'oauth4webapi';
-import { RunningApp, startApp } from '../support/running-app';
+import { type RunningApp, startApp } from '../support/running-app';
 
 /**
  * The service driven only by standard, unmodified client libraries: oauth4webapi (discovery,
@@ -43,7 +43,9 @@ describe('a standard OAuth client library (oauth4webapi + jose) against the runn
     service = await startApp({ KEY_ACTIVATION_DELAY_SECONDS: '0' });
     issuer = service.baseUrl;
     const company = await admin('/api/admin/companies', { name: 'Standard Client Ltd', userLicenses: 2 });
-    const agent = await admin(`/api/admin/companies/${company.id}/agents`, { name: 'Underwriting Assistant' });
+    const agent = await admin(`/api/admin/companies/${company.id as string}/agents`, {
+      name: 'Underwriting Assistant',
+    });
     agentId = agent.agentId as string;
     const registered = await admin('/api/admin/clients', {
       companyId: company.id,

@@ -1,4 +1,4 @@
-import { RunningApp, startApp } from '../support/running-app';
+import { type RunningApp, startApp } from '../support/running-app';
 
 describe('OpenAPI', () => {
   let service: RunningApp;

@@ -3,9 +3,9 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppConfig } from '../../src/config/app-config';
 import { FINGERPRINT_SECRET_FILE, keyFingerprint } from '../../src/platform/auth/admin-api-key';
-import { EventStore, RecordedEvent } from '../../src/platform/event-store/event-store';
-import { Client, grantIdOf, OAuthFixture, pkcePair } from '../support/oauth-fixtures';
-import { RunningApp, startApp } from '../support/running-app';
+import { EventStore, type RecordedEvent } from '../../src/platform/event-store/event-store';
+import { type Client, grantIdOf, OAuthFixture, pkcePair } from '../support/oauth-fixtures';
+import { type RunningApp, startApp } from '../support/running-app';
 
 /**
  * Issue #11, protocol and data: redirect URIs registered exactly as they will be used, loopback

@@ -1,11 +1,11 @@
-import { EventMetadata, EventStore } from '../../src/platform/event-store/event-store';
+import { type EventMetadata, EventStore } from '../../src/platform/event-store/event-store';
 import { decideOnStream } from '../../src/platform/event-store/decide-on-stream';
 import { emailReservationDecider, emailReservationStream } from '../../src/users/email-reservation.decider';
 import { ProjectionRunner } from '../../src/platform/projections/projection-runner';
 import { RegistrationReconciler } from '../../src/users/registration-reconciler';
 import { takeSeat } from '../../src/users/user-seats';
 import { OAuthFixture } from '../support/oauth-fixtures';
-import { RunningApp, startApp } from '../support/running-app';
+import { type RunningApp, startApp } from '../support/running-app';
 
 /**
  * Registering a user takes three appends on three streams (email reservation, seat, user). A crash
@@ -26,7 +26,10 @@ describe('registrations cut short by a crash', () => {
   });
   const events = () => service.app.get(EventStore);
   const reserveEmail = (userId: string, email: string) =>
-    decideOnStream(events(), emailReservationStream(companyId, email), emailReservationDecider, { command: { type: 'ReserveEmail', companyId, userId, now: new Date().toISOString() }, metadata: metadata() });
+    decideOnStream(events(), emailReservationStream(companyId, email), emailReservationDecider, {
+      command: { type: 'ReserveEmail', companyId, userId, now: new Date().toISOString() },
+      metadata: metadata(),
+    });
   /** Past the grace, with the pending registrations read model holding everything recorded so far. */
   const reconcile = async () => {
     const head = await events().headPosition();

@@ -1,7 +1,7 @@
 import { EventStore } from '../../src/platform/event-store/event-store';
 import { formatPosition, parsePosition } from '../../src/platform/event-store/position';
 import { ProjectionRunner } from '../../src/platform/projections/projection-runner';
-import { JsonResponse, RunningApp, startApp } from '../support/running-app';
+import { type JsonResponse, type RunningApp, startApp } from '../support/running-app';
 
 /** Admin mass revocation, checked the way a resource server would: by introspection. */
 describe('POST /api/admin/tokens/revoke', () => {

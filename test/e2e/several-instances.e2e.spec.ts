@@ -1,5 +1,4 @@
-import { Json } from '../support/oauth-fixtures';
-import { exited, ServerProcess, startServerProcess } from '../support/server-process';
+import { exited, type ServerProcess, startServerProcess } from '../support/server-process';
 import { temporaryDirectory } from '../support/temporary-directory';
 
 /**
@@ -28,7 +27,7 @@ describe('several instances over one data directory', () => {
         body: JSON.stringify(body),
       });
       const text = await response.text(); // a revocation answers 200 with no body (RFC 7009 §2.2)
-      return { status: response.status, body: (text ? JSON.parse(text) : undefined) as Json };
+      return { status: response.status, body: text ? JSON.parse(text) : undefined };
     };
 
     const company = (await post(a, '/api/admin/companies', { name: 'Scaled out' }, true)).body.id;

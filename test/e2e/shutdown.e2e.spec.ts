@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync, constants, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
-import { connect, Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { freePort, SERVER_ENTRY } from '../support/server-process';
 import { temporaryDirectory } from '../support/temporary-directory';
 
@@ -82,7 +82,7 @@ async function startPipeline(reader: string): Promise<Pipeline> {
   const group = shell.pid!;
   groups.push(group);
   let stderr = '';
-  shell.stderr!.on('data', (chunk) => (stderr += chunk));
+  shell.stderr.on('data', (chunk) => (stderr += chunk));
   const baseUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {

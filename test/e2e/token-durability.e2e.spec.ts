@@ -1,4 +1,4 @@
-import { Json } from '../support/oauth-fixtures';
+import type { Json } from '../support/oauth-fixtures';
 import { temporaryDirectory } from '../support/temporary-directory';
 import { exited, killMidBurst, startServerProcess } from '../support/server-process';
 

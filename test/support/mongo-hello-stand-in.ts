@@ -1,5 +1,5 @@
-import { createServer, Socket } from 'node:net';
-import { BSON, Document } from 'bson';
+import { createServer, type Socket } from 'node:net';
+import { BSON, type Document } from 'bson';
 
 export type Topology = 'replica set' | 'mongos' | 'standalone';
 

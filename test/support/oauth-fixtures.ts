@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { EventStore } from '../../src/platform/event-store/event-store';
 import { formatPosition, parsePosition } from '../../src/platform/event-store/position';
-import { JsonResponse, RunningApp } from './running-app';
+import type { JsonResponse, RunningApp } from './running-app';
 import { AppConfig } from '../../src/config/app-config';
 import { CodeSealingKey } from '../../src/keys/code-sealing-key';
 import { SealedCodes } from '../../src/oauth/authorize/sealed-codes';
@@ -256,9 +256,9 @@ export class OAuthFixture {
 
   /** `GET` the AIRisk ListUsers resource with a bearer token (or any Authorization header). */
   async listUsers(authorization: string | undefined, path = '/api/Users/ListUsers'): Promise<JsonResponse> {
-    return (await fetch(`${this.service.baseUrl}${path}`, {
+    return await fetch(`${this.service.baseUrl}${path}`, {
       redirect: 'manual',
       headers: authorization === undefined ? {} : { authorization },
-    })) as JsonResponse;
+    });
   }
 }

@@ -1,4 +1,4 @@
-import { Server, ServerCredentials, ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
+import { Server, ServerCredentials, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
 import { ServerFeaturesService } from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/serverfeatures_grpc_pb';
 import { SupportedMethods } from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/serverfeatures_pb';
 
@@ -9,10 +9,11 @@ import { SupportedMethods } from '@kurrent/kurrentdb-client/generated/kurrentdb/
  */
 export async function serverFeaturesStandIn(): Promise<{
   port: number;
-  answer(version: string | 'hang'): void;
+  /** A version to report, or `'hang'` to stop answering. */
+  answer(version: string): void;
   close(): void;
 }> {
-  let version: string | 'hang' = 'hang';
+  let version = 'hang';
   const server = new Server();
   server.addService(ServerFeaturesService, {
     getSupportedMethods: (

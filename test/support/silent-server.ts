@@ -1,4 +1,4 @@
-import { createServer, Server, Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 
 /**
  * A TCP listener that accepts connections and never says a word: what a store looks like when its

@@ -26,20 +26,20 @@ import {
 } from '@kurrent/kurrentdb-client';
 import { StoreUnavailableError, UnsupportedStoreError, withDeadline } from '../store-unavailable';
 import {
-  AllFilter,
-  AppendResult,
+  type AllFilter,
+  type AppendResult,
   assertEventIds,
-  EventMetadata,
+  type EventMetadata,
   EventStore,
-  ExpectedRevision,
-  NewEvent,
-  ReadAllOptions,
-  RecordedEvent,
-  SubscribeOptions,
-  Subscription,
+  type ExpectedRevision,
+  type NewEvent,
+  type ReadAllOptions,
+  type RecordedEvent,
+  type SubscribeOptions,
+  type Subscription,
   WrongExpectedRevisionError,
 } from './event-store';
-import { Position, START, comparePositions } from './position';
+import { type Position, START, comparePositions } from './position';
 
 /** Events fetched per `$all` round trip while paging past events the server filter let through. */
 const PAGE_SIZE = 256;
@@ -173,7 +173,7 @@ export class EsdbEventStore extends EventStore {
       for (const event of page) {
         // readAll's fromPosition is inclusive (the client's "from position" test reads the event at
         // that very position back), while the port's `after` is exclusive.
-        if (cursor && comparePositions(event.position!, cursor) <= 0) continue;
+        if (cursor && comparePositions(event.position, cursor) <= 0) continue;
         cursor = event.position;
         if (accept(event)) events.push(toRecorded(event));
         if (events.length === limit) break;
@@ -261,7 +261,7 @@ export class EsdbEventStore extends EventStore {
       maxCount: 1,
       filter: excludeSystemEvents(),
     });
-    return newest ? copy(newest.position!) : START;
+    return newest ? copy(newest.position) : START;
   }
 
   async ping(): Promise<void> {
@@ -391,7 +391,11 @@ class EsdbSubscription implements Subscription {
         const batch: RecordedEvent[] = [];
         take(batch, first);
         // read() hands over what is already buffered without waiting; null when the buffer is empty.
-        for (let next; batch.length < MAX_BATCH && (next = source.read()) !== null;) take(batch, next);
+        for (
+          let next;
+          batch.length < MAX_BATCH && (next = source.read() as { event?: EsdbRecordedEvent } | null) !== null;
+        )
+          take(batch, next);
         if (batch.length > 0) yield batch;
       }
       if (!this.closed) throw new StoreUnavailableError('eventStore', 'the subscription was ended by the server');
@@ -432,7 +436,7 @@ class EsdbSubscription implements Subscription {
 }
 
 /** Connection-level failures, from the gRPC layer or the client's native reader, as the port's error. */
-function asUnavailable(error: unknown): unknown {
+function asUnavailable(error: unknown): Error {
   if (
     error instanceof UnavailableError ||
     error instanceof DeadlineExceededError ||
@@ -444,7 +448,7 @@ function asUnavailable(error: unknown): unknown {
   ) {
     return new StoreUnavailableError('eventStore', (error as Error).message);
   }
-  return error;
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 async function collect<E>(reads: AsyncIterable<{ event?: E }>): Promise<E[]> {

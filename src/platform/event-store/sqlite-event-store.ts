@@ -2,20 +2,21 @@ import { closeSync, fdatasync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import {
-  AllFilter,
-  AppendResult,
+  type AllFilter,
+  type AppendResult,
   assertEventIds,
+  type EventMetadata,
   EventStore,
-  ExpectedRevision,
-  NewEvent,
-  ReadAllOptions,
-  RecordedEvent,
-  SubscribeOptions,
-  Subscription,
+  type ExpectedRevision,
+  type NewEvent,
+  type ReadAllOptions,
+  type RecordedEvent,
+  type SubscribeOptions,
+  type Subscription,
   WrongExpectedRevisionError,
 } from './event-store';
 import { timeOrderedId } from '../crypto/time-ordered-id';
-import { Position, START } from './position';
+import { type Position, START } from './position';
 import { PollingSubscription } from './polling-subscription';
 
 interface EventRow {
@@ -156,7 +157,7 @@ export class SqliteEventStore extends EventStore {
     try {
       assertEventIds(events);
     } catch (error) {
-      return Promise.reject(error);
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
     return new Promise((resolve, reject) => {
       this.queue.push({ stream, events, expected, resolve, reject });
@@ -437,7 +438,7 @@ function toRecorded(row: EventRow): RecordedEvent {
     position: toPosition(row.position),
     type: row.type,
     data: JSON.parse(row.data),
-    metadata: JSON.parse(row.metadata),
+    metadata: JSON.parse(row.metadata) as EventMetadata,
     recordedAt: row.recorded_at,
   };
 }

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { EventStore } from '../event-store/event-store';
-import { ReadStore } from '../read-store/read-store';
+import type { EventStore } from '../event-store/event-store';
+import type { ReadStore } from '../read-store/read-store';
 import { StoreUnavailableError, UnsupportedStoreError } from '../store-unavailable';
 import { StoreMonitor } from './store-monitor';
 

@@ -127,7 +127,7 @@ export class StoreMonitor {
     else if (health.state === 'unsupported') this.logger.error(`${label} refused: ${health.reason}`);
     else
       this.logger.warn(
-        `${label} unreachable, retrying with backoff: ${cause instanceof Error ? cause.message : cause}`,
+        `${label} unreachable, retrying with backoff: ${cause instanceof Error ? cause.message : String(cause)}`,
       );
     this.notify();
   }

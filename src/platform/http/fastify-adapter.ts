@@ -6,7 +6,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import { jsonBodyProblem } from './json-body';
 import { ProblemException } from './problem-details';
-import { capConnections, serverLimitOptions, ServerLimits } from './server-limits';
+import { capConnections, serverLimitOptions, type ServerLimits } from './server-limits';
 
 /** Larger bodies are refused with 413 before they are parsed: no admin or OAuth request comes near it. */
 export const BODY_LIMIT_BYTES = 100 * 1024;

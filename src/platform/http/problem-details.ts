@@ -68,14 +68,18 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       return;
     }
     const elsewhere = this.shapedElsewhere.get(path);
-    if (elsewhere) return elsewhere.catch(exception, host);
+    if (elsewhere) {
+      elsewhere.catch(exception, host);
+      return;
+    }
     const problem = this.toProblem(exception, request);
     if (problem.status >= 500) {
       this.logger.error(
         `${request.method} ${request.url.split('?')[0]} failed (${request.id}): ${describe(exception)}`,
       );
     }
-    if (problem.status === HttpStatus.UNAUTHORIZED) reply.header('WWW-Authenticate', 'Bearer realm="airisk-identity"');
+    if (problem.status === (HttpStatus.UNAUTHORIZED as number))
+      reply.header('WWW-Authenticate', 'Bearer realm="airisk-identity"');
     if (exception instanceof StoreUnavailableError) reply.header('Retry-After', String(STORE_RETRY_AFTER_SECONDS));
     void reply.status(problem.status).header('Content-Type', 'application/problem+json').send(problem);
   }
@@ -139,7 +143,8 @@ function httpExceptionDetail(exception: HttpException): string {
   const response = exception.getResponse();
   if (typeof response === 'string') return response;
   const message = (response as { message?: unknown }).message;
-  return Array.isArray(message) ? message.join('; ') : String(message ?? exception.message);
+  if (Array.isArray(message)) return message.join('; ');
+  return typeof message === 'string' ? message : exception.message;
 }
 
 /** Fastify's own 4xx errors (unparsable body, body too large, wrong content type) keep their status. */

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import helmet, { HelmetOptions } from 'helmet';
+import helmet, { type HelmetOptions } from 'helmet';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 
 /** The OpenAPI UI (`openapi.ts`): the one part of the service a browser renders. */

@@ -1,4 +1,4 @@
-import { HttpStatus, ValidationError, ValidationPipe } from '@nestjs/common';
+import { HttpStatus, type ValidationError, ValidationPipe } from '@nestjs/common';
 import { ProblemException } from './problem-details';
 
 /**

@@ -1,7 +1,7 @@
 import { writeSync } from 'node:fs';
-import { LoggerService } from '@nestjs/common';
-import pino, { DestinationStream, Logger } from 'pino';
-import { LogLevel } from '../../config/app-config';
+import type { LoggerService } from '@nestjs/common';
+import pino, { type DestinationStream, type Logger } from 'pino';
+import type { LogLevel } from '../../config/app-config';
 
 /** Log kept in memory for a reader that is not keeping up; lines beyond it are dropped. */
 const MAX_BACKLOG_BYTES = 8 * 1024 * 1024;

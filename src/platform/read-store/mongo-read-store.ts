@@ -13,7 +13,15 @@ import {
 } from 'mongodb';
 import { decodeCursor, encodeCursor, type CursorKey } from './cursor';
 import { assertCollectionName, assertFieldName, assertScalar } from './names';
-import { Document, FindOptions, IndexSpec, Page, ReadStore, ReadStoreWriter, Scalar } from './read-store';
+import {
+  type Document,
+  type FindOptions,
+  type IndexSpec,
+  type Page,
+  ReadStore,
+  type ReadStoreWriter,
+  type Scalar,
+} from './read-store';
 import { StoreUnavailableError, UnsupportedStoreError, withDeadline } from '../store-unavailable';
 
 /** How a document is stored: the port's `id` becomes Mongo's `_id`, so the primary key is the id. */

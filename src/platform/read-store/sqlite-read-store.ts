@@ -3,7 +3,15 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { decodeCursor, encodeCursor } from './cursor';
 import { assertCollectionName, assertFieldName, assertScalar } from './names';
-import { Document, FindOptions, IndexSpec, Page, ReadStore, ReadStoreWriter, Scalar } from './read-store';
+import {
+  type Document,
+  type FindOptions,
+  type IndexSpec,
+  type Page,
+  ReadStore,
+  type ReadStoreWriter,
+  type Scalar,
+} from './read-store';
 
 const MAX_LIMIT = 10_000;
 
@@ -228,7 +236,7 @@ function prepare<P extends unknown[] = unknown[], R = unknown>(
   sql: string,
 ): Database.Statement<P, R> {
   let cache = statementCaches.get(db);
-  if (!cache) statementCaches.set(db, (cache = new Map()));
+  if (!cache) statementCaches.set(db, (cache = new Map<string, Database.Statement>()));
   let statement = cache.get(sql);
   if (!statement) cache.set(sql, (statement = db.prepare(sql)));
   return statement as unknown as Database.Statement<P, R>;
