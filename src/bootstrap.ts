@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
-import { AppConfig } from './config/app-config';
+import type { AppConfig } from './config/app-config';
 import { OAuthErrorFilter, TOKEN_STYLE_PATHS } from './oauth/oauth-error';
 import { createFastifyAdapter } from './platform/http/fastify-adapter';
 import { serveOpenApi } from './platform/http/openapi';
@@ -15,7 +17,8 @@ import { NestPinoLogger } from './platform/logging/logger';
 import { assertStorageSettings } from './platform/storage';
 
 /** Read once at start: the version the OpenAPI document announces. */
-const SERVICE_VERSION: string = (require('../package.json') as { version: string }).version;
+const SERVICE_VERSION = (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string })
+  .version;
 
 /** The whole service as one Nest application, ready to `listen` (used by `main.ts` and the e2e tests). */
 export async function createApp(config: AppConfig, adminKey: string, logger: Logger): Promise<NestFastifyApplication> {

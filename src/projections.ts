@@ -3,7 +3,7 @@ import { clientsProjection } from './clients/client.projection';
 import { auditIndexProjection } from './audit/audit-index.projection';
 import { companiesProjection } from './companies/company.projection';
 import { grantsProjection } from './grants/grant.projection';
-import { Projection } from './platform/projections/projection';
+import type { Projection } from './platform/projections/projection';
 import { pendingRegistrationsProjection } from './users/pending-registration.projection';
 import { usersProjection } from './users/user.projection';
 

@@ -1,7 +1,7 @@
 import { deciderSpec } from '../../test/support/decider-spec';
 import { DomainError } from '../platform/domain/domain-error';
-import { AgentCommand, agentDecider } from './agent.decider';
-import { AgentEvent } from './agent.events';
+import { type AgentCommand, agentDecider } from './agent.decider';
+import type { AgentEvent } from './agent.events';
 
 const registeredAt = '2026-11-01T00:00:00.000Z';
 const now = '2026-11-27T10:00:00.000Z';

@@ -6,9 +6,9 @@ import {
   platformAdmin,
   twoTenants,
 } from '../../test/support/tenants';
-import { SqliteEventStore } from '../platform/event-store/sqlite-event-store';
+import type { SqliteEventStore } from '../platform/event-store/sqlite-event-store';
 import { agentStream } from './agent.decider';
-import { AgentChange, ChangeAgent, ChangeAgentHandler } from './change-agent.handler';
+import { type AgentChange, ChangeAgent, ChangeAgentHandler } from './change-agent.handler';
 import { RegisterAgent, RegisterAgentHandler } from './register-agent.handler';
 
 /**

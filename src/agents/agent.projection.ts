@@ -1,5 +1,10 @@
-import { RecordedEvent } from '../platform/event-store/event-store';
-import { applyOnce, physicalCollection, Projection, ProjectionWriter } from '../platform/projections/projection';
+import type { RecordedEvent } from '../platform/event-store/event-store';
+import {
+  applyOnce,
+  physicalCollection,
+  type Projection,
+  type ProjectionWriter,
+} from '../platform/projections/projection';
 import { agentEvents } from './agent.events';
 
 export type AgentView = {

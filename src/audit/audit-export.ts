@@ -50,8 +50,8 @@ export async function* exportLines(events: AsyncIterable<RecordedEvent>, csv: bo
 }
 
 /** RFC 4180: quote fields holding a comma, quote or line break; double the quotes. Formula-leading cells are defused. */
-function csvField(value: unknown): string {
-  let text = String(value ?? '');
+function csvField(value: string | number | undefined): string {
+  let text = value === undefined ? '' : String(value);
   if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }

@@ -1,7 +1,7 @@
-import { RecordedEvent } from '../platform/event-store/event-store';
-import { Position } from '../platform/event-store/position';
-import { physicalCollection, Projection, ProjectionWriter } from '../platform/projections/projection';
-import { AuditItem, toAuditItem } from './audit-events';
+import type { RecordedEvent } from '../platform/event-store/event-store';
+import type { Position } from '../platform/event-store/position';
+import { physicalCollection, type Projection, type ProjectionWriter } from '../platform/projections/projection';
+import { type AuditItem, toAuditItem } from './audit-events';
 import { namedIn } from './audit-filter';
 
 /** A document id that sorts like the position: fixed-width commit and prepare. */

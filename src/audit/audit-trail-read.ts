@@ -27,6 +27,9 @@ export class AuditTrailReads {
   async record(context: RequestContext, route: string, filters: object, items: number | null): Promise<void> {
     const now = new Date();
     const read = { route, filters: { ...filters }, items, readAt: now.toISOString() };
-    await decideOnStream(this.events, `auditread-${randomUUID()}`, auditReadDecider, { command: read, metadata: eventMetadata(context, now, context.companyScope) });
+    await decideOnStream(this.events, `auditread-${randomUUID()}`, auditReadDecider, {
+      command: read,
+      metadata: eventMetadata(context, now, context.companyScope),
+    });
   }
 }

@@ -102,7 +102,10 @@ export class AuditCheckpoints {
       dsaEncoding: 'ieee-p1363',
     });
     const checkpoint = { ...body, signature: signature.toString('base64url'), recordedAt: now.toISOString() };
-    await decideOnStream(this.events, `${CHECKPOINT_PREFIX}${body.sequence}`, checkpointDecider, { command: checkpoint, metadata: eventMetadata(context, now) });
+    await decideOnStream(this.events, `${CHECKPOINT_PREFIX}${body.sequence}`, checkpointDecider, {
+      command: checkpoint,
+      metadata: eventMetadata(context, now),
+    });
     return checkpoint;
   }
 

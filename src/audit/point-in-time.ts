@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { agentDecider, agentStream } from '../agents/agent.decider';
 import { type ClientEvent, clientEvents } from '../clients/client.events';
-import { grantEvents, TokenCutoffs } from '../grants/grant.decider';
+import { grantEvents, TokenCutoffs } from '../grants/grant.events';
 import { CLIENT_CUTOFFS, tokenCutoffAfter, USER_CUTOFFS } from '../oauth/security-view';
 import { notFound } from '../platform/auth/company-scope';
 import { combinedCatalogue } from '../platform/event-store/event-catalogue';

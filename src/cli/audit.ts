@@ -16,6 +16,7 @@ import { physicalCollection } from '../platform/projections/projection';
 import { compareReadModels, rebuildProjection } from '../platform/projections/rebuild';
 import { openEventStore, openReadStore } from '../platform/storage';
 import { projections } from '../projections';
+import { errorMessage } from '../platform/logging/error-message';
 
 const USAGE = `usage: npm run audit -- <command> [options]
 
@@ -230,7 +231,7 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => process.exit(error.
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`audit: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`audit: ${errorMessage(error)}\n`);
     if (error instanceof UsageError) process.stderr.write(`\n${USAGE}`);
     process.exit(2);
   },

@@ -7,6 +7,7 @@ import { CHECKPOINTS } from '../platform/projections/projection-checkpoints';
 import { compareReadModels, rebuildProjection } from '../platform/projections/rebuild';
 import { openEventStore, openReadStore } from '../platform/storage';
 import { projections } from '../projections';
+import { errorMessage } from '../platform/logging/error-message';
 
 const USAGE = `usage: npm run rebuild -- [projection ...] [--compare] [--keep]
 
@@ -75,7 +76,7 @@ function print(line: string): void {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`rebuild failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`rebuild failed: ${errorMessage(error)}\n`);
     process.exit(2);
   },
 );

@@ -1,7 +1,7 @@
 import { deciderSpec } from '../../test/support/decider-spec';
 import { DomainError } from '../platform/domain/domain-error';
-import { ClientCommand, clientDecider } from './client.decider';
-import { ClientEvent, ClientScope } from './client.events';
+import { type ClientCommand, clientDecider } from './client.decider';
+import type { ClientEvent, ClientScope } from './client.events';
 
 const registeredAt = '2026-11-01T00:00:00.000Z';
 const now = '2026-11-27T10:00:00.000Z';
@@ -43,7 +43,7 @@ const registered: ClientEvent = {
 const publicRegistered: ClientEvent = {
   type: 'ClientRegistered',
   data: {
-    ...(registered.data as Extract<ClientEvent, { type: 'ClientRegistered' }>['data']),
+    ...registered.data,
     type: 'public',
     secretHash: null,
   },

@@ -6,8 +6,8 @@ import {
   platformAdmin,
   twoTenants,
 } from '../../test/support/tenants';
-import { SqliteEventStore } from '../platform/event-store/sqlite-event-store';
-import { ChangeClient, ChangeClientHandler, ClientChange } from './change-client.handler';
+import type { SqliteEventStore } from '../platform/event-store/sqlite-event-store';
+import { ChangeClient, ChangeClientHandler, type ClientChange } from './change-client.handler';
 import { clientStream } from './client.decider';
 import { RegisterClient, RegisterClientHandler } from './register-client.handler';
 import { RotateClientSecret, RotateClientSecretHandler } from './rotate-client-secret.handler';

@@ -1,6 +1,11 @@
-import { RecordedEvent } from '../platform/event-store/event-store';
-import { applyOnce, physicalCollection, Projection, ProjectionWriter } from '../platform/projections/projection';
-import { clientEvents, ClientScope, ClientType, pkceRequired } from './client.events';
+import type { RecordedEvent } from '../platform/event-store/event-store';
+import {
+  applyOnce,
+  physicalCollection,
+  type Projection,
+  type ProjectionWriter,
+} from '../platform/projections/projection';
+import { clientEvents, type ClientScope, type ClientType, pkceRequired } from './client.events';
 
 /** What admins see of a client. Never the secret, never its hash: those stay in the event stream. */
 export type ClientView = {

@@ -1,6 +1,6 @@
 import { deciderSpec } from '../../test/support/decider-spec';
-import { CompanyCommand, companyDecider } from './company.decider';
-import { CompanyEvent } from './company.events';
+import { type CompanyCommand, companyDecider } from './company.decider';
+import type { CompanyEvent } from './company.events';
 
 const earlier = '2026-11-01T00:00:00.000Z';
 const now = '2026-11-27T10:00:00.000Z';

@@ -1,7 +1,7 @@
 import { deciderSpec } from '../../test/support/decider-spec';
 import { DomainError } from '../platform/domain/domain-error';
 import { companyDecider } from './company.decider';
-import { CompanyEvent } from './company.events';
+import type { CompanyEvent } from './company.events';
 
 const now = '2026-11-27T10:00:00.000Z';
 const registered: CompanyEvent = {

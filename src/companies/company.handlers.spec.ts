@@ -1,5 +1,5 @@
 import { companyAdmin, expectRefusedWithNothingAppended, twoTenants } from '../../test/support/tenants';
-import { SqliteEventStore } from '../platform/event-store/sqlite-event-store';
+import type { SqliteEventStore } from '../platform/event-store/sqlite-event-store';
 import { ChangeCompany, ChangeCompanyHandler } from './change-company.handler';
 import { RegisterCompany, RegisterCompanyHandler } from './register-company.handler';
 

@@ -1,8 +1,9 @@
-import { CommandBus } from '@nestjs/cqrs';
-import { CommandOutcome, CommandSource, decideOnStream } from '../platform/event-store/decide-on-stream';
-import { EventMetadata, EventStore } from '../platform/event-store/event-store';
+import type { CommandBus } from '@nestjs/cqrs';
+import { type CommandOutcome, type CommandSource, decideOnStream } from '../platform/event-store/decide-on-stream';
+import type { EventMetadata, EventStore } from '../platform/event-store/event-store';
 import { retryOnConflict } from '../platform/event-store/retry-on-conflict';
-import { GrantCommand, grantDecider, GrantEvent, GrantState, grantStream } from './grant.decider';
+import { type GrantCommand, grantDecider, type GrantState, grantStream } from './grant.decider';
+import type { GrantEvent } from './grant.events';
 import { GrantRefusal } from './grant-refusal';
 import { RevokeGrant } from './revoke-grant.handler';
 

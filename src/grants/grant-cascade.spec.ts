@@ -1,10 +1,10 @@
-import { CommandBus } from '@nestjs/cqrs';
-import { RecordedEvent } from '../platform/event-store/event-store';
-import { ProjectionRunner } from '../platform/projections/projection-runner';
-import { ReadModels } from '../platform/read-store/read-models';
+import type { CommandBus } from '@nestjs/cqrs';
+import type { RecordedEvent } from '../platform/event-store/event-store';
+import type { ProjectionRunner } from '../platform/projections/projection-runner';
+import type { ReadModels } from '../platform/read-store/read-models';
 import { GrantCascade } from './grant-cascade';
-import { GrantView } from './grant.projection';
-import { RevokeGrant } from './revoke-grant.handler';
+import type { GrantView } from './grant.projection';
+import type { RevokeGrant } from './revoke-grant.handler';
 
 const at = '2026-11-30T12:00:00.000Z';
 

@@ -5,7 +5,7 @@ import { Projection } from '../platform/projections/projection';
 import { ProjectionRunner } from '../platform/projections/projection-runner';
 import { ReadModels } from '../platform/read-store/read-models';
 import { StoreUnavailableError } from '../platform/store-unavailable';
-import { RevocationReason } from './grant.decider';
+import { RevocationReason } from './grant.events';
 import { GrantView, GRANTS, grantsProjection } from './grant.projection';
 import { RevokeGrant } from './revoke-grant.handler';
 

@@ -1,4 +1,4 @@
-import type { RevocationReason } from './grant.decider';
+import type { RevocationReason } from './grant.events';
 
 /**
  * Why the grant refuses a redemption, a refresh or a token it was asked about, in its own words. The

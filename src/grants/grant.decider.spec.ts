@@ -1,6 +1,7 @@
 import { deciderSpec } from '../../test/support/decider-spec';
-import { CodeBinding, GrantCommand, grantDecider, GrantEvent, grantStream, IssuedTokens } from './grant.decider';
-import { GrantRefusal, GrantRefusalReason } from './grant-refusal';
+import { type CodeBinding, type GrantCommand, grantDecider, grantStream } from './grant.decider';
+import type { GrantEvent, IssuedTokens } from './grant.events';
+import type { GrantRefusal, GrantRefusalReason } from './grant-refusal';
 
 const epoch = Date.parse('2026-11-27T10:00:00.000Z');
 /** An instant `seconds` after the start of the story (fractions allowed). */

@@ -1,7 +1,15 @@
 import type { Decider } from '../platform/event-store/decide-on-stream';
-import { type DomainEvent, eventCatalogue } from '../platform/event-store/event-catalogue';
-import { GrantRefusal, GrantRefusalReason } from './grant-refusal';
-import { PresentedRefreshToken, RefreshTokenStanding, refreshTokenStanding } from './refresh-token-standing';
+import {
+  type GrantEvent,
+  grantEvents,
+  type Holder,
+  type IssuedTokens,
+  type RevocationReason,
+  type Subject,
+  type TokenCutoffs,
+} from './grant.events';
+import { GrantRefusal, type GrantRefusalReason } from './grant-refusal';
+import { type PresentedRefreshToken, type RefreshTokenStanding, refreshTokenStanding } from './refresh-token-standing';
 
 /**
  * The Grant aggregate (architecture §5): one stream per authorization — code → tokens → refresh
@@ -12,35 +20,6 @@ import { PresentedRefreshToken, RefreshTokenStanding, refreshTokenStanding } fro
  * append requires "no stream", and rotating a refresh token appends at the revision read, so of two
  * concurrent attempts exactly one wins.
  */
-
-export type GrantType = 'authorization_code' | 'client_credentials' | 'refresh_token';
-export type RevocationReason =
-  'revoked_by_client' | 'code_reuse' | 'refresh_reuse' | 'client_disabled' | 'user_deactivated' | 'admin';
-
-interface Subject {
-  grantId: string;
-  clientId: string;
-  companyId: string;
-  /** The AIRisk `userid` of a user token; null for a generic (application) token. */
-  userId: string | null;
-  scope: string;
-}
-
-/** The client's and user's token cutoffs the tokens were issued under (see SecurityView). */
-export interface TokenCutoffs {
-  client: number;
-  user: number | null;
-}
-
-export interface IssuedTokens {
-  jti: string;
-  cutoffs: TokenCutoffs;
-  issuedAt: string;
-  expiresAt: string;
-  /** SHA-256 of the refresh token, when one is issued. */
-  refreshTokenHash: string | null;
-  refreshExpiresAt: string | null;
-}
 
 /**
  * What an authorization code carries, sealed by the service: everything it must be redeemed against
@@ -55,34 +34,6 @@ export interface CodeBinding extends Subject {
   issuedAt: string;
   expiresAt: string;
 }
-
-/** Every grant event names its client and user, so a reviewer filtering by either sees the whole grant. */
-type Holder = Pick<Subject, 'grantId' | 'clientId' | 'userId'>;
-
-export type GrantEvent =
-  | DomainEvent<
-      'AuthorizationCodeIssued',
-      Subject & {
-        redirectUri: string;
-
-        codeHash: string;
-        codeChallenge: string | null;
-        issuedAt: string;
-        expiresAt: string;
-      }
-    >
-  | DomainEvent<'AuthorizationCodeRedeemed', Holder & { redeemedAt: string }>
-  | DomainEvent<'TokenIssued', Subject & IssuedTokens & { grantType: GrantType }>
-  | DomainEvent<'RefreshTokenRotated', Holder & { previousRefreshTokenHash: string } & IssuedTokens>
-  | DomainEvent<'TokenRevoked', Holder & { reason: RevocationReason; revokedAt: string }>;
-
-export const grantEvents = eventCatalogue<GrantEvent>({
-  AuthorizationCodeIssued: { version: 1 },
-  AuthorizationCodeRedeemed: { version: 1 },
-  TokenIssued: { version: 1 },
-  RefreshTokenRotated: { version: 1 },
-  TokenRevoked: { version: 1 },
-});
 
 export type GrantCommand =
   | {

@@ -1,6 +1,11 @@
-import { RecordedEvent } from '../platform/event-store/event-store';
-import { applyOnce, physicalCollection, Projection, ProjectionWriter } from '../platform/projections/projection';
-import { grantEvents, GrantType, RevocationReason, TokenCutoffs } from './grant.decider';
+import type { RecordedEvent } from '../platform/event-store/event-store';
+import {
+  applyOnce,
+  physicalCollection,
+  type Projection,
+  type ProjectionWriter,
+} from '../platform/projections/projection';
+import { grantEvents, type GrantType, type RevocationReason, type TokenCutoffs } from './grant.events';
 
 /** One document per grant: who it is for, whether it is live, and until when its tokens could be used. */
 export type GrantView = {

@@ -1,4 +1,5 @@
-import { grantDecider, GrantEvent } from './grant.decider';
+import { grantDecider } from './grant.decider';
+import type { GrantEvent } from './grant.events';
 import { refreshTokenStanding } from './refresh-token-standing';
 
 const epoch = Date.parse('2026-11-27T10:00:00.000Z');

@@ -4,7 +4,8 @@ import { decideOnStream } from '../platform/event-store/decide-on-stream';
 import { EventMetadata, EventStore } from '../platform/event-store/event-store';
 import { retryOnConflict } from '../platform/event-store/retry-on-conflict';
 import { LiveViewRunner } from '../platform/projections/live-view-runner';
-import { GrantCommand, grantDecider, grantStream, RevocationReason } from './grant.decider';
+import { GrantCommand, grantDecider, grantStream } from './grant.decider';
+import { RevocationReason } from './grant.events';
 
 export interface RevocationOptions {
   /**

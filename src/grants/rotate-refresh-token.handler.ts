@@ -1,7 +1,8 @@
 import { Command, CommandBus, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { EventMetadata, EventStore } from '../platform/event-store/event-store';
 import { decideOnGrant } from './decide-on-grant';
-import { IssuedTokens, RecordedGrant } from './grant.decider';
+import { RecordedGrant } from './grant.decider';
+import { IssuedTokens } from './grant.events';
 import { GrantRefusal } from './grant-refusal';
 import { PresentedRefreshToken, refreshTokenStanding } from './refresh-token-standing';
 

@@ -1,4 +1,4 @@
-import { createHash, KeyObject } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import type { EcPublicJwk } from './signing-key.events';
 
 /** A P-256 public key as a JWK (RFC 7518 §6.2.1): never `d`, since only a public key is exported. */

@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, randomBytes } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
 import {
   closeSync,
   fsyncSync,
@@ -12,7 +12,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { ecPublicJwk, jwkThumbprint } from './jwk';
-import { PublishedJwk } from './signing-key.events';
+import type { PublishedJwk } from './signing-key.events';
 
 /** One key file, `<kid>.json`, mode 0600. Never rewritten once in place: a key's file is immutable. */
 export interface KeyFile {

@@ -1,6 +1,6 @@
 import { deciderSpec } from '../../test/support/decider-spec';
-import { SigningKeyCommand, signingKeyDecider } from './signing-key.decider';
-import { EcPublicJwk, SigningKeyEvent } from './signing-key.events';
+import { type SigningKeyCommand, signingKeyDecider } from './signing-key.decider';
+import type { EcPublicJwk, SigningKeyEvent } from './signing-key.events';
 
 const now = '2026-11-27T10:00:00.000Z';
 const inAnHour = '2026-11-27T11:00:00.000Z';

@@ -10,6 +10,7 @@ import { Backoff } from '../platform/health/backoff';
 import { generateSigningKey, KeyDirectory, LoadedKey } from './key-directory';
 import { SIGNING_KEYS_STREAM, signingKeyDecider } from './signing-key.decider';
 import { PublishedJwk, signingKeyEvents } from './signing-key.events';
+import { errorMessage } from '../platform/logging/error-message';
 
 /**
  * What the JWT code signs with. A JWS ES256 signature is `r || s` (RFC 7518 §3.4): with
@@ -206,7 +207,9 @@ export class SigningKeys implements OnModuleInit, OnModuleDestroy {
         }
       } catch (error) {
         if (!dropped && !this.stopped) {
-          this.logger.warn(`not following key rotations, resuming (the directory is re-read every 30 s): ${error}`);
+          this.logger.warn(
+            `not following key rotations, resuming (the directory is re-read every 30 s): ${errorMessage(error)}`,
+          );
         }
         dropped = true;
       }
@@ -242,7 +245,9 @@ export class SigningKeys implements OnModuleInit, OnModuleDestroy {
       if (found.size === 0) throw new Error('no key files');
       this.adopt(found);
     } catch (error) {
-      this.logger.error(`signing keys not reloaded from ${this.directory.path}, keeping the known ones: ${error}`);
+      this.logger.error(
+        `signing keys not reloaded from ${this.directory.path}, keeping the known ones: ${errorMessage(error)}`,
+      );
     }
   }
 

@@ -1,5 +1,5 @@
 import { generateSecret, hashSecret } from '../platform/crypto/secrets';
-import { LiveViewRunner } from '../platform/projections/live-view-runner';
+import type { LiveViewRunner } from '../platform/projections/live-view-runner';
 import { expectOAuthError } from '../../test/support/oauth-expectations';
 import { Feed, live, now } from '../../test/support/security-view-feed';
 import { ClientAuthentication } from './client-authentication';

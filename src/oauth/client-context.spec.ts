@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
-import { AuthenticatedClient } from './client-authentication';
+import type { AuthenticatedClient } from './client-authentication';
 import { clientContext } from './client-context';
-import { ClientRecord } from './security-view';
+import type { ClientRecord } from './security-view';
 
 const request = { id: 'req-1', ip: '10.0.0.1', method: 'POST', headers: {} } as unknown as FastifyRequest;
 const authenticated = (clientId: string, method: AuthenticatedClient['method']): AuthenticatedClient => ({

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
-import { RequestContext, requestIds } from '../platform/auth/request-context';
-import { AuthenticatedClient } from './client-authentication';
+import { type RequestContext, requestIds } from '../platform/auth/request-context';
+import type { AuthenticatedClient } from './client-authentication';
 
 /**
  * The envelope context of events a client causes at the OAuth endpoints. The actor is the client

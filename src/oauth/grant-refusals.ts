@@ -1,4 +1,4 @@
-import { GrantRefusal, GrantRefusalReason } from '../grants/grant-refusal';
+import { GrantRefusal, type GrantRefusalReason } from '../grants/grant-refusal';
 import { RevocationNotYetEnforced } from '../grants/revoke-grant.handler';
 import type { OAuthErrorCode } from './oauth-error';
 

@@ -1,5 +1,5 @@
 import { expectOAuthError } from '../../test/support/oauth-expectations';
-import { bodyParameters, parameter, RawParameters, requiredParameter } from './parameters';
+import { bodyParameters, parameter, type RawParameters, requiredParameter } from './parameters';
 
 describe('OAuth parameters', () => {
   it('reads a string parameter', () => {

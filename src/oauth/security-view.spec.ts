@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { clientDecider } from '../clients/client.decider';
-import { type ClientEvent } from '../clients/client.events';
+import type { ClientEvent } from '../clients/client.events';
 import { foldEvents } from '../platform/event-store/decide-on-stream';
 import type { RecordedEvent } from '../platform/event-store/event-store';
 import { userDecider } from '../users/user.decider';
-import { type UserEvent } from '../users/user.events';
+import type { UserEvent } from '../users/user.events';
 import { SecurityView } from './security-view';
 import { Feed } from '../../test/support/security-view-feed';
 

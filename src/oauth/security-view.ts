@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { clientDecider, type ClientState } from '../clients/client.decider';
 import { type ClientEvent, clientEvents, type ClientScope, type ClientType } from '../clients/client.events';
-import { grantEvents } from '../grants/grant.decider';
+import { grantEvents } from '../grants/grant.events';
 import type { Recorded } from '../platform/event-store/event-catalogue';
 import type { RecordedEvent } from '../platform/event-store/event-store';
 import type { LiveView } from '../platform/projections/live-view';

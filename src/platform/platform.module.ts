@@ -26,6 +26,7 @@ import { FindDocumentsHandler, GetDocumentHandler } from './read-store/document.
 import { ReadModels } from './read-store/read-models';
 import { ReadStore } from './read-store/read-store';
 import { openEventStore, openReadStore } from './storage';
+import { errorMessage } from './logging/error-message';
 
 /**
  * Starts the projections and live views once both stores answer and, on shutdown, stops them and
@@ -73,7 +74,7 @@ class PlatformLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
         await this.runner.start(); // indexes and checkpoints: the read store may fail it again
         break;
       } catch (error) {
-        this.logger.warn(`projections not started yet, retrying: ${error instanceof Error ? error.message : error}`);
+        this.logger.warn(`projections not started yet, retrying: ${errorMessage(error)}`);
         const stopped = await sleep(backoff.next(), undefined, { signal: this.stopping.signal }).catch(() => true);
         if (stopped) return;
       }

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { StdoutLog } from './logging/logger';
-import { exitOnSignals, SHUTDOWN_DEADLINE_MS, Stoppable } from './shutdown';
+import { exitOnSignals, SHUTDOWN_DEADLINE_MS, type Stoppable } from './shutdown';
 
 describe('exitOnSignals', () => {
   const signals = ['SIGTERM', 'SIGINT'] as const;

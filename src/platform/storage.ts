@@ -1,9 +1,9 @@
-import { AppConfig, ConfigurationError } from '../config/app-config';
+import { type AppConfig, ConfigurationError } from '../config/app-config';
 import { EsdbEventStore } from './event-store/esdb-event-store';
-import { EventStore } from './event-store/event-store';
+import type { EventStore } from './event-store/event-store';
 import { SqliteEventStore } from './event-store/sqlite-event-store';
 import { MongoReadStore } from './read-store/mongo-read-store';
-import { ReadStore } from './read-store/read-store';
+import type { ReadStore } from './read-store/read-store';
 import { SqliteReadStore } from './read-store/sqlite-read-store';
 
 /**

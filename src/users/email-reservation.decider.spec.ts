@@ -1,6 +1,10 @@
 import { deciderSpec } from '../../test/support/decider-spec';
-import { EmailReservationCommand, emailReservationDecider, emailReservationStream } from './email-reservation.decider';
-import { EmailReservationEvent } from './email-reservation.events';
+import {
+  type EmailReservationCommand,
+  emailReservationDecider,
+  emailReservationStream,
+} from './email-reservation.decider';
+import type { EmailReservationEvent } from './email-reservation.events';
 
 const earlier = '2026-11-01T00:00:00.000Z';
 const now = '2026-11-27T10:00:00.000Z';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DomainError } from '../platform/domain/domain-error';
 import type { Decider } from '../platform/event-store/decide-on-stream';
-import { EmailReservationEvent, emailReservationEvents } from './email-reservation.events';
+import { type EmailReservationEvent, emailReservationEvents } from './email-reservation.events';
 
 /**
  * An email is unique within a company. Guarded by a reservation stream appended at its exact

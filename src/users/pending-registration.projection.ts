@@ -1,10 +1,10 @@
 import { companyDecider } from '../companies/company.decider';
-import { CompanyEvent } from '../companies/company.events';
+import type { CompanyEvent } from '../companies/company.events';
 import { combinedCatalogue } from '../platform/event-store/event-catalogue';
-import { physicalCollection, Projection } from '../platform/projections/projection';
+import { physicalCollection, type Projection } from '../platform/projections/projection';
 import { emailReservationStream } from './email-reservation.decider';
-import { EmailReservationEvent, emailReservationEvents } from './email-reservation.events';
-import { UserEvent, userEvents } from './user.events';
+import { type EmailReservationEvent, emailReservationEvents } from './email-reservation.events';
+import { type UserEvent, userEvents } from './user.events';
 
 /**
  * A seat or an email reservation taken for a user who is not (yet) active or registered: the

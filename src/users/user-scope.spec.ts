@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { temporaryDirectory } from '../../test/support/temporary-directory';
 import { agentDecider, agentStream } from '../agents/agent.decider';
 import { companyDecider, companyStream } from '../companies/company.decider';
-import { RequestContext } from '../platform/auth/request-context';
+import type { RequestContext } from '../platform/auth/request-context';
 import { decideOnStream, StaleRevisionError } from '../platform/event-store/decide-on-stream';
 import { SqliteEventStore } from '../platform/event-store/sqlite-event-store';
 import { ProblemException } from '../platform/http/problem-details';

@@ -1,5 +1,5 @@
-import { CompanyCommand, companyDecider, companyStream } from '../companies/company.decider';
-import { EventMetadata, EventStore } from '../platform/event-store/event-store';
+import { type CompanyCommand, companyDecider, companyStream } from '../companies/company.decider';
+import type { EventMetadata, EventStore } from '../platform/event-store/event-store';
 import { decideOnStream } from '../platform/event-store/decide-on-stream';
 import { retryOnConflict } from '../platform/event-store/retry-on-conflict';
 

@@ -1,11 +1,11 @@
 import { Command } from '@nestjs/cqrs';
 import { assertWithinScope, notFound } from '../platform/auth/company-scope';
-import { eventMetadata, RequestContext } from '../platform/auth/request-context';
-import { CommandOutcome, decideOnStream } from '../platform/event-store/decide-on-stream';
-import { EventStore } from '../platform/event-store/event-store';
-import { Position } from '../platform/event-store/position';
-import { UserCommand, userDecider, UserState, userStream } from './user.decider';
-import { UserEvent } from './user.events';
+import { eventMetadata, type RequestContext } from '../platform/auth/request-context';
+import { type CommandOutcome, decideOnStream } from '../platform/event-store/decide-on-stream';
+import type { EventStore } from '../platform/event-store/event-store';
+import type { Position } from '../platform/event-store/position';
+import { type UserCommand, userDecider, type UserState, userStream } from './user.decider';
+import type { UserEvent } from './user.events';
 
 /** What an admin's write to a user answers: where it landed, for read-your-writes; absent when nothing changed. */
 export interface UserWritten {

@@ -1,7 +1,7 @@
 import { deciderSpec } from '../../test/support/decider-spec';
 import { DomainError } from '../platform/domain/domain-error';
-import { AgentFacts, UserCommand, userDecider } from './user.decider';
-import { UserEvent } from './user.events';
+import { type AgentFacts, type UserCommand, userDecider } from './user.decider';
+import type { UserEvent } from './user.events';
 
 const registeredAt = '2026-11-01T00:00:00.000Z';
 const now = '2026-11-27T10:00:00.000Z';

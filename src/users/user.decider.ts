@@ -1,7 +1,7 @@
 import { assertMaxMessages, assertTemperature } from '../agents/agent.decider';
 import { DomainError } from '../platform/domain/domain-error';
 import type { Decider } from '../platform/event-store/decide-on-stream';
-import { ChatSettings, UserEvent, userEvents, UserProfile, UserRole } from './user.events';
+import { type ChatSettings, type UserEvent, userEvents, type UserProfile, type UserRole } from './user.events';
 
 /** The User aggregate: an AIRisk ApplicationUser, identified by its `userid`. */
 

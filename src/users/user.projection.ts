@@ -1,7 +1,12 @@
-import { Recorded } from '../platform/event-store/event-catalogue';
-import { RecordedEvent } from '../platform/event-store/event-store';
-import { applyOnce, physicalCollection, Projection, ProjectionWriter } from '../platform/projections/projection';
-import { ChatSettings, UserEvent, userEvents, UserRole } from './user.events';
+import type { Recorded } from '../platform/event-store/event-catalogue';
+import type { RecordedEvent } from '../platform/event-store/event-store';
+import {
+  applyOnce,
+  physicalCollection,
+  type Projection,
+  type ProjectionWriter,
+} from '../platform/projections/projection';
+import { type ChatSettings, type UserEvent, userEvents, type UserRole } from './user.events';
 
 export type UserView = {
   /** The AIRisk `userid`. */

@@ -5,18 +5,18 @@ import { agentDecider, agentStream } from '../../src/agents/agent.decider';
 import { AsOf } from '../../src/audit/as-of';
 import { IndexedAuditEvents } from '../../src/audit/audit-index';
 import { auditIndexProjection } from '../../src/audit/audit-index.projection';
-import { AuditEvents, AuditItem, toAuditItem } from '../../src/audit/audit-events';
-import { AuditEventsQuery } from '../../src/audit/audit-filter';
+import { AuditEvents, type AuditItem, toAuditItem } from '../../src/audit/audit-events';
+import type { AuditEventsQuery } from '../../src/audit/audit-filter';
 import { clientDecider, clientStream } from '../../src/clients/client.decider';
-import { CLIENT_SCOPES, ClientScope, ClientType } from '../../src/clients/client.events';
+import { CLIENT_SCOPES, type ClientScope, type ClientType } from '../../src/clients/client.events';
 import { companyDecider, companyStream } from '../../src/companies/company.decider';
 import { DomainError } from '../../src/platform/domain/domain-error';
 import {
   ACTOR_KINDS,
-  ActorKind,
-  EventMetadata,
-  EventStore,
-  RecordedEvent,
+  type ActorKind,
+  type EventMetadata,
+  type EventStore,
+  type RecordedEvent,
 } from '../../src/platform/event-store/event-store';
 import { decideOnStream, loadAggregate } from '../../src/platform/event-store/decide-on-stream';
 import { formatPosition } from '../../src/platform/event-store/position';
@@ -27,7 +27,7 @@ import { compareReadModels, rebuildProjection } from '../../src/platform/project
 import { SqliteReadStore } from '../../src/platform/read-store/sqlite-read-store';
 import { projections } from '../../src/projections';
 import { userDecider, userStream } from '../../src/users/user.decider';
-import { USER_ROLES, UserRole } from '../../src/users/user.events';
+import { USER_ROLES, type UserRole } from '../../src/users/user.events';
 import { temporaryDirectory } from '../support/temporary-directory';
 
 /**
@@ -265,7 +265,7 @@ const actor = fc.oneof(
 const registerEach = (kind: Op['kind'], key: 'c' | 'a' | 'u' | 'cl', count: number) =>
   fc
     .array(step(registrations.filter((op) => op.kind === kind)), { minLength: 6, maxLength: 6 })
-    .map((steps) => steps.slice(0, count).map((s, i) => ({ ...s, op: { ...s.op, [key]: i } as Op })));
+    .map((steps) => steps.slice(0, count).map((s, i) => ({ ...s, op: { ...s.op, [key]: i } })));
 
 const history: fc.Arbitrary<History> = fc
   .record({

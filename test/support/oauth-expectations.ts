@@ -1,6 +1,6 @@
 import { HttpStatus } from '@nestjs/common';
 import { ProblemException } from '../../src/platform/http/problem-details';
-import { OAuthError, OAuthErrorCode } from '../../src/oauth/oauth-error';
+import { OAuthError, type OAuthErrorCode } from '../../src/oauth/oauth-error';
 
 /** What `fn` throws; fails the test when it throws nothing. */
 function thrownBy(fn: () => unknown): unknown {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { ClientRegistration } from '../../src/clients/client.events';
-import { RecordedEvent } from '../../src/platform/event-store/event-store';
-import { LiveViewRunner } from '../../src/platform/projections/live-view-runner';
+import type { ClientRegistration } from '../../src/clients/client.events';
+import type { RecordedEvent } from '../../src/platform/event-store/event-store';
+import type { LiveViewRunner } from '../../src/platform/projections/live-view-runner';
 import { SecurityView } from '../../src/oauth/security-view';
-import { UserRole } from '../../src/users/user.events';
+import type { UserRole } from '../../src/users/user.events';
 
 /**
  * A live view at the store's head: catching up with it changes nothing unless a test says so

@@ -1,5 +1,5 @@
 import { RegisterCompany, RegisterCompanyHandler } from '../../src/companies/register-company.handler';
-import { RequestContext } from '../../src/platform/auth/request-context';
+import type { RequestContext } from '../../src/platform/auth/request-context';
 import { SqliteEventStore } from '../../src/platform/event-store/sqlite-event-store';
 import { temporaryDirectory } from './temporary-directory';
 

@@ -3,8 +3,8 @@ import { expectOAuthError, expectProblem } from '../../../test/support/oauth-exp
 import { Feed, now } from '../../../test/support/security-view-feed';
 import { ProblemException } from '../../platform/http/problem-details';
 import { OAuthError } from '../oauth-error';
-import { RawParameters } from '../parameters';
-import { ClientRecord, SecurityView } from '../security-view';
+import type { RawParameters } from '../parameters';
+import type { ClientRecord, SecurityView } from '../security-view';
 import { authorizationRequest, redirectLocation, redirectTarget, requiresPkce } from './authorization-request';
 
 const challenge = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';

@@ -1,10 +1,10 @@
 import { HttpStatus } from '@nestjs/common';
 import { isRegisteredRedirectUri } from '../../clients/redirect-uri';
-import { ClientType } from '../../clients/client.events';
+import type { ClientType } from '../../clients/client.events';
 import { ProblemException } from '../../platform/http/problem-details';
 import { OAuthError } from '../oauth-error';
-import { parameter, RawParameters } from '../parameters';
-import { ClientRecord, SecurityView } from '../security-view';
+import { parameter, type RawParameters } from '../parameters';
+import type { ClientRecord, SecurityView } from '../security-view';
 import { scopeWithin } from '../token/scope';
 import { isS256Challenge } from '../token/pkce';
 

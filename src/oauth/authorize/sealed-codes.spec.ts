@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { temporaryDirectory } from '../../../test/support/temporary-directory';
 import { AppConfig } from '../../config/app-config';
-import { CodeBinding } from '../../grants/grant.decider';
+import type { CodeBinding } from '../../grants/grant.decider';
 import { CODE_SEALING_KEY_FILE, CodeSealingKey } from '../../keys/code-sealing-key';
 import { redirectUriHash, SealedCodes } from './sealed-codes';
 

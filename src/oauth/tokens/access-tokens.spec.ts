@@ -2,7 +2,7 @@ import { temporaryDirectory } from '../../../test/support/temporary-directory';
 import { AppConfig } from '../../config/app-config';
 import { SigningKeys } from '../../keys/signing-keys';
 import { SqliteEventStore } from '../../platform/event-store/sqlite-event-store';
-import { AccessTokens, UnsignedClaims } from './access-tokens';
+import { AccessTokens, type UnsignedClaims } from './access-tokens';
 
 const claims: UnsignedClaims = {
   sub: 'client-1',

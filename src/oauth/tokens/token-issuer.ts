@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
 import { randomBytesFromPool } from '../../platform/crypto/random-pool';
 import { hashSecret } from '../../platform/crypto/secrets';
-import { IssuedTokens } from '../../grants/grant.decider';
+import { IssuedTokens } from '../../grants/grant.events';
 import { OAuthError } from '../oauth-error';
 import { SecurityView } from '../security-view';
 import { AccessTokens } from './access-tokens';

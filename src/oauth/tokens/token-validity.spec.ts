@@ -1,7 +1,7 @@
 import { hashSecret } from '../../platform/crypto/secrets';
-import { LiveViewRunner } from '../../platform/projections/live-view-runner';
+import type { LiveViewRunner } from '../../platform/projections/live-view-runner';
 import { Feed, live, now } from '../../../test/support/security-view-feed';
-import { TokenIssuance, TokenValidity } from './token-validity';
+import { type TokenIssuance, TokenValidity } from './token-validity';
 
 describe('TokenValidity', () => {
   const grantId = '3f1c2a4e-5b6d-4e7f-8a9b-0c1d2e3f4a5b';

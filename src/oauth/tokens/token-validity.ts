@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { TokenCutoffs } from '../../grants/grant.decider';
+import { TokenCutoffs } from '../../grants/grant.events';
 import { LiveViewRunner } from '../../platform/projections/live-view-runner';
 import { SecurityView } from '../security-view';
 import { AccessTokenClaims } from './access-tokens';

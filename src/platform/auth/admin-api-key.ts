@@ -2,7 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadOrCreateSecretFile } from '../crypto/secret-file';
-import { AppConfig } from '../../config/app-config';
+import type { AppConfig } from '../../config/app-config';
 
 export const ADMIN_KEY_FILE = 'admin-api-key';
 /** Beside the signing keys: the directory every instance must share, or its tokens would not verify elsewhere. */

@@ -1,6 +1,6 @@
 import { ForbiddenException, HttpStatus } from '@nestjs/common';
 import { ProblemException } from '../http/problem-details';
-import { RequestContext } from './request-context';
+import type { RequestContext } from './request-context';
 
 /** The 404 of something absent, and of something outside the caller's company: the same answer. */
 export function notFound(what: string, id: string): ProblemException {

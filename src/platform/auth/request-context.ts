@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { ActorKind, EventMetadata } from '../event-store/event-store';
+import type { ActorKind, EventMetadata } from '../event-store/event-store';
 
 /** Who is acting and under which request: what every event's envelope records (architecture §4). */
 export interface RequestContext {

@@ -146,5 +146,10 @@ async function decideAndAppend<Command, Event extends DomainEvent, State>(
     ),
     revision === -1 ? 'no_stream' : revision,
   );
-  return { state: events.reduce(decider.evolve, state), revision: nextRevision, events, position };
+  return {
+    state: events.reduce((next, event) => decider.evolve(next, event), state),
+    revision: nextRevision,
+    events,
+    position,
+  };
 }

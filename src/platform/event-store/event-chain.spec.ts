@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { temporaryDirectory } from '../../../test/support/temporary-directory';
 import { companyDecider, companyStream } from '../../companies/company.decider';
 import { GENESIS, verifyChain } from './event-chain';
-import { RecordedEvent } from './event-store';
+import type { RecordedEvent } from './event-store';
 import { decideOnStream } from './decide-on-stream';
 import { SqliteEventStore } from './sqlite-event-store';
 
@@ -24,8 +24,14 @@ describe('event chain', () => {
     const companyId = randomUUID();
     stream = companyStream(companyId);
     const now = '2026-11-27T10:00:00.000Z';
-    await decideOnStream(store, stream, companyDecider, { command: { type: 'RegisterCompany', companyId, name: 'A', userLicenses: 5, now }, metadata: metadata() });
-    await decideOnStream(store, stream, companyDecider, { command: { type: 'ChangeCompany', companyId, name: 'B', userLicenses: 6, now }, metadata: metadata() });
+    await decideOnStream(store, stream, companyDecider, {
+      command: { type: 'RegisterCompany', companyId, name: 'A', userLicenses: 5, now },
+      metadata: metadata(),
+    });
+    await decideOnStream(store, stream, companyDecider, {
+      command: { type: 'ChangeCompany', companyId, name: 'B', userLicenses: 6, now },
+      metadata: metadata(),
+    });
     history = await store.readStream(stream);
   });
   afterAll(() => store.close());

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
-import { EventMetadata, NewEvent, RecordedEvent } from './event-store';
+import type { EventMetadata, NewEvent, RecordedEvent } from './event-store';
 
 /** The hash a stream's chain starts from. */
 export const GENESIS = '0'.repeat(64);

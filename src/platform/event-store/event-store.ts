@@ -1,4 +1,4 @@
-import { Position } from './position';
+import type { Position } from './position';
 
 /** What a caller appends. `type` is a stable past-tense name, never derived from a class name. */
 export interface NewEvent<Type extends string = string, Data = unknown> {

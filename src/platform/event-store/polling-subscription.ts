@@ -1,5 +1,5 @@
-import { RecordedEvent, Subscription } from './event-store';
-import { Position } from './position';
+import type { RecordedEvent, Subscription } from './event-store';
+import type { Position } from './position';
 
 const PAGE_SIZE = 500;
 

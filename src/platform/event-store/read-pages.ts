@@ -1,5 +1,5 @@
-import { AllFilter, EventStore, RecordedEvent } from './event-store';
-import { Position, START } from './position';
+import type { AllFilter, EventStore, RecordedEvent } from './event-store';
+import { type Position, START } from './position';
 
 const PAGE = 1000;
 

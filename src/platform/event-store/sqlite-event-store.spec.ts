@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { temporaryDirectory } from '../../../test/support/temporary-directory';
-import { NewEvent, RecordedEvent, WrongExpectedRevisionError } from './event-store';
+import { type NewEvent, type RecordedEvent, WrongExpectedRevisionError } from './event-store';
 import { SqliteEventStore } from './sqlite-event-store';
 
 const event = (n: number): NewEvent => ({
@@ -148,9 +148,9 @@ describe('SqliteEventStore and the sync of its log', () => {
     const durable = await store.append('before', [event(1)], 'no_stream');
     const held: Array<() => void> = [];
     const realSync = fs.fdatasync;
-    jest.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, done: (error: Error | null) => void) => {
+    jest.spyOn(fs, 'fdatasync').mockImplementation((fd: number, done: (error: Error | null) => void) => {
       held.push(() => realSync(fd, done));
-    }) as typeof fs.fdatasync);
+    });
     let answered = false;
     const appending = store.append('pending', [event(2)], 'no_stream').then(() => (answered = true));
     while (held.length === 0) await new Promise((resolve) => setImmediate(resolve));
@@ -173,8 +173,9 @@ describe('SqliteEventStore and the sync of its log', () => {
     })();
     jest
       .spyOn(fs, 'fdatasync')
-      .mockImplementation(((_fd: number, done: (error: Error | null) => void) =>
-        done(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }))) as typeof fs.fdatasync);
+      .mockImplementation((_fd: number, done: (error: Error | null) => void) =>
+        done(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' })),
+      );
     const unsynced = /could not be synced to disk: EIO/;
     await expect(store.append('after', [event(2)], 'no_stream')).rejects.toThrow(unsynced);
     await expect(following).rejects.toThrow(unsynced);

@@ -4,6 +4,7 @@ import { ReadStore } from '../read-store/read-store';
 import { Stopping } from '../stopping';
 import { StoreName, UnsupportedStoreError } from '../store-unavailable';
 import { Backoff } from './backoff';
+import { errorMessage } from '../logging/error-message';
 
 export type StoreState = 'connecting' | 'up' | 'down' | 'unsupported';
 
@@ -125,10 +126,7 @@ export class StoreMonitor {
     const label = entry.name === 'eventStore' ? 'event store' : 'read store';
     if (health.state === 'up') this.logger.log(`${label} up: ${health.server}`);
     else if (health.state === 'unsupported') this.logger.error(`${label} refused: ${health.reason}`);
-    else
-      this.logger.warn(
-        `${label} unreachable, retrying with backoff: ${cause instanceof Error ? cause.message : String(cause)}`,
-      );
+    else this.logger.warn(`${label} unreachable, retrying with backoff: ${errorMessage(cause)}`);
     this.notify();
   }
 

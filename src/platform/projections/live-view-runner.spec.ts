@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { temporaryDirectory } from '../../../test/support/temporary-directory';
-import { EventStore, NewEvent, RecordedEvent, SubscribeOptions } from '../event-store/event-store';
+import type { EventStore, NewEvent, RecordedEvent, SubscribeOptions } from '../event-store/event-store';
 import { formatPosition } from '../event-store/position';
 import { SqliteEventStore } from '../event-store/sqlite-event-store';
-import { LiveView } from './live-view';
+import type { LiveView } from './live-view';
 import { LiveViewRunner } from './live-view-runner';
 
 const event = (type: string, n: number): NewEvent => ({

@@ -7,6 +7,7 @@ import { Stopping } from '../stopping';
 import { deferred } from './deferred';
 import { noticeCaughtUp, Progress } from './following';
 import { LIVE_VIEWS, LiveView } from './live-view';
+import { errorMessage } from '../logging/error-message';
 
 export interface LiveViewStatus {
   readonly state: 'catching_up' | 'live' | 'stopped';
@@ -99,7 +100,7 @@ export class LiveViewRunner {
         if (this.isStopped()) return;
         if (!this.dropped) {
           const at = formatPosition(this.progress.position);
-          this.logger.warn(`subscription dropped at ${at}: ${describe(error)}; resuming`);
+          this.logger.warn(`subscription dropped at ${at}: ${errorMessage(error)}; resuming`);
         }
         this.dropped = true;
       }
@@ -131,7 +132,7 @@ export class LiveViewRunner {
         for (const view of this.byType.get(event.type) ?? []) view.apply(event);
       } catch (error) {
         this.state = 'stopped';
-        this.error = describe(error);
+        this.error = errorMessage(error);
         this.logger.error(`live views stopped at ${event.type} ${event.stream}@${event.revision}: ${this.error}`);
         this.progress.wake();
         this.caughtUp.resolve(); // start-up goes on, failing closed: readiness shows why
@@ -166,8 +167,4 @@ export class LiveViewRunner {
     this.dropped = false;
     this.caughtUp.resolve();
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,4 +1,4 @@
-import { RecordedEvent } from '../event-store/event-store';
+import type { RecordedEvent } from '../event-store/event-store';
 
 /**
  * An in-memory view every instance keeps for itself (architecture §2, §5): what security checks need on

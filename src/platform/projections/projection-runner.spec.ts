@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { companiesProjection, COMPANIES } from '../../companies/company.projection';
 import { temporaryDirectory } from '../../../test/support/temporary-directory';
-import { EventStore, NewEvent, RecordedEvent } from '../event-store/event-store';
+import type { AppendResult, EventStore, NewEvent, RecordedEvent } from '../event-store/event-store';
 import { formatPosition } from '../event-store/position';
 import { SqliteEventStore } from '../event-store/sqlite-event-store';
-import { Document, ReadStore, ReadStoreWriter } from '../read-store/read-store';
+import type { Document, ReadStore, ReadStoreWriter } from '../read-store/read-store';
 import { SqliteReadStore } from '../read-store/sqlite-read-store';
 import { StoreUnavailableError } from '../store-unavailable';
-import { Projection, ProjectionWriter } from './projection';
+import type { Projection, ProjectionWriter } from './projection';
 import { CHECKPOINTS, PARKED_EVENTS } from './projection-checkpoints';
 import { ProjectionRunner } from './projection-runner';
 import { compareReadModels, rebuildProjection } from './rebuild';
@@ -184,7 +184,7 @@ describe('ProjectionRunner', () => {
   it('rebuilds into fresh collections that equal the live read model, and spots a difference', async () => {
     const running = runner(reads, [companiesProjection]);
     await running.start();
-    let last;
+    let last: AppendResult | undefined;
     for (let i = 0; i < 30; i++) {
       const companyId = randomUUID();
       last = await events.append(
@@ -264,7 +264,7 @@ describe('ProjectionRunner', () => {
     expect(await running.waitForPosition('slow', backlog.position, 10_000)).toBe(true);
     expect([...statesSeen]).toEqual(['catching_up']);
     // Live once its subscription has confirmed there is nothing newer, a moment after the backlog.
-    await until(async () => running!.statuses()[0].state === 'live');
+    await until(async () => running.statuses()[0].state === 'live');
     expect(running.statuses()[0]).toMatchObject({ state: 'live', lag: { samples: 0 } });
   });
 

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { setImmediate } from 'node:timers/promises';
-import { EventStore, RecordedEvent, Subscription } from '../event-store/event-store';
+import type { EventStore, RecordedEvent, Subscription } from '../event-store/event-store';
 import { pagesOf } from '../event-store/read-pages';
 import { StoreUnavailableError } from '../store-unavailable';
-import { formatPosition, isAtOrAfter, Position } from '../event-store/position';
-import { ReadStore } from '../read-store/read-store';
+import { formatPosition, isAtOrAfter, type Position } from '../event-store/position';
+import type { ReadStore } from '../read-store/read-store';
 import { pause, Stopping } from '../stopping';
 import { noticeCaughtUp, Progress } from './following';
 import {
@@ -14,9 +14,10 @@ import {
   parkEvent,
   PassedEventsCheckpoint,
 } from './projection-checkpoints';
-import { LagHistogram, LagSummary } from './lag-histogram';
-import { Projection, projectionKey, ProjectionWriter } from './projection';
+import { LagHistogram, type LagSummary } from './lag-histogram';
+import { type Projection, projectionKey, type ProjectionWriter } from './projection';
 import { projectionWriter } from './projection-writer';
+import { errorMessage } from '../logging/error-message';
 
 /** How long a projection whose loop failed (a store away, say) waits before it resumes from its checkpoint. */
 const RESUME_AFTER_ERROR_MS = 500;
@@ -167,7 +168,7 @@ export class ProjectionRunner {
         await this.consume(entry);
       } catch (error) {
         if (this.stopping.requested) return;
-        entry.error = describe(error);
+        entry.error = errorMessage(error);
         if (entry.state === 'live') entry.state = 'catching_up'; // not live until it has resumed
         await this.stopping.pause(RESUME_AFTER_ERROR_MS); // the store may be restarting
       }
@@ -365,7 +366,7 @@ export class ProjectionRunner {
           this.options.onError?.(projection.name, event, error, !projection.critical);
           if (projection.critical) {
             entry.state = 'stopped';
-            entry.error = `stopped at ${event.type} ${event.stream}@${event.revision}: ${describe(error)}`;
+            entry.error = `stopped at ${event.type} ${event.stream}@${event.revision}: ${errorMessage(error)}`;
             entry.progress.wake();
             return;
           }
@@ -378,7 +379,7 @@ export class ProjectionRunner {
 
   /** Sets a poison event aside (with the checkpoint moving past it) so the projection keeps going. */
   private async park(entry: Tracked, event: RecordedEvent, through: Position, error: unknown): Promise<void> {
-    await parkEvent(this.store, entry.projection, event, through, describe(error));
+    await parkEvent(this.store, entry.projection, event, through, errorMessage(error));
     entry.parkedEvents += 1;
     this.advance(entry, through, null);
   }
@@ -413,8 +414,4 @@ const NO_READ_MODEL: ProjectionWriter = new Proxy({} as ProjectionWriter, {
 /** From an event's recording to its read-model write. */
 function lagOf(event: RecordedEvent): number {
   return Date.now() - Date.parse(event.recordedAt);
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,5 +1,5 @@
-import { ReadStoreWriter } from '../read-store/read-store';
-import { physicalCollection, Projection, ProjectionWriter } from './projection';
+import type { ReadStoreWriter } from '../read-store/read-store';
+import { physicalCollection, type Projection, type ProjectionWriter } from './projection';
 
 /** Maps a projection's logical collection names onto its version's physical ones. */
 export function projectionWriter(projection: Projection, writer: ReadStoreWriter, suffix = ''): ProjectionWriter {

@@ -1,5 +1,5 @@
-import { RecordedEvent } from '../event-store/event-store';
-import { Document, IndexSpec } from '../read-store/read-store';
+import type { RecordedEvent } from '../event-store/event-store';
+import type { Document, IndexSpec } from '../read-store/read-store';
 
 /** What a projection's `apply` may do: writes to its own collections, inside the runner's transaction. */
 export interface ProjectionWriter {

@@ -1,9 +1,9 @@
 import { isDeepStrictEqual } from 'node:util';
-import { EventStore } from '../event-store/event-store';
-import { isAtOrAfter, Position, START } from '../event-store/position';
+import type { EventStore } from '../event-store/event-store';
+import { isAtOrAfter, type Position, START } from '../event-store/position';
 import { pagesOf } from '../event-store/read-pages';
-import { Document, ReadStore } from '../read-store/read-store';
-import { physicalCollection, Projection } from './projection';
+import type { Document, ReadStore } from '../read-store/read-store';
+import { physicalCollection, type Projection } from './projection';
 import { projectionWriter } from './projection-writer';
 
 const PAGE = 500;

@@ -1,4 +1,4 @@
-import { InvalidCursorError, Scalar } from './read-store';
+import { InvalidCursorError, type Scalar } from './read-store';
 
 /** Keyset-pagination cursor: the sort value and id of the last item of a page. */
 export interface CursorKey {

@@ -23,6 +23,7 @@ import {
   type Scalar,
 } from './read-store';
 import { StoreUnavailableError, UnsupportedStoreError, withDeadline } from '../store-unavailable';
+import { errorMessage } from '../logging/error-message';
 
 /** How a document is stored: the port's `id` becomes Mongo's `_id`, so the primary key is the id. */
 type Stored = { _id: string } & Record<string, unknown>;
@@ -77,7 +78,7 @@ export class MongoReadStore extends ReadStore {
       new MongoClient(uri); // parses only: the driver connects on first use
       return undefined;
     } catch (error) {
-      return error instanceof Error ? error.message : String(error);
+      return errorMessage(error);
     }
   }
 
