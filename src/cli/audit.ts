@@ -134,7 +134,7 @@ async function remote(command: string, rest: string[], values: Values, query: Ex
   const url = `${base}/api/admin/audit/${path}${path.includes('?') || parameters.size === 0 ? '' : `?${parameters}`}`;
   const response = await fetch(url, { headers: { authorization: `Bearer ${values.token}` } });
   if (!response.ok) throw new Error(`${response.status} ${await response.text()}`);
-  if (command === 'export') return exportTo(response.body as unknown as AsyncIterable<Uint8Array>, values.out);
+  if (command === 'export') return exportTo(response.body!, values.out);
   const body = (await response.json()) as { ok: boolean; events: number; breaks: unknown[]; items: unknown[] };
   if (command === 'verify') return report(body);
   if (command === 'events') for (const item of body.items) print(JSON.stringify(item));

@@ -118,7 +118,7 @@ export class EsdbEventStore extends EventStore {
           stream,
           events.map(({ id, type, data, metadata }) =>
             // Data and metadata are stored as JSON and read back as-is.
-            jsonEvent({ id, type, data: data as JSONType, metadata: metadata as unknown as JSONType }),
+            jsonEvent({ id, type, data: data as JSONType, metadata: { ...metadata } }),
           ),
           { streamState: toStreamState(expected), deadline: this.options.timeoutMs + CLOCK_SKEW_ALLOWANCE_MS },
         ),
@@ -474,7 +474,7 @@ function toRecorded(event: EsdbRecordedEvent): RecordedEvent {
     position: copy(event.position),
     type: event.type,
     data: event.data,
-    metadata: event.metadata as unknown as EventMetadata,
+    metadata: metadataOf(event),
     recordedAt: event.created.toISOString(),
   };
 }
@@ -532,4 +532,25 @@ function isAtLeast(version: string, minimum: string): boolean {
   const [wantMajor, wantMinor] = minimum.split('.').map(Number);
   if (!Number.isFinite(major) || !Number.isFinite(minor)) return false;
   return major !== wantMajor ? major > wantMajor : minor >= wantMinor;
+}
+
+/** This service writes every event's envelope as a JSON object; anything else is not one of its events. */
+function metadataOf(event: EsdbRecordedEvent): EventMetadata {
+  if (!isEnvelope(event.metadata)) throw new Error(`${event.streamId}@${event.revision} has no event envelope`);
+  return event.metadata;
+}
+
+function isEnvelope(value: unknown): value is EventMetadata {
+  if (typeof value !== 'object' || value === null || !('actor' in value)) return false;
+  const { actor } = value;
+  return (
+    typeof actor === 'object' &&
+    actor !== null &&
+    'kind' in actor &&
+    'id' in actor &&
+    'correlationId' in value &&
+    'at' in value &&
+    'schemaVersion' in value &&
+    typeof value.schemaVersion === 'number'
+  );
 }

@@ -385,7 +385,7 @@ function path(field: string): string {
 
 function fromStored<T extends Document>(stored: Stored): T {
   const { _id, ...fields } = stored;
-  return { ...fields, id: _id } as unknown as T;
+  return { ...fields, id: _id } as T;
 }
 
 /** The sort key of a returned item, as the cursor stores it: a missing field counts as null. */

@@ -239,6 +239,7 @@ function prepare<P extends unknown[] = unknown[], R = unknown>(
   if (!cache) statementCaches.set(db, (cache = new Map<string, Database.Statement>()));
   let statement = cache.get(sql);
   if (!statement) cache.set(sql, (statement = db.prepare(sql)));
+  // One cache for statements of every shape: the caller names the shape its SQL text has.
   return statement as unknown as Database.Statement<P, R>;
 }
 
