@@ -61,57 +61,13 @@ function evolve(state: CompanyState, event: CompanyEvent): CompanyState {
 
 function decide(command: CompanyCommand, state: CompanyState): CompanyEvent[] {
   switch (command.type) {
-    case 'RegisterCompany': {
-      if (state.status !== 'absent')
-        throw new DomainError('conflict', 'company_exists', `company ${command.companyId} already exists`);
-      const name = validName(command.name);
-      const userLicenses = validLicenses(command.userLicenses);
-      return [
-        {
-          type: 'CompanyRegistered',
-          data: { companyId: command.companyId, name, userLicenses, registeredAt: command.now },
-        },
-      ];
-    }
-    case 'ChangeCompany': {
-      if (state.status !== 'registered')
-        throw new DomainError('not_found', 'company_not_found', `no company ${command.companyId}`);
-      // Only real changes become events: a PATCH that repeats current values leaves no trace.
-      const events: CompanyEvent[] = [];
-      if (command.name !== undefined && validName(command.name) !== state.name) {
-        events.push({
-          type: 'CompanyRenamed',
-          data: { companyId: state.companyId, name: validName(command.name), renamedAt: command.now },
-        });
-      }
-      if (command.userLicenses !== undefined && validLicenses(command.userLicenses) !== state.userLicenses) {
-        events.push({
-          type: 'CompanyUserLicensesChanged',
-          data: { companyId: state.companyId, userLicenses: command.userLicenses, changedAt: command.now },
-        });
-      }
-      return events;
-    }
-    case 'AssignUserSeat': {
-      if (state.status !== 'registered')
-        throw new DomainError('not_found', 'company_not_found', `no company ${command.companyId}`);
-      if (state.seatHolders.has(command.userId)) return []; // it holds one already
-      // The licence count bounds active users; lowering it below the current count blocks only new ones.
-      if (state.userLicenses !== null && state.seatHolders.size >= state.userLicenses) {
-        throw new DomainError(
-          'conflict',
-          'user_licenses_exhausted',
-          `company ${state.companyId} has ${state.userLicenses} user licences, all in use`,
-        );
-      }
-      return [
-        {
-          type: 'CompanyUserSeatAssigned',
-          data: { companyId: state.companyId, userId: command.userId, assignedAt: command.now },
-        },
-      ];
-    }
-    case 'ReleaseUserSeat': {
+    case 'RegisterCompany':
+      return register(command, state);
+    case 'ChangeCompany':
+      return change(command, state);
+    case 'AssignUserSeat':
+      return assignSeat(command, state);
+    case 'ReleaseUserSeat':
       if (state.status !== 'registered' || !state.seatHolders.has(command.userId)) return [];
       return [
         {
@@ -119,8 +75,62 @@ function decide(command: CompanyCommand, state: CompanyState): CompanyEvent[] {
           data: { companyId: state.companyId, userId: command.userId, releasedAt: command.now },
         },
       ];
-    }
   }
+}
+
+type CommandOf<Type extends CompanyCommand['type']> = Extract<CompanyCommand, { type: Type }>;
+
+function register(command: CommandOf<'RegisterCompany'>, state: CompanyState): CompanyEvent[] {
+  if (state.status !== 'absent')
+    throw new DomainError('conflict', 'company_exists', `company ${command.companyId} already exists`);
+  const name = validName(command.name);
+  const userLicenses = validLicenses(command.userLicenses);
+  return [
+    {
+      type: 'CompanyRegistered',
+      data: { companyId: command.companyId, name, userLicenses, registeredAt: command.now },
+    },
+  ];
+}
+
+/** Only real changes become events: a PATCH that repeats current values leaves no trace. */
+function change(command: CommandOf<'ChangeCompany'>, state: CompanyState): CompanyEvent[] {
+  if (state.status !== 'registered')
+    throw new DomainError('not_found', 'company_not_found', `no company ${command.companyId}`);
+  const events: CompanyEvent[] = [];
+  if (command.name !== undefined && validName(command.name) !== state.name) {
+    events.push({
+      type: 'CompanyRenamed',
+      data: { companyId: state.companyId, name: validName(command.name), renamedAt: command.now },
+    });
+  }
+  if (command.userLicenses !== undefined && validLicenses(command.userLicenses) !== state.userLicenses) {
+    events.push({
+      type: 'CompanyUserLicensesChanged',
+      data: { companyId: state.companyId, userLicenses: command.userLicenses, changedAt: command.now },
+    });
+  }
+  return events;
+}
+
+/** The licence count bounds active users; lowering it below the current count blocks only new ones. */
+function assignSeat(command: CommandOf<'AssignUserSeat'>, state: CompanyState): CompanyEvent[] {
+  if (state.status !== 'registered')
+    throw new DomainError('not_found', 'company_not_found', `no company ${command.companyId}`);
+  if (state.seatHolders.has(command.userId)) return []; // it holds one already
+  if (state.userLicenses !== null && state.seatHolders.size >= state.userLicenses) {
+    throw new DomainError(
+      'conflict',
+      'user_licenses_exhausted',
+      `company ${state.companyId} has ${state.userLicenses} user licences, all in use`,
+    );
+  }
+  return [
+    {
+      type: 'CompanyUserSeatAssigned',
+      data: { companyId: state.companyId, userId: command.userId, assignedAt: command.now },
+    },
+  ];
 }
 
 /** Names are compared and stored trimmed; an all-blank name is no name. */

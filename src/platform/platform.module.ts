@@ -7,6 +7,7 @@ import {
   Module,
   OnApplicationBootstrap,
   OnApplicationShutdown,
+  type Provider,
   Type,
 } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
@@ -107,7 +108,6 @@ export class PlatformModule {
     projections: readonly Projection[];
     liveViews: readonly Type<LiveView>[];
   }): DynamicModule {
-    const logger = new Logger('projections');
     return {
       module: PlatformModule,
       controllers: [HealthController],
@@ -126,39 +126,7 @@ export class PlatformModule {
         ReadModels,
         GetDocumentHandler,
         FindDocumentsHandler,
-        {
-          provide: EventStore,
-          inject: [AppConfig],
-          useFactory: openEventStore,
-        },
-        {
-          provide: ReadStore,
-          inject: [AppConfig],
-          useFactory: openReadStore,
-        },
-        {
-          provide: ProjectionRunner,
-          inject: [EventStore, ReadStore, PROJECTIONS],
-          useFactory: (events: EventStore, reads: ReadStore, projections: readonly Projection[]) =>
-            new ProjectionRunner(events, reads, projections, {
-              onError: (name, event, error, parked) =>
-                logger.error(
-                  `${name} ${parked ? 'parked' : 'stopped at'} ${event.type} ${event.stream}@${event.revision}: ${String(error)}`,
-                ),
-            }),
-        },
-        {
-          provide: PlatformLifecycle,
-          inject: [ProjectionRunner, EventStore, ReadStore, Readiness, LiveViewRunner, StoreMonitor],
-          useFactory: (
-            runner: ProjectionRunner,
-            events: EventStore,
-            reads: ReadStore,
-            readiness: Readiness,
-            liveViews: LiveViewRunner,
-            stores: StoreMonitor,
-          ) => new PlatformLifecycle(runner, events, reads, readiness, liveViews, stores),
-        },
+        ...storageProviders(),
       ],
       exports: [
         AppConfig,
@@ -175,4 +143,44 @@ export class PlatformModule {
       ],
     };
   }
+}
+
+/** The two stores, chosen by configuration, and what runs on them: the projection runner and the lifecycle. */
+function storageProviders(): Provider[] {
+  const logger = new Logger('projections');
+  return [
+    {
+      provide: EventStore,
+      inject: [AppConfig],
+      useFactory: openEventStore,
+    },
+    {
+      provide: ReadStore,
+      inject: [AppConfig],
+      useFactory: openReadStore,
+    },
+    {
+      provide: ProjectionRunner,
+      inject: [EventStore, ReadStore, PROJECTIONS],
+      useFactory: (events: EventStore, reads: ReadStore, projections: readonly Projection[]) =>
+        new ProjectionRunner(events, reads, projections, {
+          onError: (name, event, error, parked) =>
+            logger.error(
+              `${name} ${parked ? 'parked' : 'stopped at'} ${event.type} ${event.stream}@${event.revision}: ${String(error)}`,
+            ),
+        }),
+    },
+    {
+      provide: PlatformLifecycle,
+      inject: [ProjectionRunner, EventStore, ReadStore, Readiness, LiveViewRunner, StoreMonitor],
+      useFactory: (
+        runner: ProjectionRunner,
+        events: EventStore,
+        reads: ReadStore,
+        readiness: Readiness,
+        liveViews: LiveViewRunner,
+        stores: StoreMonitor,
+      ) => new PlatformLifecycle(runner, events, reads, readiness, liveViews, stores),
+    },
+  ];
 }
