@@ -1,10 +1,11 @@
 // What the benchmark scripts share: starting servers on free loopback ports, the admin setup of a
 // client on this service, and one autocannon run.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 
 export const CONNECTIONS = 32;
@@ -163,4 +164,120 @@ export function load(target, duration, connections = CONNECTIONS) {
   return new Promise((resolve, reject) => {
     autocannon({ connections, duration, ...target }, (error, result) => (error ? reject(error) : resolve(result)));
   });
+}
+
+/** Clock ticks per second of /proc/<pid>/stat's utime and stime (`getconf CLK_TCK`, 100 on Linux). */
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
+  } catch {
+    return 100;
+  }
+})();
+const TICK_MS = 1000 / CLOCK_TICKS;
+const SCHEDSTAT = existsSync('/proc/self/schedstat');
+
+/**
+ * A process's CPU time so far, read from outside it: every thread's on-CPU nanoseconds
+ * (/proc/<pid>/task/<tid>/schedstat, first field: the main thread, worker threads, libuv's pool, V8's
+ * helpers) and, as a check that also counts threads that have exited, utime + stime in clock ticks
+ * (/proc/<pid>/stat).
+ */
+export function cpuTime(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  // After "pid (comm) ": state is field 3, utime field 14 and stime field 15 (proc(5)).
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  const threads = new Map();
+  if (SCHEDSTAT) {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        threads.set(tid, Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]));
+      } catch {
+        // The thread exited between the listing and the read: the tick count still has it.
+      }
+    }
+  }
+  return { ticks, threads };
+}
+
+/**
+ * CPU ms a process spent between two `cpuTime` readings. The nanosecond sum over threads is used unless
+ * threads that exited in between took more than the tick count's resolution (2 ticks) with them; then
+ * the tick count is (`source` says which).
+ */
+export function cpuBetween(before, after) {
+  let nanos = 0;
+  for (const [tid, ns] of after.threads) nanos += ns - (before.threads.get(tid) ?? 0);
+  const schedstatMs = nanos / 1e6;
+  const statMs = (after.ticks - before.ticks) * TICK_MS;
+  const useStat = !SCHEDSTAT || statMs > schedstatMs + 2 * TICK_MS;
+  return { ms: useStat ? statMs : schedstatMs, source: useStat ? 'stat' : 'schedstat', statMs };
+}
+
+/** Busy and total CPU time of the whole machine so far (the first line of /proc/stat, in ms). */
+function machineTime() {
+  const [, ...jiffies] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
+  const [, , , idle, iowait] = jiffies;
+  const total = jiffies.slice(0, 8).reduce((sum, value) => sum + value, 0);
+  return { busyMs: (total - idle - iowait) * TICK_MS, totalMs: total * TICK_MS };
+}
+
+/**
+ * Waits (at most `limitMs`) until the process has been quiet for two polls in a row: the work a load
+ * leaves behind (projections catching up on its events, queued writes) is counted with that load, and
+ * the next window starts on a quiet process. Returns the ms waited.
+ */
+export async function settle(pid, { pollMs = 100, quietMs = 2, limitMs = 3_000 } = {}) {
+  const started = performance.now();
+  let previous = cpuTime(pid);
+  let quietPolls = 0;
+  while (quietPolls < 2 && performance.now() - started < limitMs) {
+    await sleep(pollMs);
+    const current = cpuTime(pid);
+    quietPolls = cpuBetween(previous, current).ms < quietMs ? quietPolls + 1 : 0;
+    previous = current;
+  }
+  return Math.round(performance.now() - started);
+}
+
+/**
+ * One autocannon run against `server`, with the server process's CPU time over the run (all threads,
+ * user + system) and what the work it left behind took until it was quiet again, per 1,000 requests
+ * completed. Call it on a settled server (after its warm-up). Also the load generator's CPU (this
+ * process) and the whole machine's busy cores over the same window, to tell a busy machine from a slow server.
+ */
+export async function measure(server, target, duration, { connections = CONNECTIONS, quietMs } = {}) {
+  const pid = server.child.pid;
+  const [before, generatorBefore, machineBefore] = [cpuTime(pid), process.cpuUsage(), machineTime()];
+  const startedAt = performance.now();
+  const result = await load(target, duration, connections);
+  const loadMs = performance.now() - startedAt;
+  const afterLoad = cpuTime(pid);
+  const settleMs = await settle(pid, { quietMs });
+  const settled = cpuTime(pid);
+  const cpu = cpuBetween(before, settled);
+  const generator = process.cpuUsage(generatorBefore);
+  const machine = machineTime();
+  const requests = result.requests.total;
+  const round = (value, digits = 1) => Number(value.toFixed(digits));
+  return {
+    ...result,
+    cpu: {
+      requests,
+      serverMs: round(cpu.ms),
+      serverMsPer1k: round((1000 * cpu.ms) / requests),
+      source: cpu.source,
+      statMs: round(cpu.statMs),
+      // The run itself, then what the server did after it until it was quiet (part of serverMs).
+      loadMs: Math.round(loadMs),
+      settleMs,
+      tailMs: round(cpuBetween(afterLoad, settled).ms),
+      serverCores: round(cpuBetween(before, afterLoad).ms / loadMs, 2),
+      generatorMsPer1k: round((generator.user + generator.system) / requests),
+      machineBusyCores: round(
+        ((machine.busyMs - machineBefore.busyMs) / (machine.totalMs - machineBefore.totalMs)) * cpus().length,
+        2,
+      ),
+    },
+  };
 }
