@@ -260,6 +260,9 @@ export async function measure(server, target, duration, { connections = CONNECTI
   const machine = machineTime();
   const requests = result.requests.total;
   const round = (value, digits = 1) => Number(value.toFixed(digits));
+  const windowMs = loadMs + settleMs;
+  const generatorMs = (generator.user + generator.system) / 1000;
+  const machineBusyMs = machine.busyMs - machineBefore.busyMs;
   return {
     ...result,
     cpu: {
@@ -273,11 +276,11 @@ export async function measure(server, target, duration, { connections = CONNECTI
       settleMs,
       tailMs: round(cpuBetween(afterLoad, settled).ms),
       serverCores: round(cpuBetween(before, afterLoad).ms / loadMs, 2),
-      generatorMsPer1k: round((generator.user + generator.system) / requests),
-      machineBusyCores: round(
-        ((machine.busyMs - machineBefore.busyMs) / (machine.totalMs - machineBefore.totalMs)) * cpus().length,
-        2,
-      ),
+      generatorMsPer1k: round((1000 * generatorMs) / requests),
+      machineBusyCores: round((machineBusyMs / (machine.totalMs - machineBefore.totalMs)) * cpus().length, 2),
+      // Everything else on the machine (other people's processes; this bench's idle servers, a few ms/s):
+      // well above 0 and the run measured a server short of cores, whose req/s and even CPU per request move.
+      otherCores: round(Math.max(0, machineBusyMs - cpu.ms - generatorMs) / windowMs, 2),
     },
   };
 }

@@ -1,6 +1,8 @@
 // npm run bench [-- --quick]: this service and oidc-provider side by side on loopback, same load
-// generator (autocannon), same connection count, alternating A/B runs with a discarded warm-up.
-// Prints one table and writes bench/results/latest.json. Needs `npm run build` (npm run bench does it).
+// generator (autocannon), same connection count, alternating A/B runs with a discarded warm-up. Beside
+// req/s and latency, each server process's CPU time (user + system, every thread, read from /proc) per
+// 1,000 requests: the load generator shares the cores, so req/s moves run to run far more than CPU per request.
+// Prints the tables and writes bench/results/latest.json. Needs `npm run build` (npm run bench does it).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +33,8 @@ const ROUNDS = quick ? 1 : 3;
  * code flow); from 3 s on, it is within the run-to-run noise.
  */
 const WARMUP = 3;
+/** Cores taken by processes other than the server and the load generator that mark a run as disturbed. */
+const DISTURBED_CORES = 0.25;
 const PEER = { id: 'bench', secret: 'bench-secret-'.padEnd(48, 's') };
 
 async function main() {
@@ -143,8 +147,9 @@ function rssMb(pid) {
 function summarize(runs) {
   const sorted = [...runs].sort((a, b) => a.requests.average - b.requests.average);
   const median = sorted[Math.floor(sorted.length / 2)];
-  const sum = (pick) => runs.reduce((total, run) => total + pick(run.cpu), 0);
-  const requests = sum((cpu) => cpu.requests);
+  const overRuns = (pick) => runs.reduce((total, run) => total + pick(run.cpu), 0);
+  const requests = overRuns((cpu) => cpu.requests);
+  const serverMs = overRuns((cpu) => cpu.serverMs);
   return {
     requestsPerSecond: Math.round(median.requests.average),
     p50: median.latency.p50,
@@ -153,21 +158,19 @@ function summarize(runs) {
     // 4xx and 5xx: the code flow's authorize step answers 302 by design, which autocannon counts as non-2xx.
     failed: runs.reduce((sum, run) => sum + run['4xx'] + run['5xx'], 0),
     // The server process's user + system CPU (every thread) per 1,000 requests completed.
-    cpuMsPer1k: round((1000 * sum((cpu) => cpu.serverMs)) / requests, 1),
+    cpuMsPer1k: round((1000 * serverMs) / requests, 1),
     cpu: {
       requests,
-      serverMs: round(
-        sum((cpu) => cpu.serverMs),
-        1,
-      ),
+      serverMs: round(serverMs, 1),
       tailMs: round(
-        sum((cpu) => cpu.tailMs),
+        overRuns((cpu) => cpu.tailMs),
         1,
       ),
       perRunMsPer1k: runs.map((run) => run.cpu.serverMsPer1k),
       serverCores: runs.map((run) => run.cpu.serverCores),
-      generatorMsPer1k: round(sum((cpu) => cpu.generatorMsPer1k * cpu.requests) / requests, 1),
+      generatorMsPer1k: round(overRuns((cpu) => cpu.generatorMsPer1k * cpu.requests) / requests, 1),
       machineBusyCores: runs.map((run) => run.cpu.machineBusyCores),
+      otherCores: runs.map((run) => run.cpu.otherCores),
       source: [...new Set(runs.map((run) => run.cpu.source))].join('+'),
     },
   };
@@ -183,15 +186,22 @@ function report(results, underLoad, history) {
     'ours req/s': ours.requestsPerSecond,
     'ours p50/p99 ms': `${ours.p50}/${ours.p99}`,
     'ours CPU ms/1k': ours.cpuMsPer1k,
-    'ours err/4xx+5xx': `${ours.errors}/${ours.failed}`,
     'peer req/s': peer?.requestsPerSecond ?? '—',
     'peer p50/p99 ms': peer ? `${peer.p50}/${peer.p99}` : '—',
     'peer CPU ms/1k': peer?.cpuMsPer1k ?? '—',
-    'peer err/4xx+5xx': peer ? `${peer.errors}/${peer.failed}` : '—',
     'ours/peer req/s': peer ? (ours.requestsPerSecond / peer.requestsPerSecond).toFixed(2) : '—',
     'peer÷ours CPU': peer ? (peer.cpuMsPer1k / ours.cpuMsPer1k).toFixed(2) : '—',
+    'err/4xx+5xx ours, peer': `${ours.errors}/${ours.failed}, ${peer ? `${peer.errors}/${peer.failed}` : '—'}`,
   }));
   console.table(rows);
+  const others = results.flatMap(({ ours, peer }) => [ours, peer].flatMap((side) => side?.cpu.otherCores ?? []));
+  const disturbed = others.filter((cores) => cores >= DISTURBED_CORES).length;
+  if (disturbed)
+    console.log(
+      `other processes took ${Math.min(...others)}–${Math.max(...others)} of the ${cpus().length} cores ` +
+        `(${disturbed} of ${others.length} windows over ${DISTURBED_CORES}; cpu.otherCores in the JSON): ` +
+        'req/s and p99 are disturbed, CPU per request less so',
+    );
   if (history)
     console.table(Object.fromEntries(historyTable(history).map(({ measure, ...figures }) => [measure, figures])));
   else console.log('history (1,000,000 events): left out of --quick; node bench/history.mjs --quick measures 100,000');
