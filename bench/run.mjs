@@ -171,6 +171,8 @@ function summarize(runs) {
       generatorMsPer1k: round(overRuns((cpu) => cpu.generatorMsPer1k * cpu.requests) / requests, 1),
       machineBusyCores: runs.map((run) => run.cpu.machineBusyCores),
       otherCores: runs.map((run) => run.cpu.otherCores),
+      // How long each run's server took to go quiet after it (3,000: it never did, and the window ends there).
+      settleMs: runs.map((run) => run.cpu.settleMs),
       source: [...new Set(runs.map((run) => run.cpu.source))].join('+'),
     },
   };
