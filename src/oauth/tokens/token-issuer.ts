@@ -48,7 +48,7 @@ export class TokenIssuer {
     private readonly config: AppConfig,
   ) {}
 
-  async mint(subject: TokenSubject, options: { refresh: boolean; now: Date }): Promise<MintedTokens> {
+  mint(subject: TokenSubject, options: { refresh: boolean; now: Date }): MintedTokens {
     const { grantId, clientId, companyId, userId, scope } = subject;
     const client = this.view.client(clientId);
     if (!client) throw new OAuthError('invalid_grant', 'the client no longer exists');
@@ -67,7 +67,7 @@ export class TokenIssuer {
       claims = { ...base, ...userClaims, cutoffs: { client: client.tokenCutoff, user: user.tokenCutoff } };
       userCutoff = user.tokenCutoff;
     }
-    const { token, expiresAt } = await this.accessTokens.issue(claims, options.now);
+    const { token, expiresAt } = this.accessTokens.issue(claims, options.now);
     const refreshToken = options.refresh ? newOpaqueToken(grantId) : undefined;
     const refreshExpiresAt = new Date(options.now.getTime() + this.config.refreshTokenTtlSeconds * 1000);
     return {
