@@ -1,19 +1,18 @@
-import { Body, Controller, HttpCode, HttpStatus, Post, Req, Res, UseFilters } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiTags } from '@nestjs/swagger';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { GetGrant } from '../grants/get-grant.handler';
 import { refreshTokenStanding } from '../grants/refresh-token-standing';
 import { hashSecret } from '../platform/crypto/secrets';
 import { ClientAuthentication } from './client-authentication';
-import { OAuthError, OAuthErrorFilter } from './oauth-error';
+import { OAuthError } from './oauth-error';
 import { bodyParameters, requiredParameter } from './parameters';
 import { ClientRecord } from './security-view';
 import { AccessTokens } from './tokens/access-tokens';
 import { grantIdIn } from './tokens/opaque-tokens';
 import { TokenValidity } from './tokens/token-validity';
 
-type Introspection = { active: false } | ({ active: true } & Record<string, unknown>);
+export type Introspection = { active: false } | ({ active: true } & Record<string, unknown>);
 
 const INACTIVE: Introspection = { active: false };
 
@@ -21,10 +20,9 @@ const INACTIVE: Introspection = { active: false };
  * RFC 7662, for enabled confidential clients. Access tokens are answered from memory (signature,
  * expiry, then `TokenValidity`); refresh tokens from their grant stream. Anything expired, revoked,
  * of a disabled client or deactivated user, unknown, or of another company is `{ active: false }`.
+ * Served as a plain Fastify route, with its headers and error answers (`oauth-routes.ts`).
  */
-@Controller('api/oauth2')
-@UseFilters(OAuthErrorFilter)
-@ApiTags('oauth')
+@Injectable()
 export class IntrospectController {
   constructor(
     private readonly clients: ClientAuthentication,
@@ -33,15 +31,8 @@ export class IntrospectController {
     private readonly queries: QueryBus,
   ) {}
 
-  @Post('introspect')
-  @HttpCode(HttpStatus.OK)
-  async introspect(
-    @Req() request: FastifyRequest,
-    @Body() body: unknown,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<Introspection> {
-    reply.header('Cache-Control', 'no-store');
-    const parameters = bodyParameters(body);
+  async introspect(request: FastifyRequest): Promise<Introspection> {
+    const parameters = bodyParameters(request.body);
     const { client } = await this.clients.authenticate(request.headers.authorization, parameters);
     if (client.type !== 'confidential')
       throw new OAuthError('unauthorized_client', 'introspection is for confidential clients');

@@ -23,16 +23,11 @@ import { TokenValidity } from './tokens/token-validity';
 /** The protocol edge: authorization, token, revocation, introspection, metadata, and the AIRisk ListUsers resource. */
 @Module({
   imports: [CqrsModule, KeysModule, GrantsModule],
-  controllers: [
-    AuthorizeController,
-    TokenController,
-    RevokeController,
-    IntrospectController,
-    MetadataController,
-    ListUsersController,
-    RevokeTokensController,
-  ],
+  controllers: [AuthorizeController, RevokeController, MetadataController, ListUsersController, RevokeTokensController],
   providers: [
+    // The token and introspection endpoints: plain Fastify routes (`oauth-routes.ts`).
+    TokenController,
+    IntrospectController,
     ClientAuthentication,
     AccessTokens,
     TokenValidity,
