@@ -38,6 +38,8 @@ export async function createApp(config: AppConfig, adminKey: string, logger: Log
   useSecurityHeaders(app, config.issuer);
   await limitAnonymousRequests(app, config.anonymousRateLimitPerMinute);
   serveOpenApi(app, SERVICE_VERSION, OAUTH_ENDPOINT_DOCUMENTATION);
+  // Initialised here, not at listen: the token and introspection routes must be added to Fastify
+  // after Nest has set its error handler, which they take as theirs (see `oauth-routes.ts`).
   await app.init();
   serveOAuthEndpoints(app);
   // No enableShutdownHooks: main.ts handles the signals (exitOnSignals), with a deadline Nest lacks.

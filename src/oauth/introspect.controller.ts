@@ -12,7 +12,7 @@ import { AccessTokens } from './tokens/access-tokens';
 import { grantIdIn } from './tokens/opaque-tokens';
 import { TokenValidity } from './tokens/token-validity';
 
-export type Introspection = { active: false } | ({ active: true } & Record<string, unknown>);
+type Introspection = { active: false } | ({ active: true } & Record<string, unknown>);
 
 const INACTIVE: Introspection = { active: false };
 

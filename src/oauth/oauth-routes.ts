@@ -16,9 +16,10 @@ const INTEGER = { type: 'integer' } as const;
 /**
  * The token answer (RFC 6749 §5.1 plus the AIRisk `expiration`), as `TokenIssuer.response` builds it
  * and in its order: Fastify serializes it from this schema (fast-json-stringify) rather than with
- * `JSON.stringify`, and the OpenAPI document shows it.
+ * `JSON.stringify`, and the OpenAPI document shows it. A member missing here would be left out of
+ * the answer: one the answer gains must be added here too (`oauth-routes.spec.ts`).
  */
-const TOKEN_RESPONSE = {
+export const TOKEN_RESPONSE = {
   type: 'object',
   properties: {
     access_token: STRING,
@@ -31,8 +32,8 @@ const TOKEN_RESPONSE = {
   required: ['access_token', 'token_type', 'expires_in', 'expiration'],
 } as const;
 
-/** The introspection answer (RFC 7662 §2.2), every member `IntrospectController` may give, in its order. */
-const INTROSPECTION_RESPONSE = {
+/** The introspection answer (RFC 7662 §2.2): every member `IntrospectController` may give, in its order. */
+export const INTROSPECTION_RESPONSE = {
   type: 'object',
   properties: {
     active: { type: 'boolean' },
