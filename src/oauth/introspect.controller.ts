@@ -12,6 +12,10 @@ import { AccessTokens } from './tokens/access-tokens';
 import { grantIdIn } from './tokens/opaque-tokens';
 import { TokenValidity } from './tokens/token-validity';
 
+/**
+ * A member left undefined is not written, by the route's schema serializer as by `JSON.stringify`:
+ * the answers are built as one object literal each, without spreading optional members into them.
+ */
 type Introspection = { active: false } | ({ active: true } & Record<string, unknown>);
 
 const INACTIVE: Introspection = { active: false };
@@ -44,20 +48,19 @@ export class IntrospectController {
     const claims = this.accessTokens.verify(token);
     if (!claims) return undefined;
     if (claims.company_id !== caller.companyId || !(await this.validity.isAccessTokenHonoured(claims))) return INACTIVE;
-    const { sub, client_id, scope, exp, iat, jti, userid, company_id, iss, aud } = claims;
     return {
       active: true,
       token_type: 'Bearer',
-      sub,
-      client_id,
-      ...scopeMember(scope),
-      exp,
-      iat,
-      jti,
-      iss,
-      aud,
-      company_id,
-      ...(userid ? { userid } : {}),
+      sub: claims.sub,
+      client_id: claims.client_id,
+      scope: scopeMember(claims.scope),
+      exp: claims.exp,
+      iat: claims.iat,
+      jti: claims.jti,
+      iss: claims.iss,
+      aud: claims.aud,
+      company_id: claims.company_id,
+      userid: claims.userid || undefined,
     };
   }
 
@@ -75,15 +78,15 @@ export class IntrospectController {
       token_type: 'refresh_token',
       sub: state.userId ?? state.clientId,
       client_id: state.clientId,
-      ...scopeMember(state.scope),
+      scope: scopeMember(state.scope),
       exp: Math.floor(Date.parse(state.refreshExpiresAt!) / 1000),
       company_id: state.companyId,
-      ...(state.userId ? { userid: state.userId } : {}),
+      userid: state.userId || undefined,
     };
   }
 }
 
 /** RFC 7662 §2.2 `scope` is a list of one or more scopes (RFC 6749 §3.3): left out when there is none. */
-function scopeMember(scope: string): { scope?: string } {
-  return scope ? { scope } : {};
+function scopeMember(scope: string): string | undefined {
+  return scope || undefined;
 }

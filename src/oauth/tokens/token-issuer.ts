@@ -92,8 +92,10 @@ export class TokenIssuer {
       token_type: 'Bearer',
       expires_in: Math.round((expiresAt.getTime() - now.getTime()) / 1000),
       expiration: expiresAt.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      ...(minted.scope ? { scope: minted.scope } : {}),
-      ...(minted.refreshToken ? { refresh_token: minted.refreshToken } : {}),
+      // Left undefined, a member is not written (RFC 6749 §3.3 knows no empty scope): one object
+      // literal, no optional members spread into it.
+      scope: minted.scope || undefined,
+      refresh_token: minted.refreshToken,
     };
   }
 }
