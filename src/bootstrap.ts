@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
 import { OAuthErrorFilter, TOKEN_STYLE_PATHS } from './oauth/oauth-error';
-import { OAUTH_ENDPOINT_DOCUMENTATION, serveOAuthEndpoints } from './oauth/oauth-routes';
+import { OAUTH_ENDPOINT_DOCUMENTATION } from './oauth/oauth-routes';
 import { createFastifyAdapter } from './platform/http/fastify-adapter';
 import { serveOpenApi } from './platform/http/openapi';
 import { ProblemDetailsFilter } from './platform/http/problem-details';
@@ -38,10 +38,6 @@ export async function createApp(config: AppConfig, adminKey: string, logger: Log
   useSecurityHeaders(app, config.issuer);
   await limitAnonymousRequests(app, config.anonymousRateLimitPerMinute);
   serveOpenApi(app, SERVICE_VERSION, OAUTH_ENDPOINT_DOCUMENTATION);
-  // Initialised here, not at listen: the token and introspection routes must be added to Fastify
-  // after Nest has set its error handler, which they take as theirs (see `oauth-routes.ts`).
-  await app.init();
-  serveOAuthEndpoints(app);
   // No enableShutdownHooks: main.ts handles the signals (exitOnSignals), with a deadline Nest lacks.
   return app;
 }

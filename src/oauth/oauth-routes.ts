@@ -1,4 +1,6 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { IntrospectController } from './introspect.controller';
@@ -61,23 +63,31 @@ type Endpoint = (request: FastifyRequest) => Promise<object>;
  * root hooks as for every route (request id, security headers, the anonymous rate limit), and the
  * body parsers' refusals still reach the global filter, which answers them in OAuth's shape.
  *
- * Called once Nest has initialised the application: the routes take the root's error handler
- * (Nest's) when Fastify loads them, and Nest sets it only during its init.
+ * Added at the end of Nest's init (`onApplicationBootstrap`), before Fastify starts: a route takes
+ * the root's error handler when Fastify loads it, and Nest sets its own during init, after its
+ * controllers' routes.
  */
-export function serveOAuthEndpoints(app: NestFastifyApplication): void {
-  const fastify = app.getHttpAdapter().getInstance();
-  const token = app.get(TokenController);
-  const introspection = app.get(IntrospectController);
-  fastify.post(
-    '/api/oauth2/token',
-    { schema: { response: { 200: TOKEN_RESPONSE } } },
-    answering(TOKEN_HEADERS, (request) => token.token(request)),
-  );
-  fastify.post(
-    '/api/oauth2/introspect',
-    { schema: { response: { 200: INTROSPECTION_RESPONSE } } },
-    answering(INTROSPECTION_HEADERS, (request) => introspection.introspect(request)),
-  );
+@Injectable()
+export class OAuthRoutes implements OnApplicationBootstrap {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost<FastifyAdapter>,
+    private readonly token: TokenController,
+    private readonly introspection: IntrospectController,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const fastify = this.adapterHost.httpAdapter.getInstance();
+    fastify.post(
+      '/api/oauth2/token',
+      { schema: { response: { 200: TOKEN_RESPONSE } } },
+      answering(TOKEN_HEADERS, (request) => this.token.token(request)),
+    );
+    fastify.post(
+      '/api/oauth2/introspect',
+      { schema: { response: { 200: INTROSPECTION_RESPONSE } } },
+      answering(INTROSPECTION_HEADERS, (request) => this.introspection.introspect(request)),
+    );
+  }
 }
 
 /** A route handler: the endpoint's answer with its headers, or its refusal as RFC 6749 §5.2 JSON. */

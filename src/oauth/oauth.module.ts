@@ -9,6 +9,7 @@ import { ClientAuthentication } from './client-authentication';
 import { IntrospectController } from './introspect.controller';
 import { ListUsersController } from './list-users.controller';
 import { MetadataController } from './metadata.controller';
+import { OAuthRoutes } from './oauth-routes';
 import { RevokeController } from './revoke.controller';
 import { RevokeTokensController } from './revoke-tokens.controller';
 import { AuthorizationCodeGrant } from './token/authorization-code.grant';
@@ -25,9 +26,10 @@ import { TokenValidity } from './tokens/token-validity';
   imports: [CqrsModule, KeysModule, GrantsModule],
   controllers: [AuthorizeController, RevokeController, MetadataController, ListUsersController, RevokeTokensController],
   providers: [
-    // The token and introspection endpoints: plain Fastify routes (`oauth-routes.ts`).
+    // The token and introspection endpoints, served as plain Fastify routes by `OAuthRoutes`.
     TokenController,
     IntrospectController,
+    OAuthRoutes,
     ClientAuthentication,
     AccessTokens,
     TokenValidity,
