@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
 import { OAuthErrorFilter, TOKEN_STYLE_PATHS } from './oauth/oauth-error';
+import { OAUTH_ENDPOINT_DOCUMENTATION } from './oauth/oauth-routes';
 import { createFastifyAdapter } from './platform/http/fastify-adapter';
 import { serveOpenApi } from './platform/http/openapi';
 import { ProblemDetailsFilter } from './platform/http/problem-details';
@@ -36,7 +37,7 @@ export async function createApp(config: AppConfig, adminKey: string, logger: Log
   app.useGlobalFilters(new ProblemDetailsFilter(new Map(TOKEN_STYLE_PATHS.map((path) => [path, oauthErrors]))));
   useSecurityHeaders(app, config.issuer);
   await limitAnonymousRequests(app, config.anonymousRateLimitPerMinute);
-  serveOpenApi(app, SERVICE_VERSION);
+  serveOpenApi(app, SERVICE_VERSION, OAUTH_ENDPOINT_DOCUMENTATION);
   // No enableShutdownHooks: main.ts handles the signals (exitOnSignals), with a deadline Nest lacks.
   return app;
 }

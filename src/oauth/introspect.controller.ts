@@ -1,18 +1,21 @@
-import { Body, Controller, HttpCode, HttpStatus, Post, Req, Res, UseFilters } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiTags } from '@nestjs/swagger';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { GetGrant } from '../grants/get-grant.handler';
 import { refreshTokenStanding } from '../grants/refresh-token-standing';
 import { hashSecret } from '../platform/crypto/secrets';
 import { ClientAuthentication } from './client-authentication';
-import { OAuthError, OAuthErrorFilter } from './oauth-error';
+import { OAuthError } from './oauth-error';
 import { bodyParameters, requiredParameter } from './parameters';
 import { ClientRecord } from './security-view';
 import { AccessTokens } from './tokens/access-tokens';
 import { grantIdIn } from './tokens/opaque-tokens';
 import { TokenValidity } from './tokens/token-validity';
 
+/**
+ * A member left undefined is not written, by the route's schema serializer as by `JSON.stringify`:
+ * the answers are built as one object literal each, without spreading optional members into them.
+ */
 type Introspection = { active: false } | ({ active: true } & Record<string, unknown>);
 
 const INACTIVE: Introspection = { active: false };
@@ -21,10 +24,9 @@ const INACTIVE: Introspection = { active: false };
  * RFC 7662, for enabled confidential clients. Access tokens are answered from memory (signature,
  * expiry, then `TokenValidity`); refresh tokens from their grant stream. Anything expired, revoked,
  * of a disabled client or deactivated user, unknown, or of another company is `{ active: false }`.
+ * Served as a plain Fastify route, with its headers and error answers (`oauth-routes.ts`).
  */
-@Controller('api/oauth2')
-@UseFilters(OAuthErrorFilter)
-@ApiTags('oauth')
+@Injectable()
 export class IntrospectController {
   constructor(
     private readonly clients: ClientAuthentication,
@@ -33,15 +35,8 @@ export class IntrospectController {
     private readonly queries: QueryBus,
   ) {}
 
-  @Post('introspect')
-  @HttpCode(HttpStatus.OK)
-  async introspect(
-    @Req() request: FastifyRequest,
-    @Body() body: unknown,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<Introspection> {
-    reply.header('Cache-Control', 'no-store');
-    const parameters = bodyParameters(body);
+  async introspect(request: FastifyRequest): Promise<Introspection> {
+    const parameters = bodyParameters(request.body);
     const { client } = await this.clients.authenticate(request.headers.authorization, parameters);
     if (client.type !== 'confidential')
       throw new OAuthError('unauthorized_client', 'introspection is for confidential clients');
@@ -53,20 +48,19 @@ export class IntrospectController {
     const claims = this.accessTokens.verify(token);
     if (!claims) return undefined;
     if (claims.company_id !== caller.companyId || !(await this.validity.isAccessTokenHonoured(claims))) return INACTIVE;
-    const { sub, client_id, scope, exp, iat, jti, userid, company_id, iss, aud } = claims;
     return {
       active: true,
       token_type: 'Bearer',
-      sub,
-      client_id,
-      ...scopeMember(scope),
-      exp,
-      iat,
-      jti,
-      iss,
-      aud,
-      company_id,
-      ...(userid ? { userid } : {}),
+      sub: claims.sub,
+      client_id: claims.client_id,
+      scope: scopeMember(claims.scope),
+      exp: claims.exp,
+      iat: claims.iat,
+      jti: claims.jti,
+      iss: claims.iss,
+      aud: claims.aud,
+      company_id: claims.company_id,
+      userid: claims.userid || undefined,
     };
   }
 
@@ -84,15 +78,15 @@ export class IntrospectController {
       token_type: 'refresh_token',
       sub: state.userId ?? state.clientId,
       client_id: state.clientId,
-      ...scopeMember(state.scope),
+      scope: scopeMember(state.scope),
       exp: Math.floor(Date.parse(state.refreshExpiresAt!) / 1000),
       company_id: state.companyId,
-      ...(state.userId ? { userid: state.userId } : {}),
+      userid: state.userId || undefined,
     };
   }
 }
 
 /** RFC 7662 §2.2 `scope` is a list of one or more scopes (RFC 6749 §3.3): left out when there is none. */
-function scopeMember(scope: string): { scope?: string } {
-  return scope ? { scope } : {};
+function scopeMember(scope: string): string | undefined {
+  return scope || undefined;
 }

@@ -39,47 +39,52 @@ export class OAuthError extends Error {
  */
 export const TOKEN_STYLE_PATHS = ['/api/oauth2/token', '/api/oauth2/revoke', '/api/oauth2/introspect'] as const;
 
+const logger = new Logger('oauth');
+
 /**
- * The error shape of the token, revocation and introspection endpoints (RFC 6749 §5.2). Responses
- * are never cached; `invalid_client` carries `WWW-Authenticate` (§5.2). Anything unexpected is a
- * bare 500 `server_error` with nothing of the cause. It also answers what fails before a handler
- * runs (the body parser's refusals), through the global filter (`bootstrap.ts`).
+ * The error shape of the token, revocation and introspection endpoints (RFC 6749 §5.2), as a Nest
+ * filter: revocation's controller uses it, and so does the global filter (`bootstrap.ts`) for what
+ * fails before a handler runs (the body parser's refusals) at any of the three paths.
  */
 @Catch()
 export class OAuthErrorFilter implements ExceptionFilter {
-  private readonly logger = new Logger('oauth');
-
   catch(exception: unknown, host: ArgumentsHost): void {
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
-    reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
-    const refusal = asOAuthError(exception);
-    if (refusal) {
-      if (refusal.error === 'invalid_client') reply.header('WWW-Authenticate', 'Basic realm="airisk-identity"');
-      void reply.status(refusal.status).send({ error: refusal.error, error_description: refusal.description });
-      return;
-    }
-    if (exception instanceof StoreUnavailableError) {
-      // RFC 6749 §4.1.2.1 names `temporarily_unavailable` for a server that cannot answer now.
-      this.logger.warn(`OAuth endpoint answered 503: ${exception.message}`);
-      void reply
-        .status(HttpStatus.SERVICE_UNAVAILABLE)
-        .header('Retry-After', String(STORE_RETRY_AFTER_SECONDS))
-        .send({ error: 'temporarily_unavailable', error_description: 'the service cannot answer now; retry later' });
-      return;
-    }
-    const status = exception instanceof HttpException ? exception.getStatus() : frameworkStatus(exception);
-    // Refusals of the request as HTTP (413 body too large, 415 unsupported media type) keep their
-    // status: RFC 9110 §15.5.14/§15.5.16 say precisely what is wrong, and RFC 6749 §5.2 defines the
-    // error body, not the status of failures below OAuth; any OAuth client reads that body on a 4xx.
-    if (status && status < 500) {
-      void reply.status(status).send({ error: 'invalid_request', error_description: describe(exception) });
-      return;
-    }
-    this.logger.error(`OAuth endpoint failed: ${exception instanceof Error ? exception.stack : String(exception)}`);
-    void reply
-      .status(500)
-      .send({ error: 'server_error', error_description: 'the server failed to handle this request' });
+    answerOAuthError(exception, host.switchToHttp().getResponse<FastifyReply>());
   }
+}
+
+/**
+ * Answers an error at a token-style endpoint (RFC 6749 §5.2). Responses are never cached;
+ * `invalid_client` carries `WWW-Authenticate` (§5.2). Anything unexpected is a bare 500
+ * `server_error` with nothing of the cause.
+ */
+export function answerOAuthError(exception: unknown, reply: FastifyReply): void {
+  reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
+  const refusal = asOAuthError(exception);
+  if (refusal) {
+    if (refusal.error === 'invalid_client') reply.header('WWW-Authenticate', 'Basic realm="airisk-identity"');
+    void reply.status(refusal.status).send({ error: refusal.error, error_description: refusal.description });
+    return;
+  }
+  if (exception instanceof StoreUnavailableError) {
+    // RFC 6749 §4.1.2.1 names `temporarily_unavailable` for a server that cannot answer now.
+    logger.warn(`OAuth endpoint answered 503: ${exception.message}`);
+    void reply
+      .status(HttpStatus.SERVICE_UNAVAILABLE)
+      .header('Retry-After', String(STORE_RETRY_AFTER_SECONDS))
+      .send({ error: 'temporarily_unavailable', error_description: 'the service cannot answer now; retry later' });
+    return;
+  }
+  const status = exception instanceof HttpException ? exception.getStatus() : frameworkStatus(exception);
+  // Refusals of the request as HTTP (413 body too large, 415 unsupported media type) keep their
+  // status: RFC 9110 §15.5.14/§15.5.16 say precisely what is wrong, and RFC 6749 §5.2 defines the
+  // error body, not the status of failures below OAuth; any OAuth client reads that body on a 4xx.
+  if (status && status < 500) {
+    void reply.status(status).send({ error: 'invalid_request', error_description: describe(exception) });
+    return;
+  }
+  logger.error(`OAuth endpoint failed: ${exception instanceof Error ? exception.stack : String(exception)}`);
+  void reply.status(500).send({ error: 'server_error', error_description: 'the server failed to handle this request' });
 }
 
 /** The OAuth answer to a refusal: the protocol's own, or a grant's in the protocol's words. */

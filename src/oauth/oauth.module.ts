@@ -9,6 +9,7 @@ import { ClientAuthentication } from './client-authentication';
 import { IntrospectController } from './introspect.controller';
 import { ListUsersController } from './list-users.controller';
 import { MetadataController } from './metadata.controller';
+import { OAuthRoutes } from './oauth-routes';
 import { RevokeController } from './revoke.controller';
 import { RevokeTokensController } from './revoke-tokens.controller';
 import { AuthorizationCodeGrant } from './token/authorization-code.grant';
@@ -23,16 +24,12 @@ import { TokenValidity } from './tokens/token-validity';
 /** The protocol edge: authorization, token, revocation, introspection, metadata, and the AIRisk ListUsers resource. */
 @Module({
   imports: [CqrsModule, KeysModule, GrantsModule],
-  controllers: [
-    AuthorizeController,
-    TokenController,
-    RevokeController,
-    IntrospectController,
-    MetadataController,
-    ListUsersController,
-    RevokeTokensController,
-  ],
+  controllers: [AuthorizeController, RevokeController, MetadataController, ListUsersController, RevokeTokensController],
   providers: [
+    // The token and introspection endpoints, served as plain Fastify routes by `OAuthRoutes`.
+    TokenController,
+    IntrospectController,
+    OAuthRoutes,
     ClientAuthentication,
     AccessTokens,
     TokenValidity,

@@ -41,7 +41,7 @@ export class AuthorizationCodeGrant {
     const binding = this.codes.open(code);
     if (!binding || binding.clientId !== client.clientId) throw new GrantRefusal('code_invalid');
     // Minted before the decision so the event can record the new token's id; discarded if refused.
-    const minted = await this.issuer.mint(binding, { refresh: true, now });
+    const minted = this.issuer.mint(binding, { refresh: true, now });
     await this.commands.execute(
       new RedeemCode(
         {

@@ -37,7 +37,7 @@ export class ClientCredentialsGrant {
       userId: null,
       scope,
     };
-    const minted = await this.issuer.mint(subject, { refresh: false, now });
+    const minted = this.issuer.mint(subject, { refresh: false, now });
     await this.commands.execute(
       new IssueClientCredentialsToken({ ...subject, tokens: minted.issued, now: now.toISOString() }, metadata),
     );

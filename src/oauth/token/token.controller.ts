@@ -1,10 +1,9 @@
-import { Body, Controller, HttpCode, HttpStatus, Post, Req, Res, UseFilters } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Injectable } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import { eventMetadata } from '../../platform/auth/request-context';
 import { ClientAuthentication } from '../client-authentication';
 import { clientContext } from '../client-context';
-import { OAuthError, OAuthErrorFilter } from '../oauth-error';
+import { OAuthError } from '../oauth-error';
 import { bodyParameters, parameter } from '../parameters';
 import { TokenResponse } from '../tokens/token-issuer';
 import { AuthorizationCodeGrant } from './authorization-code.grant';
@@ -14,11 +13,10 @@ import { RefreshTokenGrant } from './refresh-token.grant';
 /**
  * The token endpoint (RFC 6749 §3.2), form or JSON body (AIRisk sends both), reachable as
  * `/api/oauth2/Token` too. Without `grant_type`, a request carrying a `code` is an
- * `authorization_code` request: that is how the AIRisk examples call it.
+ * `authorization_code` request: that is how the AIRisk examples call it. Served as a plain Fastify
+ * route, with its headers and error answers (`oauth-routes.ts`).
  */
-@Controller('api/oauth2')
-@UseFilters(OAuthErrorFilter)
-@ApiTags('oauth')
+@Injectable()
 export class TokenController {
   constructor(
     private readonly clients: ClientAuthentication,
@@ -27,15 +25,8 @@ export class TokenController {
     private readonly clientCredentials: ClientCredentialsGrant,
   ) {}
 
-  @Post('token')
-  @HttpCode(HttpStatus.OK)
-  async token(
-    @Req() request: FastifyRequest,
-    @Body() body: unknown,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<TokenResponse> {
-    reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
-    const parameters = bodyParameters(body);
+  async token(request: FastifyRequest): Promise<TokenResponse> {
+    const parameters = bodyParameters(request.body);
     const grantType =
       parameter(parameters, 'grant_type') ?? (parameter(parameters, 'code') ? 'authorization_code' : undefined);
     // The AIRisk contract: a missing client_id is a missing parameter (400), an unknown client a 401.

@@ -48,7 +48,7 @@ export class TokenIssuer {
     private readonly config: AppConfig,
   ) {}
 
-  async mint(subject: TokenSubject, options: { refresh: boolean; now: Date }): Promise<MintedTokens> {
+  mint(subject: TokenSubject, options: { refresh: boolean; now: Date }): MintedTokens {
     const { grantId, clientId, companyId, userId, scope } = subject;
     const client = this.view.client(clientId);
     if (!client) throw new OAuthError('invalid_grant', 'the client no longer exists');
@@ -67,7 +67,7 @@ export class TokenIssuer {
       claims = { ...base, ...userClaims, cutoffs: { client: client.tokenCutoff, user: user.tokenCutoff } };
       userCutoff = user.tokenCutoff;
     }
-    const { token, expiresAt } = await this.accessTokens.issue(claims, options.now);
+    const { token, expiresAt } = this.accessTokens.issue(claims, options.now);
     const refreshToken = options.refresh ? newOpaqueToken(grantId) : undefined;
     const refreshExpiresAt = new Date(options.now.getTime() + this.config.refreshTokenTtlSeconds * 1000);
     return {
@@ -92,8 +92,10 @@ export class TokenIssuer {
       token_type: 'Bearer',
       expires_in: Math.round((expiresAt.getTime() - now.getTime()) / 1000),
       expiration: expiresAt.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      ...(minted.scope ? { scope: minted.scope } : {}),
-      ...(minted.refreshToken ? { refresh_token: minted.refreshToken } : {}),
+      // Left undefined, a member is not written (RFC 6749 §3.3 knows no empty scope): one object
+      // literal, no optional members spread into it.
+      scope: minted.scope || undefined,
+      refresh_token: minted.refreshToken,
     };
   }
 }

@@ -1,10 +1,13 @@
 import type { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 
 export const ADMIN_SECURITY = 'admin';
 
-/** OpenAPI for every route: the UI at `/docs`, the document at `/docs/json` (and `/docs/yaml`). */
-export function serveOpenApi(app: INestApplication, version: string): void {
+/**
+ * OpenAPI for every route: the UI at `/docs`, the document at `/docs/json` (and `/docs/yaml`).
+ * Nest documents its controllers' routes; `otherRoutes` are those served outside them.
+ */
+export function serveOpenApi(app: INestApplication, version: string, otherRoutes: OpenAPIObject['paths']): void {
   const config = new DocumentBuilder()
     .setTitle('airisk-identity')
     .setDescription(
@@ -14,7 +17,11 @@ export function serveOpenApi(app: INestApplication, version: string): void {
     .setVersion(version)
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'the admin API key' }, ADMIN_SECURITY)
     .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, config), {
+  const document = () => {
+    const built = SwaggerModule.createDocument(app, config);
+    return { ...built, paths: { ...built.paths, ...otherRoutes } };
+  };
+  SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs/json',
     yamlDocumentUrl: 'docs/yaml',
   });
