@@ -35,7 +35,11 @@ export class GrantRetention implements OnApplicationBootstrap, OnApplicationShut
     this.stop?.();
   }
 
-  /** Deletes the prunable grants; answers how many. Safe on every instance at once (deletes are idempotent). */
+  /**
+   * Deletes the prunable grants, a page's worth in one transaction (every token's grant ends up
+   * here once: one commit per grant would cost about what writing it did); answers how many. Safe on
+   * every instance at once (deletes are idempotent).
+   */
   async prune(now = new Date()): Promise<number> {
     const before = this.config.grantsPrunedBefore(now);
     if (before === undefined) return 0;
@@ -43,8 +47,13 @@ export class GrantRetention implements OnApplicationBootstrap, OnApplicationShut
     let cursor: string | undefined;
     do {
       const page = await this.reads.find<GrantView>(GRANTS, { limit: PAGE, cursor });
-      for (const grant of page.items) {
-        if (grantsProjection.prunable!(grant, before) && (await this.reads.delete(GRANTS, grant.id))) pruned += 1;
+      const expired = page.items.filter((grant) => grantsProjection.prunable!(grant, before));
+      if (expired.length > 0) {
+        pruned += await this.reads.transaction(async (tx) => {
+          let deleted = 0;
+          for (const grant of expired) if (await tx.delete(GRANTS, grant.id)) deleted += 1;
+          return deleted;
+        });
       }
       cursor = page.nextCursor;
     } while (cursor);
