@@ -39,16 +39,23 @@ const later = (a: string, b: string | null) => (b !== null && b > a ? b : a);
  * the cascade records a `TokenRevoked` on each grant live at the cause, generic ones included (the
  * revoke-tokens and cascade-crash e2e suites hold it to that), and the cascade finds them here. So
  * the cut is in what each token costs instead: a small document (no type, company, issue or
- * revocation details, which nobody reads here) under two indexes of two expressions each, ordered
- * by expiry so the cascade reads only the grants still live, instead of every grant not yet revoked.
+ * revocation details, which nobody reads here), its indexes ordered by expiry, so the cascade reads
+ * only the holder's grants still live (not every grant not yet revoked) and retention only the
+ * expired ones (not every grant, every hour, for the month or more each stays), and no write for a
+ * redeemed code (the `TokenIssued` appended with it writes the document).
  *
- * Version 3: the slimmer document and the expiry-ordered indexes.
+ * Version 3: the slimmer document and the expiry-ordered indexes (v2: status and creation order).
  */
 export const grantsProjection: Projection = {
   name: 'grants',
   version: 3,
   collections: {
-    grants: [{ fields: ['clientId', 'expiresAt', 'id'] }, { fields: ['userId', 'expiresAt', 'id'] }],
+    grants: [
+      { fields: ['clientId', 'expiresAt', 'id'] },
+      { fields: ['userId', 'expiresAt', 'id'] },
+      // GrantRetention: the expired grants only, instead of every grant every hour.
+      { fields: ['expiresAt', 'id'] },
+    ],
   },
   handles: grantEvents.types,
   // Revocation cascades read it: a grant missing here would keep no audit record of its revocation.
