@@ -23,6 +23,8 @@ export const agentsProjection: Projection = {
   name: 'agents',
   version: 1,
   collections: { agents: [{ fields: ['companyId', 'createdAt', 'id'] }] },
+  // Token traffic: none needed, none taken. It handles only its own context's events: a token's events
+  // cost it one in-memory type check (live, and in a rebuild of every projection), never a write.
   handles: agentEvents.types,
   critical: false,
   async apply(recorded: RecordedEvent, writer: ProjectionWriter): Promise<void> {

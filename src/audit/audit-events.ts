@@ -1,6 +1,6 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { EventStore, RecordedEvent } from '../platform/event-store/event-store';
-import { formatPosition, parsePosition, Position } from '../platform/event-store/position';
+import { comparePositions, formatPosition, parsePosition, Position } from '../platform/event-store/position';
 import { eventsOf } from '../platform/event-store/read-pages';
 import { AuditEventsQuery, matches } from './audit-filter';
 
@@ -86,14 +86,43 @@ export class AuditEvents {
 
   /** Every matching event, lazily: for export and verification, in constant memory. */
   async *scan(filter: AuditEventsQuery, companyScope: string | undefined): AsyncGenerator<RecordedEvent> {
-    const prefix = filter.stream ?? (filter.category ? `${filter.category}-` : undefined);
+    const after = filter.after ? parsePosition(filter.after) : undefined;
+    if (filter.stream !== undefined) {
+      yield* this.scanStream(filter.stream, after, filter, companyScope);
+      return;
+    }
+    const prefix = filter.category ? `${filter.category}-` : undefined;
     const storeFilter = {
       ...(prefix ? { streamPrefixes: [prefix] } : {}),
       ...(filter.type?.length ? { types: filter.type } : {}),
     };
-    const after = filter.after ? parsePosition(filter.after) : undefined;
     for await (const event of eventsOf(this.events, { after, filter: storeFilter })) {
       if (matches(event, filter, companyScope)) yield event;
     }
   }
+
+  /**
+   * One stream's matching events: read as the stream it is (its own index on either store) instead
+   * of narrowing the whole global order by its name; a stream's revisions are in global order. Only
+   * what the store's head covers, as a read of the global order would answer (the embedded store
+   * withholds events not yet durable from it).
+   */
+  private async *scanStream(
+    stream: string,
+    after: Position | undefined,
+    filter: AuditEventsQuery,
+    companyScope: string | undefined,
+  ): AsyncGenerator<RecordedEvent> {
+    const head = await this.events.headPosition();
+    const types = filter.type?.length ? new Set(filter.type) : undefined;
+    for (const event of await this.events.readStream(stream)) {
+      if (after !== undefined && !isAfter(event.position, after)) continue;
+      if (isAfter(event.position, head)) return;
+      if ((!types || types.has(event.type)) && matches(event, filter, companyScope)) yield event;
+    }
+  }
+}
+
+function isAfter(position: Position, other: Position): boolean {
+  return comparePositions(position, other) > 0;
 }

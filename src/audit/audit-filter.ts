@@ -13,6 +13,7 @@ import {
 } from 'class-validator';
 import { Type } from 'class-transformer';
 import { ACTOR_KINDS, ActorKind, RecordedEvent } from '../platform/event-store/event-store';
+import { namedIn } from './named-in';
 
 const asList = ({ value }: { value: unknown }) =>
   value === undefined ? undefined : Array.isArray(value) ? value : [value];
@@ -80,16 +81,6 @@ export class AuditEventsQuery {
   @Min(1)
   @Max(1000)
   limit?: number;
-}
-
-/**
- * The client or user an event's data names, whatever its type: the audit trail reads every event,
- * including types no catalogue of this version knows, and its index and its scan must agree on them.
- */
-export function namedIn(event: RecordedEvent, field: 'clientId' | 'userId'): string | undefined {
-  const { data } = event;
-  const value: unknown = typeof data === 'object' && data !== null ? Reflect.get(data, field) : undefined;
-  return typeof value === 'string' ? value : undefined;
 }
 
 /** Whether an event passes the filters that the store cannot apply itself. */

@@ -4,7 +4,7 @@ import { AppConfig } from '../config/app-config';
 import { formatPosition, parsePosition } from '../platform/event-store/position';
 import { physicalCollection, projectionKey } from '../platform/projections/projection';
 import { CHECKPOINTS } from '../platform/projections/projection-checkpoints';
-import { compareReadModels, rebuildProjection } from '../platform/projections/rebuild';
+import { compareReadModels, rebuildProjections } from '../platform/projections/rebuild';
 import { openEventStore, openReadStore } from '../platform/storage';
 import { projections } from '../projections';
 import { errorMessage } from '../platform/logging/error-message';
@@ -12,9 +12,9 @@ import { errorMessage } from '../platform/logging/error-message';
 const USAGE = `usage: npm run rebuild -- [projection ...] [--compare] [--keep]
 
 Replays every event of each named projection (all when none is named) into fresh collections
-beside the live read model, up to the live model's checkpoint, using the same store configuration
-as the service (DATA_DIR, EVENTSTORE_CONNECTION_STRING, MONGODB_URI). Safe while the service runs:
-it never writes the live collections.
+beside the live read model, up to the live model's checkpoint, all of them over one read of the
+store, using the same store configuration as the service (DATA_DIR, EVENTSTORE_CONNECTION_STRING,
+MONGODB_URI). Safe while the service runs: it never writes the live collections.
   --compare  compare the rebuilt documents with the live ones; exit 1 on any difference (exact when
              the service is stopped; while it runs, a write landing mid-comparison shows up too)
   --keep     keep the rebuilt collections (suffix _rebuild) instead of dropping them
@@ -37,12 +37,18 @@ async function main(): Promise<number> {
   const reads = openReadStore(config);
   let differing = 0;
   try {
+    // Together, over one read of the store (rebuildProjections); each up to its live checkpoint.
+    const targets = [];
     for (const projection of selected) {
       const checkpoint = await reads.get<{ id: string; position: string }>(CHECKPOINTS, projectionKey(projection));
-      const upTo = checkpoint ? parsePosition(checkpoint.position) : undefined;
-      const started = performance.now();
-      const result = await rebuildProjection(events, reads, projection, { suffix: '_rebuild', upTo });
-      const seconds = (performance.now() - started) / 1000;
+      targets.push({ projection, upTo: checkpoint ? parsePosition(checkpoint.position) : undefined });
+    }
+    const results = await rebuildProjections(events, reads, targets, { suffix: '_rebuild' });
+    for (const [index, result] of results.entries()) {
+      const { projection } = result;
+      const { upTo } = targets[index];
+      // Its own transactions and indexes, and its share of the one read of the store.
+      const seconds = result.seconds + result.readSeconds;
       const differences = values.compare
         ? await compareReadModels(reads, projection, '_rebuild', config.grantsPrunedBefore())
         : undefined;

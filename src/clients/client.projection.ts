@@ -30,6 +30,8 @@ export const clientsProjection: Projection = {
   // 2: `requirePkce`, rebuilt from every client's events beside version 1.
   version: 2,
   collections: { clients: [{ fields: ['companyId', 'createdAt', 'id'] }, { fields: ['createdAt', 'id'] }] },
+  // Token traffic: none needed, none taken. It handles only its own context's events: a token's events
+  // cost it one in-memory type check (live, and in a rebuild of every projection), never a write.
   handles: clientEvents.types,
   critical: false,
   async apply(recorded: RecordedEvent, writer: ProjectionWriter): Promise<void> {

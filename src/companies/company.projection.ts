@@ -25,6 +25,8 @@ export const companiesProjection: Projection = {
   name: 'companies',
   version: 1,
   collections: { companies: [{ fields: ['createdAt', 'id'] }, { fields: ['name', 'id'] }] },
+  // Token traffic: none needed, none taken. It handles only its own context's events: a token's events
+  // cost it one in-memory type check (live, and in a rebuild of every projection), never a write.
   handles: companyEvents.types,
   critical: false,
   async apply(recorded: RecordedEvent, writer: ProjectionWriter): Promise<void> {

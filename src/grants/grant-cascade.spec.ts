@@ -1,7 +1,7 @@
 import type { CommandBus } from '@nestjs/cqrs';
 import type { RecordedEvent } from '../platform/event-store/event-store';
 import type { ProjectionRunner } from '../platform/projections/projection-runner';
-import type { ReadModels } from '../platform/read-store/read-models';
+import type { FindOptions, ReadStore } from '../platform/read-store/read-store';
 import { GrantCascade } from './grant-cascade';
 import type { GrantView } from './grant.projection';
 import type { RevokeGrant } from './revoke-grant.handler';
@@ -12,15 +12,9 @@ function grant(id: string, fields: Partial<GrantView>): GrantView {
   return {
     id,
     clientId: 'web',
-    companyId: 'company-a',
     userId: null,
-    grantType: 'client_credentials',
     status: 'active',
-    issuedAt: '2026-11-30T11:00:00.000Z',
-    createdAt: '2026-11-30T11:00:00.000Z',
     expiresAt: '2026-11-30T13:00:00.000Z',
-    revokedAt: null,
-    revocationReason: null,
     cutoffs: { client: -1, user: null },
     revision: 0,
     ...fields,
@@ -54,12 +48,15 @@ async function revokedBy(event: RecordedEvent, grants: GrantView[]): Promise<Arr
       execute: async ({ grantId, reason }: RevokeGrant) => void revoked.push([grantId, reason]),
     } as unknown as CommandBus,
     {
-      page: async (_: string, where: Record<string, unknown>) => ({
-        items: grants.filter((g) =>
-          Object.entries(where).every(([field, value]) => g[field as keyof GrantView] === value),
-        ),
+      // As the store answers: the equality filter, newest expiry first (ties by id, descending too).
+      find: async (_: string, { where = {} }: FindOptions) => ({
+        items: grants
+          .filter((g) => Object.entries(where).every(([field, value]) => g[field as keyof GrantView] === value))
+          .sort((a, b) =>
+            a.expiresAt === b.expiresAt ? b.id.localeCompare(a.id) : b.expiresAt.localeCompare(a.expiresAt),
+          ),
       }),
-    } as unknown as ReadModels,
+    } as unknown as ReadStore,
     { waitForPosition: async () => true, register: () => undefined } as unknown as ProjectionRunner,
   );
   await cascade.apply(event);

@@ -3,7 +3,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { EventMetadata, RecordedEvent } from '../platform/event-store/event-store';
 import { Projection } from '../platform/projections/projection';
 import { ProjectionRunner } from '../platform/projections/projection-runner';
-import { ReadModels } from '../platform/read-store/read-models';
+import { ReadStore } from '../platform/read-store/read-store';
 import { StoreUnavailableError } from '../platform/store-unavailable';
 import { RevocationReason } from './grant.events';
 import { GrantView, GRANTS, grantsProjection } from './grant.projection';
@@ -45,7 +45,7 @@ export class GrantCascade implements Projection, OnModuleInit {
 
   constructor(
     private readonly commands: CommandBus,
-    private readonly readModels: ReadModels,
+    private readonly reads: ReadStore,
     private readonly runner: ProjectionRunner,
   ) {}
 
@@ -61,26 +61,29 @@ export class GrantCascade implements Projection, OnModuleInit {
       throw new StoreUnavailableError('readStore', `the grants read model has not reached ${cause.type} yet`);
     }
     const metadata = consequenceOf(cause);
-    for (const status of ['active', 'code_issued'] as const) {
-      let cursor: string | undefined;
-      do {
-        const page = await this.readModels.page<GrantView>(
-          GRANTS,
-          { [holder]: holderId, status },
-          { limit: PAGE, cursor },
-        );
-        for (const grant of page.items.filter((grant) => endedBy(grant, cause, holder))) {
-          await this.commands.execute(new RevokeGrant(grant.id, reason, metadata, { enforce: false }));
-        }
-        cursor = page.nextCursor;
-      } while (cursor);
-    }
+    // Newest expiry first: the holder's grants still live at the cause come first, and the first
+    // one expired by then ends the walk (the grants the holder ever had need not be read).
+    let cursor: string | undefined;
+    do {
+      const page = await this.reads.find<GrantView>(GRANTS, {
+        where: { [holder]: holderId },
+        sortBy: 'expiresAt',
+        direction: 'desc',
+        limit: PAGE,
+        cursor,
+      });
+      for (const grant of page.items) {
+        if (grant.expiresAt <= cause.metadata.at) return;
+        if (grant.status === 'revoked' || !endedBy(grant, cause, holder)) continue;
+        await this.commands.execute(new RevokeGrant(grant.id, reason, metadata, { enforce: false }));
+      }
+      cursor = page.nextCursor;
+    } while (cursor);
   }
 }
 
-/** Live at the cause, and issued under an older cutoff of the holder's stream than the cause. */
+/** Issued under an older cutoff of the holder's stream than the cause (its liveness checked by the walk). */
 function endedBy(grant: GrantView, cause: RecordedEvent, holder: 'clientId' | 'userId'): boolean {
-  if (grant.expiresAt <= cause.metadata.at) return false;
   if (grant.cutoffs === null) return true; // a code never redeemed (recorded before codes were sealed)
   const issuedUnder = holder === 'clientId' ? grant.cutoffs.client : grant.cutoffs.user;
   return issuedUnder !== null && issuedUnder < cause.revision;

@@ -5,23 +5,23 @@ import {
   type Projection,
   type ProjectionWriter,
 } from '../platform/projections/projection';
-import { grantEvents, type GrantType, type RevocationReason, type TokenCutoffs } from './grant.events';
+import { grantEvents, type TokenCutoffs } from './grant.events';
 
-/** One document per grant: who it is for, whether it is live, and until when its tokens could be used. */
+/**
+ * One document per grant, holding only what its two readers need: whose it is, whether it is
+ * revoked, until when its tokens could be used, and the cutoffs they were issued under. GrantCascade
+ * finds a client's or user's grants that are live at a cause (newest expiry first, so it reads only
+ * those); GrantRetention deletes the long-expired ones. Everything else a reviewer may ask of a
+ * grant (its type, company, when and why it was revoked) is in its events, the audit trail.
+ */
 export type GrantView = {
   readonly id: string;
   readonly clientId: string;
-  readonly companyId: string;
   readonly userId: string | null;
-  readonly grantType: GrantType;
+  /** `revoked` stays on the document (rather than deleting it): the revision guard needs it. */
   readonly status: 'code_issued' | 'active' | 'revoked';
-  readonly issuedAt: string;
-  /** When the grant began (its code or first token): the list order. */
-  readonly createdAt: string;
   /** The latest expiry of anything the grant holds (code, access token, refresh token). */
   readonly expiresAt: string;
-  readonly revokedAt: string | null;
-  readonly revocationReason: RevocationReason | null;
   /**
    * The client's and user's token cutoffs its latest tokens were issued under (null before any):
    * a cutoff event at a later revision ends it, one at an earlier revision does not (see GrantCascade).
@@ -32,13 +32,29 @@ export type GrantView = {
 
 const later = (a: string, b: string | null) => (b !== null && b > a ? b : a);
 
+/**
+ * Token traffic: needed, every grant type included. A `client_credentials` issuance (one access
+ * token, no refresh token) could be left out for enforcement's sake alone, since the client's
+ * cutoff refuses its token the moment the cause lands (token-validity.ts, the security view); but
+ * the cascade records a `TokenRevoked` on each grant live at the cause, generic ones included (the
+ * revoke-tokens and cascade-crash e2e suites hold it to that), and the cascade finds them here. So
+ * the cut is in what each token costs instead: a small document (no type, company, issue or
+ * revocation details, which nobody reads here), its indexes ordered by expiry, so the cascade reads
+ * only the holder's grants still live (not every grant not yet revoked) and retention only the
+ * expired ones (not every grant, every hour, for the month or more each stays), and no write for a
+ * redeemed code (the `TokenIssued` appended with it writes the document).
+ *
+ * Version 3: the slimmer document and the expiry-ordered indexes (v2: status and creation order).
+ */
 export const grantsProjection: Projection = {
   name: 'grants',
-  version: 2,
+  version: 3,
   collections: {
     grants: [
-      { fields: ['clientId', 'status', 'createdAt', 'id'] },
-      { fields: ['userId', 'status', 'createdAt', 'id'] },
+      { fields: ['clientId', 'expiresAt', 'id'] },
+      { fields: ['userId', 'expiresAt', 'id'] },
+      // GrantRetention: the expired grants only, instead of every grant every hour.
+      { fields: ['expiresAt', 'id'] },
     ],
   },
   handles: grantEvents.types,
@@ -52,19 +68,11 @@ export const grantsProjection: Projection = {
     await applyOnce<GrantView>(writer, 'grants', event.data.grantId, recorded, (current) => {
       switch (event.type) {
         case 'AuthorizationCodeIssued': {
-          const { grantId, clientId, companyId, userId, issuedAt, expiresAt } = event.data;
-          return {
-            ...{ id: grantId, clientId, companyId, userId, issuedAt, expiresAt, createdAt: issuedAt },
-            grantType: 'authorization_code',
-            status: 'code_issued',
-            revokedAt: null,
-            revocationReason: null,
-            cutoffs: null,
-          };
+          const { grantId, clientId, userId, expiresAt } = event.data;
+          return { id: grantId, clientId, userId, status: 'code_issued', expiresAt, cutoffs: null };
         }
         case 'TokenIssued': {
-          const { grantId, clientId, companyId, userId, grantType, issuedAt, expiresAt, refreshExpiresAt, cutoffs } =
-            event.data;
+          const { grantId, clientId, userId, expiresAt, refreshExpiresAt, cutoffs } = event.data;
           const until = later(expiresAt, refreshExpiresAt);
           if (current)
             return {
@@ -73,14 +81,7 @@ export const grantsProjection: Projection = {
               expiresAt: until,
               cutoffs,
             };
-          return {
-            ...{ id: grantId, clientId, companyId, userId, grantType, issuedAt, createdAt: issuedAt },
-            status: 'active',
-            expiresAt: until,
-            revokedAt: null,
-            revocationReason: null,
-            cutoffs,
-          };
+          return { id: grantId, clientId, userId, status: 'active', expiresAt: until, cutoffs };
         }
         case 'RefreshTokenRotated':
           return (
@@ -91,16 +92,9 @@ export const grantsProjection: Projection = {
             }
           );
         case 'TokenRevoked':
-          return (
-            current && {
-              ...current,
-              status: 'revoked',
-              revokedAt: event.data.revokedAt,
-              revocationReason: event.data.reason,
-            }
-          );
+          return current && { ...current, status: 'revoked' };
         case 'AuthorizationCodeRedeemed':
-          return current;
+          return null; // nothing the readers use: no write (the TokenIssued appended with it follows)
       }
     });
   },

@@ -35,6 +35,8 @@ export const pendingRegistrationsProjection: Projection = {
   name: 'pending_registrations',
   version: 1,
   collections: { pending: [{ fields: ['since', 'id'] }] },
+  // Token traffic: none needed, none taken. It handles only its own context's events: a token's events
+  // cost it one in-memory type check (live, and in a rebuild of every projection), never a write.
   handles: [
     'CompanyUserSeatAssigned',
     'CompanyUserSeatReleased',

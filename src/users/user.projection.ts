@@ -37,6 +37,8 @@ export const usersProjection: Projection = {
       { fields: ['createdAt', 'id'] },
     ],
   },
+  // Token traffic: none needed, none taken. It handles only its own context's events: a token's events
+  // cost it one in-memory type check (live, and in a rebuild of every projection), never a write.
   handles: userEvents.types,
   critical: false,
   async apply(recorded: RecordedEvent, writer: ProjectionWriter): Promise<void> {
