@@ -1,0 +1,92 @@
+import type { ExpectedRevision } from './event-store';
+
+/**
+ * What the embedded event store's main thread and its writer thread (`sqlite-event-store.worker.js`)
+ * tell each other: types only, read by the adapter and, through JSDoc, by the worker. Both are one
+ * adapter, `SqliteEventStore`; nothing else sends these.
+ */
+
+/** What the writer is started with (`workerData`). */
+export interface WriterData {
+  /** The SQLite file, its schema already created by the main thread's connection. */
+  readonly file: string;
+  /** `SyncGate.cells` when a test holds the writer's syncs in its hand. */
+  readonly syncGate?: Int32Array;
+}
+
+/**
+ * One group commit: every append queued during one turn of the main thread's event loop, in
+ * arrival order. Flat arrays rather than an object per event, so the structured clone between the
+ * threads has a few arrays of strings to copy instead of thousands of small objects.
+ */
+export interface AppendBatch {
+  readonly kind: 'append';
+  /** ISO-8601, one for the whole batch, as the store has always stamped a group commit. */
+  readonly recordedAt: string;
+  /** Per append, in arrival order: its stream, expected revision and number of events. */
+  readonly streams: string[];
+  readonly expected: ExpectedRevision[];
+  readonly counts: number[];
+  /** Per event, every append's events one after the other: the row as stored (data and metadata as JSON). */
+  readonly ids: string[];
+  readonly types: string[];
+  readonly data: string[];
+  readonly metadata: string[];
+}
+
+/** Subscriptions exist (`on`) or no longer do: whether to watch for other processes' commits. */
+export interface WatchRequest {
+  readonly kind: 'watch';
+  readonly on: boolean;
+}
+
+/** Sent once every batch has been answered: close the connection and stop. */
+export interface CloseRequest {
+  readonly kind: 'close';
+}
+
+export type WriterRequest = AppendBatch | WatchRequest | CloseRequest;
+
+/** Why one append of a committed transaction was refused; it was rolled back alone. */
+export type Refusal =
+  | { readonly index: number; readonly actual: number | 'no_stream' }
+  | { readonly index: number; readonly message: string; readonly code?: string };
+
+/**
+ * One transaction committed and its WAL fsynced: the answer to the oldest `batches` batches not yet
+ * answered (the writer folds the batches that queued up while it was syncing into one transaction).
+ */
+export interface Written {
+  readonly kind: 'written';
+  readonly batches: number;
+  /**
+   * Two numbers per append of those batches, in order: the position and the revision of its first
+   * event (an append's events take consecutive positions and revisions), or -1, -1 when refused.
+   */
+  readonly firsts: number[];
+  /** The refused appends, `index` counting the appends of these batches from 0. */
+  readonly refusals: Refusal[];
+  /** The newest position in the file as this transaction committed: everything up to it is durable. */
+  readonly head: number;
+}
+
+/** The transaction failed as a whole (say the file stayed locked): nothing of these batches was written. */
+export interface NotWritten {
+  readonly kind: 'not-written';
+  readonly batches: number;
+  readonly message: string;
+  readonly code?: string;
+}
+
+/** The WAL could not be synced: what was committed may or may not be on disk. Fatal; the writer stops. */
+export interface SyncFailed {
+  readonly kind: 'sync-failed';
+  readonly message: string;
+}
+
+/** Another connection committed to the file since the last look (`PRAGMA data_version`), or watching just began. */
+export interface OthersWrote {
+  readonly kind: 'others-wrote';
+}
+
+export type WriterReply = Written | NotWritten | SyncFailed | OthersWrote;
