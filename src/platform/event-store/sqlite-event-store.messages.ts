@@ -2,8 +2,9 @@ import type { ExpectedRevision } from './event-store';
 
 /**
  * What the embedded event store's main thread and its writer thread (`sqlite-event-store.worker.js`)
- * tell each other: types only, read by the adapter and, through JSDoc, by the worker. Both are one
- * adapter, `SqliteEventStore`; nothing else sends these.
+ * tell each other: types only (the worker cannot load a TypeScript module at run time), read by the
+ * adapter and, through JSDoc, by the worker. Both are one adapter, `SqliteEventStore`; nothing else
+ * sends these.
  */
 
 /** What the writer is started with (`workerData`). */
@@ -16,22 +17,27 @@ export interface WriterData {
 
 /**
  * One group commit: every append queued during one turn of the main thread's event loop, in
- * arrival order. Flat arrays rather than an object per event, so the structured clone between the
- * threads has a few arrays of strings to copy instead of thousands of small objects.
+ * arrival order, as one string: `BatchHeader` as JSON, then each event's data and metadata (JSON
+ * texts, as stored), all joined by U+0000, which no JSON text holds unescaped. One string because
+ * the structured clone between the threads copies a string at memory speed but pays for each value
+ * it visits: arrays of a few strings per event cost the main thread twice as much to post.
  */
 export interface AppendBatch {
   readonly kind: 'append';
+  readonly rows: string;
+}
+
+/** What `AppendBatch.rows` starts with: everything of the rows but the events' data and metadata. */
+export interface BatchHeader {
   /** ISO-8601, one for the whole batch, as the store has always stamped a group commit. */
   readonly recordedAt: string;
   /** Per append, in arrival order: its stream, expected revision and number of events. */
-  readonly streams: string[];
-  readonly expected: ExpectedRevision[];
-  readonly counts: number[];
-  /** Per event, every append's events one after the other: the row as stored (data and metadata as JSON). */
-  readonly ids: string[];
-  readonly types: string[];
-  readonly data: string[];
-  readonly metadata: string[];
+  readonly streams: readonly string[];
+  readonly expected: readonly ExpectedRevision[];
+  readonly counts: readonly number[];
+  /** Per event, every append's events one after the other. */
+  readonly ids: readonly string[];
+  readonly types: readonly string[];
 }
 
 /** Subscriptions exist (`on`) or no longer do: whether to watch for other processes' commits. */

@@ -20,7 +20,7 @@ import { timeOrderedId } from '../crypto/time-ordered-id';
 import { type Position, START } from './position';
 import { PollingSubscription } from './polling-subscription';
 import type {
-  AppendBatch,
+  BatchHeader,
   Refusal,
   WriterData,
   WriterReply,
@@ -50,7 +50,9 @@ interface PendingAppend {
 /** A group commit posted to the writer, waiting for its answer: its appends, and their rows as sent. */
 interface PostedBatch {
   readonly appends: readonly PendingAppend[];
-  readonly rows: AppendBatch;
+  readonly header: BatchHeader;
+  /** As in `AppendBatch.rows`: from index 1, each event's data then its metadata. */
+  readonly texts: readonly string[];
 }
 
 const SCHEMA = `
@@ -73,6 +75,8 @@ const SCHEMA = `
  * (`tsconfig.build.json` compiles it, `allowJs`), since a worker thread cannot load TypeScript.
  */
 const WRITER_FILE = join(__dirname, 'sqlite-event-store.worker.js');
+/** Between the parts of `AppendBatch.rows`: no JSON text holds it unescaped. */
+const SEPARATOR = '\u0000';
 
 /** How many of its newest appends the store keeps in memory for its live subscriptions. */
 const TAIL_SIZE = 4_096;
@@ -230,45 +234,40 @@ export class SqliteEventStore extends EventStore {
       for (const item of queued) item.reject(this.failure);
       return;
     }
-    const rows: AppendBatch = {
-      kind: 'append',
+    const header = {
       recordedAt: new Date().toISOString(),
-      streams: [],
-      expected: [],
-      counts: [],
-      ids: [],
-      types: [],
-      data: [],
-      metadata: [],
+      streams: [] as string[],
+      expected: [] as ExpectedRevision[],
+      counts: [] as number[],
+      ids: [] as string[],
+      types: [] as string[],
     };
+    const texts = ['']; // [0]: the header, once complete
     const appends: PendingAppend[] = [];
     for (const item of queued) {
-      let encoded: { data: string[]; metadata: string[] };
+      const encoded: string[] = [];
       try {
-        encoded = {
-          data: item.events.map((e) => encode(e.data)),
-          metadata: item.events.map((e) => encode(e.metadata)),
-        };
+        for (const event of item.events) encoded.push(encode(event.data), encode(event.metadata));
       } catch (error) {
         item.reject(error); // this append alone, as a failed insert would be
         continue;
       }
       appends.push(item);
-      rows.streams.push(item.stream);
-      rows.expected.push(item.expected);
-      rows.counts.push(item.events.length);
+      header.streams.push(item.stream);
+      header.expected.push(item.expected);
+      header.counts.push(item.events.length);
       for (const event of item.events) {
         // Lowercase, as EventStoreDB reads ids back, so one UUID in either case is one id to the unique index.
-        rows.ids.push(event.id?.toLowerCase() ?? timeOrderedId());
-        rows.types.push(event.type);
+        header.ids.push(event.id?.toLowerCase() ?? timeOrderedId());
+        header.types.push(event.type);
       }
-      rows.data.push(...encoded.data);
-      rows.metadata.push(...encoded.metadata);
+      texts.push(...encoded);
     }
     if (appends.length === 0) return;
-    this.posted.push({ appends, rows });
+    this.posted.push({ appends, header, texts });
     if (this.posted.length === 1) this.writer.ref();
-    this.post(rows);
+    texts[0] = JSON.stringify(header);
+    this.post({ kind: 'append', rows: texts.join(SEPARATOR) });
   }
 
   private post(request: WriterRequest): void {
@@ -302,10 +301,10 @@ export class SqliteEventStore extends EventStore {
     const outcomes: Array<() => void> = [];
     let index = 0;
     let refused = 0;
-    for (const { appends, rows } of answered) {
+    for (const { appends, header, texts } of answered) {
       let from = 0;
       appends.forEach((item, append) => {
-        const count = rows.counts[append];
+        const count = header.counts[append];
         const position = firsts[2 * index];
         const revision = firsts[2 * index + 1];
         if (position < 0) {
@@ -315,14 +314,14 @@ export class SqliteEventStore extends EventStore {
           for (let i = 0; i < count; i++)
             this.extendTail(
               new TailEvent(
-                rows.ids[from + i],
+                header.ids[from + i],
                 item.stream,
                 revision + i,
                 position + i,
-                rows.types[from + i],
-                rows.data[from + i],
-                rows.metadata[from + i],
-                rows.recordedAt,
+                header.types[from + i],
+                texts[1 + 2 * (from + i)],
+                texts[2 + 2 * (from + i)],
+                header.recordedAt,
               ),
             );
           const result = { nextRevision: revision + count - 1, position: toPosition(position + count - 1) };

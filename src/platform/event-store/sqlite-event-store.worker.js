@@ -21,6 +21,7 @@ const Database = require('better-sqlite3');
 /** @typedef {import('./sqlite-event-store.messages').WriterData} WriterData */
 /** @typedef {import('./sqlite-event-store.messages').WriterRequest} WriterRequest */
 /** @typedef {import('./sqlite-event-store.messages').AppendBatch} AppendBatch */
+/** @typedef {import('./sqlite-event-store.messages').BatchHeader} BatchHeader */
 /** @typedef {import('./sqlite-event-store.messages').WriterReply} WriterReply */
 /** @typedef {import('./sqlite-event-store.messages').Refusal} Refusal */
 
@@ -28,6 +29,8 @@ const Database = require('better-sqlite3');
 const OTHER_WRITERS_CHECK_MS = 50;
 /** At most this many queued batches folded into one transaction. */
 const MOST_BATCHES_PER_TRANSACTION = 256;
+/** Between the parts of `AppendBatch.rows`. */
+const SEPARATOR = '\u0000';
 
 if (!parentPort) throw new Error('sqlite-event-store.worker.js runs as a worker thread of SqliteEventStore');
 const port = parentPort;
@@ -67,34 +70,45 @@ class WrongRevision extends Error {
 }
 
 /**
+ * A batch's rows, read back out of `AppendBatch.rows`.
+ * @typedef {{ header: BatchHeader, texts: string[] }} Rows
+ */
+
+/** @param {AppendBatch} batch @returns {Rows} */
+function rowsOf(batch) {
+  const texts = batch.rows.split(SEPARATOR);
+  return { header: JSON.parse(texts[0]), texts };
+}
+
+/**
  * One append, inside a savepoint (a better-sqlite3 transaction nested in another is one).
  * Answers the position and revision of its first event.
  */
 const writeOne = db.transaction(
   /**
-   * @param {AppendBatch} batch
+   * @param {Rows} rows
    * @param {number} append index of the append in the batch
    * @param {number} from index of its first event in the batch
    * @returns {[number, number]}
    */
-  (batch, append, from) => {
-    const stream = batch.streams[append];
-    const expected = batch.expected[append];
+  ({ header, texts }, append, from) => {
+    const stream = header.streams[append];
+    const expected = header.expected[append];
     const last = statements.lastRevision.get(stream) ?? null;
     if (expected !== 'any' && (expected === 'no_stream' ? last !== null : last !== expected))
       throw new WrongRevision(last ?? 'no_stream');
     const firstRevision = (last ?? -1) + 1;
     let firstPosition = -1;
-    for (let i = 0; i < batch.counts[append]; i++) {
+    for (let i = 0; i < header.counts[append]; i++) {
       const event = from + i;
       const { lastInsertRowid } = statements.insert.run(
-        batch.ids[event],
+        header.ids[event],
         stream,
         firstRevision + i,
-        batch.types[event],
-        batch.data[event],
-        batch.metadata[event],
-        batch.recordedAt,
+        header.types[event],
+        texts[1 + 2 * event],
+        texts[2 + 2 * event],
+        header.recordedAt,
       );
       const position = Number(lastInsertRowid);
       if (i === 0) firstPosition = position;
@@ -108,23 +122,23 @@ const writeOne = db.transaction(
 /** The group commit of `batches`: fills `firsts` and `refusals` (see `Written`), answers the head. */
 const writeAll = db.transaction(
   /**
-   * @param {AppendBatch[]} batches
+   * @param {Rows[]} batches
    * @param {number[]} firsts
    * @param {Refusal[]} refusals
    * @returns {number}
    */
   (batches, firsts, refusals) => {
     let index = 0;
-    for (const batch of batches) {
+    for (const rows of batches) {
       let from = 0;
-      for (let append = 0; append < batch.streams.length; append++, index++) {
+      for (let append = 0; append < rows.header.streams.length; append++, index++) {
         try {
-          firsts.push(...writeOne(batch, append, from));
+          firsts.push(...writeOne(rows, append, from));
         } catch (error) {
           firsts.push(-1, -1);
           refusals.push(refusal(index, error));
         }
-        from += batch.counts[append];
+        from += rows.header.counts[append];
       }
     }
     return statements.head.get() ?? 0;
@@ -174,7 +188,7 @@ function write(batches) {
   const refusals = [];
   let head;
   try {
-    head = writeAll.immediate(batches, firsts, refusals);
+    head = writeAll.immediate(batches.map(rowsOf), firsts, refusals);
   } catch (error) {
     const { message, code } =
       error instanceof Database.SqliteError ? error : { message: String(error), code: undefined };
