@@ -58,12 +58,8 @@ export type Refusal =
   | { readonly index: number; readonly actual: number | 'no_stream' }
   | { readonly index: number; readonly message: string; readonly code?: string };
 
-/**
- * One transaction committed and its WAL fsynced: the answer to the oldest `batches` batches not yet
- * answered (the writer folds the batches that queued up while it was syncing into one transaction).
- */
+/** One transaction committed: the answer to the `batches` oldest batches not yet answered. */
 export interface Written {
-  readonly kind: 'written';
   readonly batches: number;
   /**
    * Two numbers per append of those batches, in order: the position and the revision of its first
@@ -72,16 +68,23 @@ export interface Written {
   readonly firsts: number[];
   /** The refused appends, `index` counting the appends of these batches from 0. */
   readonly refusals: Refusal[];
-  /** The newest position in the file as this transaction committed: everything up to it is durable. */
+  /** The newest position in the file as this transaction committed. */
   readonly head: number;
 }
 
-/** The transaction failed as a whole (say the file stayed locked): nothing of these batches was written. */
+/** The transaction failed as a whole (say the file stayed locked): nothing of its batches was written. */
 export interface NotWritten {
-  readonly kind: 'not-written';
   readonly batches: number;
-  readonly message: string;
-  readonly code?: string;
+  readonly notWritten: { readonly message: string; readonly code?: string };
+}
+
+/**
+ * What became of the oldest transactions not yet answered, in commit order, once a sync that
+ * started after the last of them committed has completed: everything written up to them is durable.
+ */
+export interface Answered {
+  readonly kind: 'answered';
+  readonly outcomes: ReadonlyArray<Written | NotWritten>;
 }
 
 /** The WAL could not be synced: what was committed may or may not be on disk. Fatal; the writer stops. */
@@ -95,4 +98,4 @@ export interface OthersWrote {
   readonly kind: 'others-wrote';
 }
 
-export type WriterReply = Written | NotWritten | SyncFailed | OthersWrote;
+export type WriterReply = Answered | SyncFailed | OthersWrote;

@@ -123,16 +123,17 @@ export interface SqliteEventStoreOptions {
  * holding it has been fsynced, so an append that has resolved survives `kill -9` and power loss.
  *
  * Writes run off the request event loop, on a writer thread of the store's own
- * (`sqlite-event-store.worker.js`, started with the store) with its own
- * connection. Group commit: appends arriving in the same event-loop turn are queued and posted to
- * it as one batch, which it writes in one transaction, each append checked against its own expected
- * revision inside a savepoint (a refused append rolls back alone), so batching never weakens
- * optimistic concurrency; batches that queue up while it syncs join the next transaction. The
- * `(stream, revision)` unique constraint backs the check should anything else write to the file.
- * The writer commits with `synchronous = NORMAL` (WAL written, not yet synced), then fdatasyncs the
- * WAL, then answers each append: the position and revision of its first event. The main thread
+ * (`sqlite-event-store.worker.js`, started with the store) with its own connection. Group commit:
+ * appends arriving in the same event-loop turn are queued and posted to it as one batch, which it
+ * writes in one transaction, each append checked against its own expected revision inside a
+ * savepoint (a refused append rolls back alone), so batching never weakens optimistic concurrency.
+ * The `(stream, revision)` unique constraint backs the check should anything else write to the file.
+ * The writer commits at once with `synchronous = NORMAL` (WAL written, not yet synced) and fdatasyncs
+ * the WAL in libuv's pool, one sync at a time: a sync makes every commit before it durable, so the
+ * commits made while one runs wait for the next, and are answered together, in commit order. An
+ * answer is a few numbers per append, the position and revision of its first event: the main thread
  * already holds everything else of the rows (it generated the ids, encoded data and metadata, and
- * stamped `recordedAt`), so nothing is decoded twice and the answer is a few numbers.
+ * stamped `recordedAt`), so nothing crosses back and nothing is decoded twice.
  *
  * Until an append is answered, its events are withheld from `readAll`, `headPosition` and
  * subscriptions (and so from read models and the security view): while any batch is out with the
@@ -284,15 +285,18 @@ export class SqliteEventStore extends EventStore {
       return;
     }
     if (this.failure) return; // its appends were failed already
-    const answered = this.posted.splice(0, reply.batches);
-    if (reply.kind === 'not-written') {
-      const error = sqliteError(reply.message, reply.code);
-      for (const batch of answered) for (const item of batch.appends) item.reject(error);
-    } else {
-      this.transactions += 1;
-      this.visibleHead = Math.max(this.visibleHead, reply.head);
-      this.settle(answered, reply);
+    for (const outcome of reply.outcomes) {
+      const answered = this.posted.splice(0, outcome.batches);
+      if ('notWritten' in outcome) {
+        const error = sqliteError(outcome.notWritten.message, outcome.notWritten.code);
+        for (const batch of answered) for (const item of batch.appends) item.reject(error);
+      } else {
+        this.transactions += 1;
+        this.visibleHead = Math.max(this.visibleHead, outcome.head);
+        this.settle(answered, outcome);
+      }
     }
+    this.wakeSubscriptions();
     this.whenIdle();
   }
 
@@ -333,7 +337,6 @@ export class SqliteEventStore extends EventStore {
     }
     if (this.tail.length > 2 * TAIL_SIZE) this.tail = this.tail.slice(-TAIL_SIZE);
     for (const outcome of outcomes) outcome();
-    this.wakeSubscriptions();
   }
 
   private whenIdle(): void {

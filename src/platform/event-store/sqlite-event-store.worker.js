@@ -9,12 +9,14 @@
  * TypeScript sources: this file is the same beside the sources (jest) and in dist (`tsconfig.build.json`
  * compiles JavaScript too, `allowJs`, and type-checks this file there against the message types).
  *
- * For each batch posted (and every batch that queued up behind it while the previous sync ran), one
- * transaction: each append checked against its own expected revision inside a savepoint, so a
- * refused append rolls back alone; committed with `synchronous = NORMAL`, then the WAL fdatasync'd
- * here, then answered. A failed sync is fatal: the writer answers it and stops writing.
+ * For each batch posted (and any others already waiting behind it), one transaction: each append
+ * checked against its own expected revision inside a savepoint, so a refused append rolls back
+ * alone; committed at once with `synchronous = NORMAL` (WAL written, not yet synced). The WAL is
+ * fdatasync'd in libuv's pool, one sync at a time, each covering every commit before it; a
+ * transaction is answered once such a sync completes. A failed sync is fatal: the writer says so and
+ * writes nothing more.
  */
-const { closeSync, fdatasyncSync, openSync } = require('node:fs');
+const { closeSync, fdatasync, openSync } = require('node:fs');
 const { parentPort, receiveMessageOnPort, workerData } = require('node:worker_threads');
 const Database = require('better-sqlite3');
 
@@ -24,6 +26,8 @@ const Database = require('better-sqlite3');
 /** @typedef {import('./sqlite-event-store.messages').BatchHeader} BatchHeader */
 /** @typedef {import('./sqlite-event-store.messages').WriterReply} WriterReply */
 /** @typedef {import('./sqlite-event-store.messages').Refusal} Refusal */
+/** @typedef {import('./sqlite-event-store.messages').Written} Written */
+/** @typedef {import('./sqlite-event-store.messages').NotWritten} NotWritten */
 
 /** As the main thread's `OTHER_WRITERS_CHECK_MS` used to be: other processes' commits wake subscriptions within it. */
 const OTHER_WRITERS_CHECK_MS = 50;
@@ -173,37 +177,72 @@ let broken = false;
 let closing = false;
 /** @type {NodeJS.Timeout | undefined} */
 let othersWatch;
+/**
+ * Transactions committed (or failed as a whole), oldest first, not yet answered: each is answered
+ * once a sync that started after its commit has completed.
+ * @type {Array<Written | NotWritten>}
+ */
+const unanswered = [];
+let syncing = false;
 
 /** @param {WriterReply} reply */
 function answer(reply) {
   port.postMessage(reply);
 }
 
-/** @param {AppendBatch[]} batches */
+/**
+ * Commits `batches` now, without waiting for the sync of earlier commits: the main thread's
+ * `readStream` sees them as soon as they are committed, as it always has.
+ * @param {AppendBatch[]} batches
+ */
 function write(batches) {
   if (broken) return; // the main thread has already failed every append; it is about to stop this thread
   /** @type {number[]} */
   const firsts = [];
   /** @type {Refusal[]} */
   const refusals = [];
-  let head;
   try {
-    head = writeAll.immediate(batches.map(rowsOf), firsts, refusals);
+    const head = writeAll.immediate(batches.map(rowsOf), firsts, refusals);
+    unanswered.push({ batches: batches.length, firsts, refusals, head });
   } catch (error) {
     const { message, code } =
       error instanceof Database.SqliteError ? error : { message: String(error), code: undefined };
-    answer({ kind: 'not-written', batches: batches.length, message, code });
-    return;
+    unanswered.push({ batches: batches.length, notWritten: { message, code } });
   }
+  sync();
+}
+
+/**
+ * One fdatasync at a time, in libuv's pool (this thread goes on committing meanwhile): it makes
+ * every commit before it durable, so it answers every transaction committed before it started, and
+ * the commits made while it ran wait for the next one.
+ */
+function sync() {
+  if (syncing || broken || unanswered.length === 0) return;
+  const covered = unanswered.length;
+  syncing = true;
   try {
     passSyncGate();
-    fdatasyncSync(wal);
   } catch (error) {
-    broken = true;
-    answer({ kind: 'sync-failed', message: error instanceof Error ? error.message : String(error) });
+    syncFailed(error);
     return;
   }
-  answer({ kind: 'written', batches: batches.length, firsts, refusals, head });
+  fdatasync(wal, (error) => {
+    syncing = false;
+    if (error) {
+      syncFailed(error);
+      return;
+    }
+    answer({ kind: 'answered', outcomes: unanswered.splice(0, covered) });
+    sync();
+    if (closing) stop();
+  });
+}
+
+/** @param {unknown} error */
+function syncFailed(error) {
+  broken = true;
+  answer({ kind: 'sync-failed', message: error instanceof Error ? error.message : String(error) });
 }
 
 /** @param {boolean} on */
@@ -231,12 +270,21 @@ function handle(request) {
   else if (request.kind === 'close') closing = true;
 }
 
+/** Once every transaction is answered: closes the connection and ends this thread. */
+function stop() {
+  if (syncing || unanswered.length > 0) return; // after the sync under way
+  watchOthers(false);
+  db.close();
+  closeSync(wal);
+  process.exit(0);
+}
+
 port.on('message', (/** @type {WriterRequest} */ first) => {
   /** @type {AppendBatch[]} */
   const batches = [];
   if (first.kind === 'append') batches.push(first);
   else handle(first);
-  // Batches that arrived while the last transaction synced join this one: one transaction, one sync.
+  // Batches that are already waiting join this one: one transaction.
   while (batches.length > 0 && batches.length < MOST_BATCHES_PER_TRANSACTION) {
     const next = receiveMessageOnPort(port);
     if (!next) break;
@@ -245,10 +293,5 @@ port.on('message', (/** @type {WriterRequest} */ first) => {
     else handle(request);
   }
   if (batches.length > 0) write(batches);
-  if (closing) {
-    watchOthers(false);
-    db.close();
-    closeSync(wal);
-    process.exit(0);
-  }
+  if (closing) stop();
 });
