@@ -158,6 +158,47 @@ describe('SqliteEventStore and the sync of its log', () => {
     await store.close();
   });
 
+  it('never shows less than it showed before while a batch waits for its sync, another process’s events included', async () => {
+    const directory = temporaryDirectory();
+    const gate = new SyncGate();
+    const store = new SqliteEventStore(`${directory}/events.sqlite`, { syncGate: gate });
+    const other = new SqliteEventStore(`${directory}/events.sqlite`);
+    try {
+      await store.append('mine', [event(1)], 'no_stream');
+      const theirs = await other.append('theirs', [event(2), event(3)], 'no_stream');
+      expect(await store.headPosition()).toEqual(theirs.position);
+      gate.hold();
+      const appending = store.append('mine', [event(4)], 0);
+      while (!gate.waiting) await new Promise((resolve) => setTimeout(resolve, 1));
+      expect(await store.headPosition()).toEqual(theirs.position);
+      expect((await store.readAll({ limit: 10 })).map((e) => (e.data as { n: number }).n)).toEqual([1, 2, 3]);
+      gate.release();
+      const mine = await appending;
+      expect(await store.headPosition()).toEqual(mine.position);
+    } finally {
+      gate.release();
+      await other.close();
+      await store.close();
+    }
+  });
+
+  it('closes only once every append it took is durable and answered', async () => {
+    const gate = new SyncGate();
+    const store = new SqliteEventStore(`${temporaryDirectory()}/events.sqlite`, { syncGate: gate });
+    await store.append('before', [event(1)], 'no_stream');
+    gate.hold();
+    const steps: string[] = [];
+    const appending = store.append('during', [event(2)], 'no_stream').then(() => steps.push('answered'));
+    while (!gate.waiting) await new Promise((resolve) => setTimeout(resolve, 1));
+    const closing = store.close().then(() => steps.push('closed'));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(steps).toEqual([]);
+    gate.release();
+    await Promise.all([appending, closing]);
+    expect(steps).toEqual(['answered', 'closed']);
+    await expect(store.append('after', [event(3)], 'no_stream')).rejects.toThrow(/closed/);
+  });
+
   it('refuses the append, every later append, read and ping, and stops its subscribers: nothing unsynced is served', async () => {
     const gate = new SyncGate();
     const store = new SqliteEventStore(`${temporaryDirectory()}/events.sqlite`, { syncGate: gate });
