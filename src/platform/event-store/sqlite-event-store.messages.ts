@@ -79,8 +79,8 @@ export interface NotWritten {
 }
 
 /**
- * What became of the oldest transactions not yet answered, in commit order, once a sync that
- * started after the last of them committed has completed: everything written up to them is durable.
+ * What became of the oldest transactions not yet answered, in commit order, once the WAL holding
+ * them has been synced: everything written up to them is durable.
  */
 export interface Answered {
   readonly kind: 'answered';

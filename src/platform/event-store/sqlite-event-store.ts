@@ -124,16 +124,18 @@ export interface SqliteEventStoreOptions {
  *
  * Writes run off the request event loop, on a writer thread of the store's own
  * (`sqlite-event-store.worker.js`, started with the store) with its own connection. Group commit:
- * appends arriving in the same event-loop turn are queued and posted to it as one batch, which it
- * writes in one transaction, each append checked against its own expected revision inside a
- * savepoint (a refused append rolls back alone), so batching never weakens optimistic concurrency.
- * The `(stream, revision)` unique constraint backs the check should anything else write to the file.
- * The writer commits at once with `synchronous = NORMAL` (WAL written, not yet synced) and fdatasyncs
- * the WAL in libuv's pool, one sync at a time: a sync makes every commit before it durable, so the
- * commits made while one runs wait for the next, and are answered together, in commit order. An
- * answer is a few numbers per append, the position and revision of its first event: the main thread
- * already holds everything else of the rows (it generated the ids, encoded data and metadata, and
- * stamped `recordedAt`), so nothing crosses back and nothing is decoded twice.
+ * appends arriving in the same event-loop turn are queued and posted to it as one batch; it writes
+ * a batch, with every batch that queued up behind it while it was syncing, in one transaction, each
+ * append checked against its own expected revision inside a savepoint (a refused append rolls back
+ * alone), so batching never weakens optimistic concurrency. The `(stream, revision)` unique
+ * constraint backs the check should anything else write to the file. The writer commits with
+ * `synchronous = NORMAL` (WAL written, not yet synced), fdatasyncs the WAL on its own thread, then
+ * answers each append with a few numbers, the position and revision of its first event: the main
+ * thread already holds everything else of the rows (it generated the ids, encoded data and
+ * metadata, and stamped `recordedAt`), so nothing else crosses back and nothing is decoded twice.
+ * Syncing on the writer's thread rather than in libuv's pool keeps that thread busy, not asleep,
+ * while batches arrive during a sync, and waking a sleeping thread is most of what a handoff costs
+ * the main thread (measured here: ~40 µs per post to an idle writer, ~2 µs to a busy one).
  *
  * Until an append is answered, its events are withheld from `readAll`, `headPosition` and
  * subscriptions (and so from read models and the security view): while any batch is out with the
@@ -381,9 +383,14 @@ export class SqliteEventStore extends EventStore {
   /**
    * A stream as committed, durable or not yet: a command deciding on it appends after it, and that
    * append is answered only once a sync covering both has completed (the writer syncs in commit
-   * order). An append that has been answered is always seen here: it was committed before its answer
-   * was sent. One still out with the writer may or may not be, as before it commits: a command
-   * deciding on the stream then appends at the revision it read and is refused if it was stale.
+   * order). An append that has been answered is always seen here: it was committed before its
+   * answer was sent, and this connection reads the newest commit at each statement. An append not
+   * yet answered may or may not be, depending on whether the writer has committed it yet, which
+   * waits for the sync under way, if any, to complete (a millisecond or so): a command deciding on
+   * the stream meanwhile appends at the revision it read and is refused as stale, and decides again
+   * (`retryOnConflict`) or answers 409. Before the writer thread, the commit happened at the end of
+   * the turn that queued it, so that window was narrower; committing while a sync runs (the sync in
+   * libuv's pool) would narrow it again, at the cost of waking the writer for every batch.
    */
   async readStream(stream: string): Promise<RecordedEvent[]> {
     this.assertHealthy();

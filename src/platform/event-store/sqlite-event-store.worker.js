@@ -9,14 +9,13 @@
  * TypeScript sources: this file is the same beside the sources (jest) and in dist (`tsconfig.build.json`
  * compiles JavaScript too, `allowJs`, and type-checks this file there against the message types).
  *
- * For each batch posted (and any others already waiting behind it), one transaction: each append
- * checked against its own expected revision inside a savepoint, so a refused append rolls back
- * alone; committed at once with `synchronous = NORMAL` (WAL written, not yet synced). The WAL is
- * fdatasync'd in libuv's pool, one sync at a time, each covering every commit before it; a
- * transaction is answered once such a sync completes. A failed sync is fatal: the writer says so and
- * writes nothing more.
+ * For each batch posted (and every batch that queued up behind it while the previous sync ran), one
+ * transaction: each append checked against its own expected revision inside a savepoint, so a
+ * refused append rolls back alone; committed with `synchronous = NORMAL` (WAL written, not yet
+ * synced), then the WAL fdatasync'd on this thread, then answered. A failed sync is fatal: the
+ * writer says so and writes nothing more.
  */
-const { closeSync, fdatasync, openSync } = require('node:fs');
+const { closeSync, fdatasyncSync, openSync } = require('node:fs');
 const { parentPort, receiveMessageOnPort, workerData } = require('node:worker_threads');
 const Database = require('better-sqlite3');
 
@@ -26,8 +25,6 @@ const Database = require('better-sqlite3');
 /** @typedef {import('./sqlite-event-store.messages').BatchHeader} BatchHeader */
 /** @typedef {import('./sqlite-event-store.messages').WriterReply} WriterReply */
 /** @typedef {import('./sqlite-event-store.messages').Refusal} Refusal */
-/** @typedef {import('./sqlite-event-store.messages').Written} Written */
-/** @typedef {import('./sqlite-event-store.messages').NotWritten} NotWritten */
 
 /** As the main thread's `OTHER_WRITERS_CHECK_MS` used to be: other processes' commits wake subscriptions within it. */
 const OTHER_WRITERS_CHECK_MS = 50;
@@ -177,13 +174,6 @@ let broken = false;
 let closing = false;
 /** @type {NodeJS.Timeout | undefined} */
 let othersWatch;
-/**
- * Transactions committed (or failed as a whole), oldest first, not yet answered: each is answered
- * once a sync that started after its commit has completed.
- * @type {Array<Written | NotWritten>}
- */
-const unanswered = [];
-let syncing = false;
 
 /** @param {WriterReply} reply */
 function answer(reply) {
@@ -191,8 +181,10 @@ function answer(reply) {
 }
 
 /**
- * Commits `batches` now, without waiting for the sync of earlier commits: the main thread's
- * `readStream` sees them as soon as they are committed, as it always has.
+ * Commits `batches` in one transaction, then syncs the WAL on this thread before answering. While
+ * the sync runs, new batches wait in the port and join the next transaction: the main thread's
+ * `postMessage` then finds this thread busy in `fdatasync` rather than asleep in its event loop,
+ * and waking a sleeping thread is what a handoff costs the sender most (tens of microseconds).
  * @param {AppendBatch[]} batches
  */
 function write(batches) {
@@ -201,48 +193,25 @@ function write(batches) {
   const firsts = [];
   /** @type {Refusal[]} */
   const refusals = [];
+  let head;
   try {
-    const head = writeAll.immediate(batches.map(rowsOf), firsts, refusals);
-    unanswered.push({ batches: batches.length, firsts, refusals, head });
+    head = writeAll.immediate(batches.map(rowsOf), firsts, refusals);
   } catch (error) {
     const { message, code } =
       error instanceof Database.SqliteError ? error : { message: String(error), code: undefined };
-    unanswered.push({ batches: batches.length, notWritten: { message, code } });
-  }
-  sync();
-}
-
-/**
- * One fdatasync at a time, in libuv's pool (this thread goes on committing meanwhile): it makes
- * every commit before it durable, so it answers every transaction committed before it started, and
- * the commits made while it ran wait for the next one.
- */
-function sync() {
-  if (syncing || broken || unanswered.length === 0) return;
-  const covered = unanswered.length;
-  syncing = true;
-  try {
-    passSyncGate();
-  } catch (error) {
-    syncFailed(error);
+    // Nothing of it was written, and everything before it was answered already: nothing to sync.
+    answer({ kind: 'answered', outcomes: [{ batches: batches.length, notWritten: { message, code } }] });
     return;
   }
-  fdatasync(wal, (error) => {
-    syncing = false;
-    if (error) {
-      syncFailed(error);
-      return;
-    }
-    answer({ kind: 'answered', outcomes: unanswered.splice(0, covered) });
-    sync();
-    if (closing) stop();
-  });
-}
-
-/** @param {unknown} error */
-function syncFailed(error) {
-  broken = true;
-  answer({ kind: 'sync-failed', message: error instanceof Error ? error.message : String(error) });
+  try {
+    passSyncGate();
+    fdatasyncSync(wal);
+  } catch (error) {
+    broken = true;
+    answer({ kind: 'sync-failed', message: error instanceof Error ? error.message : String(error) });
+    return;
+  }
+  answer({ kind: 'answered', outcomes: [{ batches: batches.length, firsts, refusals, head }] });
 }
 
 /** @param {boolean} on */
@@ -270,9 +239,8 @@ function handle(request) {
   else if (request.kind === 'close') closing = true;
 }
 
-/** Once every transaction is answered: closes the connection and ends this thread. */
+/** Closes the connection and ends this thread (every batch has been answered: the main thread waited). */
 function stop() {
-  if (syncing || unanswered.length > 0) return; // after the sync under way
   watchOthers(false);
   db.close();
   closeSync(wal);
@@ -284,7 +252,7 @@ port.on('message', (/** @type {WriterRequest} */ first) => {
   const batches = [];
   if (first.kind === 'append') batches.push(first);
   else handle(first);
-  // Batches that are already waiting join this one: one transaction.
+  // Batches that arrived while the last transaction synced join this one: one transaction, one sync.
   while (batches.length > 0 && batches.length < MOST_BATCHES_PER_TRANSACTION) {
     const next = receiveMessageOnPort(port);
     if (!next) break;
