@@ -26,7 +26,11 @@ const Database = require('better-sqlite3');
 /** @typedef {import('./sqlite-event-store.messages').WriterReply} WriterReply */
 /** @typedef {import('./sqlite-event-store.messages').Refusal} Refusal */
 
-/** As the main thread's `OTHER_WRITERS_CHECK_MS` used to be: other processes' commits wake subscriptions within it. */
+/**
+ * How often, while anything is subscribed, the writer asks SQLite whether another process has
+ * committed (`PRAGMA data_version`, a counter read without touching the file's pages: microseconds):
+ * other instances' writes reach this one's subscriptions within this bound (plus a sync under way).
+ */
 const OTHER_WRITERS_CHECK_MS = 50;
 /** At most this many queued batches folded into one transaction. */
 const MOST_BATCHES_PER_TRANSACTION = 256;
