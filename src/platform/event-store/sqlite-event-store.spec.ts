@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
 import { temporaryDirectory } from '../../../test/support/temporary-directory';
 import { type NewEvent, type RecordedEvent, WrongExpectedRevisionError } from './event-store';
-import { SqliteEventStore } from './sqlite-event-store';
+import { SqliteEventStore, SyncGate } from './sqlite-event-store';
 
 const event = (n: number): NewEvent => ({
   type: 'Happened',
@@ -141,41 +140,74 @@ describe('SqliteEventStore live subscriptions', () => {
 });
 
 describe('SqliteEventStore and the sync of its log', () => {
-  afterEach(() => jest.restoreAllMocks());
-
   it('keeps a commit out of the global order until its sync completes; its stream already shows it', async () => {
-    const store = new SqliteEventStore(`${temporaryDirectory()}/events.sqlite`);
+    const gate = new SyncGate();
+    const store = new SqliteEventStore(`${temporaryDirectory()}/events.sqlite`, { syncGate: gate });
     const durable = await store.append('before', [event(1)], 'no_stream');
-    const held: Array<() => void> = [];
-    const realSync = fs.fdatasync;
-    jest.spyOn(fs, 'fdatasync').mockImplementation((fd: number, done: (error: Error | null) => void) => {
-      held.push(() => realSync(fd, done));
-    });
+    gate.hold();
     let answered = false;
     const appending = store.append('pending', [event(2)], 'no_stream').then(() => (answered = true));
-    while (held.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    while (!gate.waiting) await new Promise((resolve) => setTimeout(resolve, 1)); // committed, its sync held
     expect(answered).toBe(false);
     expect((await store.readAll({ limit: 10 })).map((e) => e.stream)).toEqual(['before']);
     expect(await store.headPosition()).toEqual(durable.position);
     expect(await store.readStream('pending')).toHaveLength(1); // a command deciding on it appends after it
-    held.forEach((release) => release());
+    gate.release();
     await appending;
     expect((await store.readAll({ limit: 10 })).map((e) => e.stream)).toEqual(['before', 'pending']);
     await store.close();
   });
 
+  it('never shows less than it showed before while a batch waits for its sync, another process’s events included', async () => {
+    const directory = temporaryDirectory();
+    const gate = new SyncGate();
+    const store = new SqliteEventStore(`${directory}/events.sqlite`, { syncGate: gate });
+    const other = new SqliteEventStore(`${directory}/events.sqlite`);
+    try {
+      await store.append('mine', [event(1)], 'no_stream');
+      const theirs = await other.append('theirs', [event(2), event(3)], 'no_stream');
+      expect(await store.headPosition()).toEqual(theirs.position);
+      gate.hold();
+      const appending = store.append('mine', [event(4)], 0);
+      while (!gate.waiting) await new Promise((resolve) => setTimeout(resolve, 1));
+      expect(await store.headPosition()).toEqual(theirs.position);
+      expect((await store.readAll({ limit: 10 })).map((e) => (e.data as { n: number }).n)).toEqual([1, 2, 3]);
+      gate.release();
+      const mine = await appending;
+      expect(await store.headPosition()).toEqual(mine.position);
+    } finally {
+      gate.release();
+      await other.close();
+      await store.close();
+    }
+  });
+
+  it('closes only once every append it took is durable and answered', async () => {
+    const gate = new SyncGate();
+    const store = new SqliteEventStore(`${temporaryDirectory()}/events.sqlite`, { syncGate: gate });
+    await store.append('before', [event(1)], 'no_stream');
+    gate.hold();
+    const steps: string[] = [];
+    const appending = store.append('during', [event(2)], 'no_stream').then(() => steps.push('answered'));
+    while (!gate.waiting) await new Promise((resolve) => setTimeout(resolve, 1));
+    const closing = store.close().then(() => steps.push('closed'));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(steps).toEqual([]);
+    gate.release();
+    await Promise.all([appending, closing]);
+    expect(steps).toEqual(['answered', 'closed']);
+    await expect(store.append('after', [event(3)], 'no_stream')).rejects.toThrow(/closed/);
+  });
+
   it('refuses the append, every later append, read and ping, and stops its subscribers: nothing unsynced is served', async () => {
-    const store = new SqliteEventStore(`${temporaryDirectory()}/events.sqlite`);
+    const gate = new SyncGate();
+    const store = new SqliteEventStore(`${temporaryDirectory()}/events.sqlite`, { syncGate: gate });
     await store.append('before', [event(1)], 'no_stream');
     const subscription = store.subscribe({ after: await store.headPosition() });
     const following = (async () => {
       for await (const batch of subscription) expect(batch).toEqual([]); // never reached: nothing durable follows
     })();
-    jest
-      .spyOn(fs, 'fdatasync')
-      .mockImplementation((_fd: number, done: (error: Error | null) => void) =>
-        done(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' })),
-      );
+    gate.fail();
     const unsynced = /could not be synced to disk: EIO/;
     await expect(store.append('after', [event(2)], 'no_stream')).rejects.toThrow(unsynced);
     await expect(following).rejects.toThrow(unsynced);
