@@ -36,7 +36,7 @@ const GROUP_COMMIT_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
  * observation; projection readings cost nothing until a scrape asks for them.
  */
 export class Metrics {
-  readonly registry = new Registry();
+  private readonly registry = new Registry();
   private readonly requests: Histogram<'method' | 'route' | 'status_code'>;
   private readonly issued: Counter<'grant_type'>;
   private readonly refused: Counter<'error'>;
@@ -150,8 +150,8 @@ export class Metrics {
     return this.registry.metrics();
   }
 
-  /** The names of the metrics registered (a histogram's, without `_bucket`, `_sum`, `_count`). */
-  async names(): Promise<string[]> {
-    return (await this.registry.getMetricsAsJSON()).map((metric) => metric.name);
+  /** The metrics registered, by name (a histogram's without `_bucket`, `_sum`, `_count`), with their type. */
+  async registered(): Promise<Map<string, string>> {
+    return new Map((await this.registry.getMetricsAsJSON()).map((metric) => [metric.name, String(metric.type)]));
   }
 }
