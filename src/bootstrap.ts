@@ -15,6 +15,8 @@ import { useSecurityHeaders } from './platform/http/security-headers';
 import { limitAnonymousRequests } from './platform/http/anonymous-rate-limit';
 import { createValidationPipe } from './platform/http/validation';
 import { NestPinoLogger } from './platform/logging/logger';
+import { Metrics } from './platform/metrics/metrics';
+import { serveMetrics } from './platform/metrics/metrics-endpoint';
 import { assertStorageSettings } from './platform/storage';
 
 /** Read once at start: the version the OpenAPI document announces. */
@@ -36,6 +38,7 @@ export async function createApp(config: AppConfig, adminKey: string, logger: Log
   const oauthErrors = new OAuthErrorFilter();
   app.useGlobalFilters(new ProblemDetailsFilter(new Map(TOKEN_STYLE_PATHS.map((path) => [path, oauthErrors]))));
   useSecurityHeaders(app, config.issuer);
+  serveMetrics(app, app.get(Metrics), config.metricsToken);
   await limitAnonymousRequests(app, config.anonymousRateLimitPerMinute);
   serveOpenApi(app, SERVICE_VERSION, OAUTH_ENDPOINT_DOCUMENTATION);
   // No enableShutdownHooks: main.ts handles the signals (exitOnSignals), with a deadline Nest lacks.

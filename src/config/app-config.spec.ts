@@ -68,6 +68,17 @@ describe('AppConfig', () => {
     expect(attempt).toThrow(/MAX_CONNECTIONS must not be less than 1/);
   });
 
+  it('takes a metrics token of at least 32 visible characters, and leaves /metrics open without one', () => {
+    expect(AppConfig.fromEnvironment({}).metricsToken).toBeUndefined();
+    expect(AppConfig.fromEnvironment({ METRICS_TOKEN: '' }).metricsToken).toBeUndefined();
+    expect(AppConfig.fromEnvironment({ METRICS_TOKEN: 'm'.repeat(32) }).metricsToken).toBe('m'.repeat(32));
+    for (const token of ['m'.repeat(31), `${'m'.repeat(32)} space`, 'm'.repeat(513)]) {
+      expect(() => AppConfig.fromEnvironment({ METRICS_TOKEN: token })).toThrow(
+        /METRICS_TOKEN must be 32 to 512 visible ASCII characters/,
+      );
+    }
+  });
+
   it('names every wrong variable at once', () => {
     const attempt = () =>
       AppConfig.fromEnvironment({

@@ -53,6 +53,14 @@ class Environment {
   @MaxLength(512)
   AUDIT_FINGERPRINT_SECRET?: string;
 
+  // Visible ASCII: what a bearer credential may hold (platform/auth/bearer-token.ts).
+  @IsOptional()
+  @IsString()
+  @Matches(/^[\x21-\x7e]{32,512}$/, {
+    message: 'METRICS_TOKEN must be 32 to 512 visible ASCII characters (e.g. openssl rand -base64url 32)',
+  })
+  METRICS_TOKEN?: string;
+
   // The two connection strings are parsed by their own clients at boot (platform/storage.ts).
   @IsOptional()
   @IsString()
@@ -192,6 +200,8 @@ export class AppConfig {
   readonly adminApiKey: string | undefined;
   /** The HMAC key of admin key fingerprints; undefined: a secret generated beside the signing keys. */
   readonly auditFingerprintSecret: string | undefined;
+  /** When set, `GET /metrics` answers only `Authorization: Bearer <this>`; unset, it is open. */
+  readonly metricsToken: string | undefined;
   readonly eventStoreConnectionString: string | undefined;
   readonly mongodbUri: string | undefined;
   /** Deadline of every EventStoreDB and MongoDB call: past it the caller gets a 503, not a hung request. */
@@ -240,6 +250,7 @@ export class AppConfig {
     this.dataDir = resolve(environment.DATA_DIR ?? './data');
     this.adminApiKey = environment.ADMIN_API_KEY;
     this.auditFingerprintSecret = environment.AUDIT_FINGERPRINT_SECRET;
+    this.metricsToken = environment.METRICS_TOKEN;
     this.eventStoreConnectionString = environment.EVENTSTORE_CONNECTION_STRING;
     this.mongodbUri = environment.MONGODB_URI;
     this.storeTimeoutMs = environment.STORE_TIMEOUT_MS ?? 5_000;

@@ -5,16 +5,21 @@ import { StoreUnavailableError } from '../platform/store-unavailable';
 import { grantAnswer } from './grant-refusals';
 
 /** RFC 6749 §5.2 error codes, and RFC 7009 §2.2.1's. */
-export type OAuthErrorCode =
-  | 'invalid_request'
-  | 'invalid_client'
-  | 'invalid_grant'
-  | 'unauthorized_client'
-  | 'unsupported_grant_type'
-  | 'invalid_scope'
-  | 'unsupported_token_type'
-  | 'unsupported_response_type'
-  | 'temporarily_unavailable';
+export const OAUTH_ERROR_CODES = [
+  'invalid_request',
+  'invalid_client',
+  'invalid_grant',
+  'unauthorized_client',
+  'unsupported_grant_type',
+  'invalid_scope',
+  'unsupported_token_type',
+  'unsupported_response_type',
+  'temporarily_unavailable',
+] as const;
+export type OAuthErrorCode = (typeof OAUTH_ERROR_CODES)[number];
+
+/** Every `error` a token-style endpoint answers: the codes above, and a bare 500's. */
+export const ANSWERED_ERROR_CODES: ReadonlySet<string> = new Set([...OAUTH_ERROR_CODES, 'server_error']);
 
 /** A refusal at a token-style endpoint: answered as `{ error, error_description }` JSON. */
 export class OAuthError extends Error {

@@ -2,9 +2,10 @@ import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { OpenAPIObject } from '@nestjs/swagger';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, onSendHookHandler } from 'fastify';
+import { Metrics } from '../platform/metrics/metrics';
 import { IntrospectController } from './introspect.controller';
-import { answerOAuthError } from './oauth-error';
+import { ANSWERED_ERROR_CODES, answerOAuthError } from './oauth-error';
 import { TokenController } from './token/token.controller';
 
 /** RFC 6749 §5.1: token answers, errors included (§5.2), are never stored, by HTTP/1.1 caches or older ones. */
@@ -73,13 +74,14 @@ export class OAuthRoutes implements OnApplicationBootstrap {
     private readonly adapterHost: HttpAdapterHost<FastifyAdapter>,
     private readonly token: TokenController,
     private readonly introspection: IntrospectController,
+    private readonly metrics: Metrics,
   ) {}
 
   onApplicationBootstrap(): void {
     const fastify = this.adapterHost.httpAdapter.getInstance();
     fastify.post(
       '/api/oauth2/token',
-      { schema: { response: { 200: TOKEN_RESPONSE } } },
+      { schema: { response: { 200: TOKEN_RESPONSE } }, onSend: countingRefusals(this.metrics) },
       answering(TOKEN_HEADERS, (request) => this.token.token(request)),
     );
     fastify.post(
@@ -101,6 +103,32 @@ function answering(headers: Readonly<Record<string, string>>, endpoint: Endpoint
       return reply;
     }
   };
+}
+
+/** The `error` label of an answer whose body is not one of the service's own RFC 6749 errors. */
+const UNKNOWN_ERROR = 'other';
+
+/**
+ * Counts the token endpoint's refusals by the RFC 6749 error code the client got, read from the
+ * answer as it leaves: whichever path refused the request (a grant's checks, the body parsers
+ * through the global filter, the anonymous rate limit) is counted alike. Successful answers are
+ * passed at the cost of a status check; a refusal's small body is parsed once more.
+ */
+function countingRefusals(metrics: Metrics): onSendHookHandler {
+  return (_request, reply, payload, done) => {
+    if (reply.statusCode >= 400) metrics.tokenRefused(errorCodeOf(payload));
+    done(null, payload);
+  };
+}
+
+function errorCodeOf(payload: unknown): string {
+  if (typeof payload !== 'string') return UNKNOWN_ERROR;
+  try {
+    const { error } = JSON.parse(payload) as { error?: unknown };
+    return typeof error === 'string' && ANSWERED_ERROR_CODES.has(error) ? error : UNKNOWN_ERROR;
+  } catch {
+    return UNKNOWN_ERROR;
+  }
 }
 
 /** The two routes in the OpenAPI document, which Nest builds from its controllers alone. */

@@ -19,6 +19,8 @@ import { Readiness } from './health/readiness';
 import { StoreMonitor } from './health/store-monitor';
 import { LIVE_VIEWS, LiveView } from './projections/live-view';
 import { LiveViewRunner } from './projections/live-view-runner';
+import { Metrics } from './metrics/metrics';
+import { projectionReadings } from './metrics/projection-readings';
 import { Projection } from './projections/projection';
 import { ProjectionRunner } from './projections/projection-runner';
 import { PROJECTIONS } from './projections/projections.token';
@@ -114,6 +116,8 @@ export class PlatformModule {
       providers: [
         { provide: AppConfig, useValue: options.config },
         { provide: AdminKey, useValue: new AdminKey(options.adminKey) },
+        // One registry per app: apps started side by side in one process keep their own metrics.
+        { provide: Metrics, useFactory: () => new Metrics() },
         { provide: PROJECTIONS, useValue: options.projections },
         ...options.liveViews,
         { provide: LIVE_VIEWS, inject: [...options.liveViews], useFactory: (...views: LiveView[]) => views },
@@ -131,6 +135,7 @@ export class PlatformModule {
       exports: [
         AppConfig,
         AdminKey,
+        Metrics,
         AdminGuard,
         AuditGuard,
         EventStore,
@@ -145,14 +150,21 @@ export class PlatformModule {
   }
 }
 
+/** Wires the runners' status into the metrics (a provider for its side effect, as the lifecycle is). */
+const PROJECTION_METRICS = Symbol('PROJECTION_METRICS');
+
 /** The two stores, chosen by configuration, and what runs on them: the projection runner and the lifecycle. */
 function storageProviders(): Provider[] {
   const logger = new Logger('projections');
   return [
     {
       provide: EventStore,
-      inject: [AppConfig],
-      useFactory: openEventStore,
+      inject: [AppConfig, Metrics],
+      useFactory: (config: AppConfig, metrics: Metrics) =>
+        openEventStore(config, {
+          append: (seconds) => metrics.append(seconds),
+          groupCommit: (events) => metrics.groupCommit(events),
+        }),
     },
     {
       provide: ReadStore,
@@ -169,6 +181,15 @@ function storageProviders(): Provider[] {
               `${name} ${parked ? 'parked' : 'stopped at'} ${event.type} ${event.stream}@${event.revision}: ${String(error)}`,
             ),
         }),
+    },
+    {
+      // Read by `/metrics` at each scrape: nothing is recorded per event.
+      provide: PROJECTION_METRICS,
+      inject: [Metrics, ProjectionRunner, LiveViewRunner],
+      useFactory: (metrics: Metrics, runner: ProjectionRunner, liveViews: LiveViewRunner) => {
+        metrics.readProjections(() => projectionReadings(runner.statuses(), liveViews.status()));
+        return true;
+      },
     },
     {
       provide: PlatformLifecycle,

@@ -2,6 +2,7 @@ import { type AppConfig, ConfigurationError } from '../config/app-config';
 import { EsdbEventStore } from './event-store/esdb-event-store';
 import type { EventStore } from './event-store/event-store';
 import { SqliteEventStore } from './event-store/sqlite-event-store';
+import { TimedEventStore } from './event-store/timed-event-store';
 import { MongoReadStore } from './read-store/mongo-read-store';
 import type { ReadStore } from './read-store/read-store';
 import { SqliteReadStore } from './read-store/sqlite-read-store';
@@ -22,14 +23,24 @@ export function assertStorageSettings(config: AppConfig): void {
   if (problems.length > 0) throw new ConfigurationError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
 }
 
+/** What the service measures of its event store (the command-line tools measure nothing). */
+export interface EventStoreObservers {
+  /** Each append's duration, whichever the adapter. */
+  readonly append: (seconds: number) => void;
+  /** Events per transaction of the embedded store's group commit. */
+  readonly groupCommit: (events: number) => void;
+}
+
 /**
- * EventStoreDB when `EVENTSTORE_CONNECTION_STRING` is set, else the embedded SQLite file.
- * Never connects here: a server that is down at start is the readiness probe's business.
+ * EventStoreDB when `EVENTSTORE_CONNECTION_STRING` is set, else the embedded SQLite file; with
+ * `observers`, appends are timed. Never connects here: a server that is down at start is the
+ * readiness probe's business.
  */
-export function openEventStore(config: AppConfig): EventStore {
-  return config.eventStoreConnectionString
+export function openEventStore(config: AppConfig, observers?: EventStoreObservers): EventStore {
+  const store = config.eventStoreConnectionString
     ? EsdbEventStore.connect(config.eventStoreConnectionString, { timeoutMs: config.storeTimeoutMs })
-    : new SqliteEventStore(config.eventStoreFile);
+    : new SqliteEventStore(config.eventStoreFile, { onGroupCommit: observers?.groupCommit });
+  return observers ? new TimedEventStore(store, observers.append) : store;
 }
 
 /** MongoDB when `MONGODB_URI` is set, else the embedded SQLite file; never connects here either. */

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { eventMetadata } from '../../platform/auth/request-context';
+import { Metrics } from '../../platform/metrics/metrics';
 import { ClientAuthentication } from '../client-authentication';
 import { clientContext } from '../client-context';
 import { OAuthError } from '../oauth-error';
@@ -23,6 +24,7 @@ export class TokenController {
     private readonly authorizationCode: AuthorizationCodeGrant,
     private readonly refreshToken: RefreshTokenGrant,
     private readonly clientCredentials: ClientCredentialsGrant,
+    private readonly metrics: Metrics,
   ) {}
 
   async token(request: FastifyRequest): Promise<TokenResponse> {
@@ -34,17 +36,23 @@ export class TokenController {
     const { client } = authenticated;
     const now = new Date();
     const metadata = eventMetadata(clientContext(request, authenticated), now, client.companyId);
+    let answer: TokenResponse;
     switch (grantType) {
       case 'authorization_code':
-        return this.authorizationCode.exchange(client, parameters, metadata, now);
+        answer = await this.authorizationCode.exchange(client, parameters, metadata, now);
+        break;
       case 'refresh_token':
-        return this.refreshToken.exchange(client, parameters, metadata, now);
+        answer = await this.refreshToken.exchange(client, parameters, metadata, now);
+        break;
       case 'client_credentials':
-        return this.clientCredentials.exchange(client, parameters, metadata, now);
+        answer = await this.clientCredentials.exchange(client, parameters, metadata, now);
+        break;
       case undefined:
         throw new OAuthError('invalid_request', 'grant_type is required');
       default:
         throw new OAuthError('unsupported_grant_type', `grant_type ${grantType} is not supported`);
     }
+    this.metrics.tokenIssued(grantType);
+    return answer;
   }
 }

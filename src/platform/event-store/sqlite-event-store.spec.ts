@@ -31,6 +31,24 @@ describe('SqliteEventStore group commit', () => {
     expect([...positions].sort((a, b) => (a < b ? -1 : 1))).toEqual(positions); // in arrival order
   });
 
+  it('tells its observer how many events each transaction wrote, refused appends not counted', async () => {
+    const sizes: number[] = [];
+    const observed = new SqliteEventStore(`${temporaryDirectory()}/events.sqlite`, {
+      onGroupCommit: (events) => sizes.push(events),
+    });
+    try {
+      await observed.append('first', [event(0)], 'no_stream');
+      await Promise.allSettled([
+        observed.append('first', [event(1), event(2)], 0),
+        observed.append('first', [event(3)], 0), // refused: the one above moved the stream on
+        observed.append('second', [event(4)], 'no_stream'),
+      ]);
+      expect(sizes).toEqual([1, 3]);
+    } finally {
+      await observed.close();
+    }
+  });
+
   it('still checks each append of a batch against its own expected revision', async () => {
     await store.append('shared', [event(0)], 'no_stream');
     const outcomes = await Promise.allSettled([

@@ -116,6 +116,8 @@ export class SyncGate {
 export interface SqliteEventStoreOptions {
   /** For the specs of the sync's failure modes only. */
   readonly syncGate?: SyncGate;
+  /** Told the number of events each committed transaction wrote (group commit), as its appends are answered. */
+  readonly onGroupCommit?: (events: number) => void;
 }
 
 /**
@@ -176,9 +178,11 @@ export class SqliteEventStore extends EventStore {
   private failure: Error | undefined;
   /** Resolves `close()` once every posted batch is answered. */
   private onIdle: (() => void) | undefined;
+  private readonly onGroupCommit: ((events: number) => void) | undefined;
 
   constructor(file: string, options: SqliteEventStoreOptions = {}) {
     super();
+    this.onGroupCommit = options.onGroupCommit;
     mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
@@ -295,18 +299,23 @@ export class SqliteEventStore extends EventStore {
       } else {
         this.transactions += 1;
         this.visibleHead = Math.max(this.visibleHead, outcome.head);
-        this.settle(answered, outcome);
+        const written = this.settle(answered, outcome);
+        this.onGroupCommit?.(written);
       }
     }
     this.wakeSubscriptions();
     this.whenIdle();
   }
 
-  /** Extends the tail in commit order, then answers each append: the batch is durable. */
-  private settle(answered: readonly PostedBatch[], { firsts, refusals }: Written): void {
+  /**
+   * Extends the tail in commit order, then answers each append: the batch is durable. Returns the
+   * number of events the transaction wrote.
+   */
+  private settle(answered: readonly PostedBatch[], { firsts, refusals }: Written): number {
     const outcomes: Array<() => void> = [];
     let index = 0;
     let refused = 0;
+    let written = 0;
     for (const { appends, header, texts } of answered) {
       let from = 0;
       appends.forEach((item, append) => {
@@ -317,6 +326,7 @@ export class SqliteEventStore extends EventStore {
           const refusal = refusals[refused++];
           outcomes.push(() => item.reject(refusalError(item, refusal)));
         } else {
+          written += count;
           for (let i = 0; i < count; i++)
             this.extendTail(
               new TailEvent(
@@ -339,6 +349,7 @@ export class SqliteEventStore extends EventStore {
     }
     if (this.tail.length > 2 * TAIL_SIZE) this.tail = this.tail.slice(-TAIL_SIZE);
     for (const outcome of outcomes) outcome();
+    return written;
   }
 
   private whenIdle(): void {

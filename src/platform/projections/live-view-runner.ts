@@ -12,6 +12,10 @@ import { errorMessage } from '../logging/error-message';
 export interface LiveViewStatus {
   readonly state: 'catching_up' | 'live' | 'stopped';
   readonly position: string;
+  /** The views fed, by name. */
+  readonly views: readonly string[];
+  /** From the recording of the last event applied while live to its application (once per batch); null before. */
+  readonly lastLagMs: number | null;
   readonly error?: string;
 }
 
@@ -35,11 +39,14 @@ export class LiveViewRunner {
   /** A drop was logged and the views have not been live since: later attempts stay quiet. */
   private dropped = false;
   private readonly caughtUp = deferred();
+  private readonly views: readonly string[];
+  private lastLagMs: number | null = null;
 
   constructor(
     private readonly events: EventStore,
     @Inject(LIVE_VIEWS) views: readonly LiveView[],
   ) {
+    this.views = views.map((view) => view.name);
     for (const view of views) {
       for (const type of view.handles) this.byType.set(type, [...(this.byType.get(type) ?? []), view]);
     }
@@ -68,6 +75,8 @@ export class LiveViewRunner {
     return {
       state: this.state,
       position: formatPosition(this.progress.position),
+      views: this.views,
+      lastLagMs: this.lastLagMs,
       ...(this.error ? { error: this.error } : {}),
     };
   }
@@ -140,6 +149,9 @@ export class LiveViewRunner {
       }
       this.progress.moveTo(event.position);
     }
+    const last = events.at(-1);
+    // Catch-up is not lag: only what arrives live is measured.
+    if (last && this.state === 'live') this.lastLagMs = Date.now() - Date.parse(last.recordedAt);
     return true;
   }
 

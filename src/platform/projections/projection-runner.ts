@@ -34,7 +34,10 @@ export interface ProjectionStatus {
   readonly version: number;
   readonly state: ProjectionState;
   readonly position: string;
-  /** From an event's recording to its read-model write, for the last event applied. */
+  /**
+   * From an event's recording to its read-model write, for the last event applied; null when none
+   * has been since the projection went live (what catch-up applied is history by then).
+   */
   readonly lastLagMs: number | null;
   /** The same for every event applied while live, as quantiles. */
   readonly lag: LagSummary;
@@ -301,6 +304,7 @@ export class ProjectionRunner {
   private markLive(entry: Tracked): void {
     if (entry.state !== 'catching_up') return;
     entry.state = 'live';
+    entry.lastLagMs = null; // at the head now: the catch-up's lag says nothing of the present
     entry.error = undefined; // what made it retry is over
   }
 
