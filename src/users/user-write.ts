@@ -1,5 +1,5 @@
 import { Command } from '@nestjs/cqrs';
-import { assertWithinScope, notFound } from '../platform/auth/company-scope';
+import { withinScope } from '../platform/auth/company-scope';
 import { eventMetadata, type RequestContext } from '../platform/auth/request-context';
 import { type CommandOutcome, decideOnStream } from '../platform/event-store/decide-on-stream';
 import type { EventStore } from '../platform/event-store/event-store';
@@ -45,8 +45,7 @@ export function authorizeUser(
   userId: string,
   state: UserState,
 ): asserts state is ExistingUser {
-  if (state.status === 'absent') throw notFound('user', userId);
-  assertWithinScope(context, state.companyId, 'user', userId);
+  withinScope(context, 'user', userId)(state);
 }
 
 /** The decider command for a write, made from the user read (once its scope is checked) at `now`. */
