@@ -99,7 +99,7 @@
     const fields = (problem.errors ?? []).map((error) => `${error.field}: ${error.messages.join(', ')}`);
     const detail = [problem.detail, ...fields].filter(Boolean).join('; ');
     const message = `${response.status} ${problem.title ?? response.statusText}${detail ? `: ${detail}` : ''}`;
-    if (response.status === 401) signOut(`Signed out: the credential was refused (${message}).`);
+    if (response.status === 401) signOut(`The credential was refused: ${message}.`);
     throw new ApiError(response.status, message);
   }
 
@@ -190,9 +190,8 @@
     try {
       await showPage([undefined]);
     } catch (error) {
-      signOut(
-        error instanceof ApiError && error.status === 401 ? error.message : `Sign-in failed: ${errorText(error)}`,
-      );
+      // A refused credential has signed out already, saying why.
+      if (credential !== null) signOut(`Sign-in failed: ${errorText(error)}`);
       return;
     }
     byId('sign-in').hidden = true;

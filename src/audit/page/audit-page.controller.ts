@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Controller, Get, Headers, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { AUDIT_PAGE_CSS } from './audit-page.css';
+import { AUDIT_PAGE_CSS, AUDIT_PAGE_ICON } from './audit-page.css';
 import { AUDIT_PAGE_HTML } from './audit-page.html';
 
 /** A file of the page, held in memory with its strong validator. */
@@ -30,9 +30,10 @@ const SCRIPT = readFileSync(join(__dirname, 'audit-page.browser.js'), 'utf8').re
 const PAGE = asset(AUDIT_PAGE_HTML, 'text/html; charset=utf-8');
 const STYLE = asset(AUDIT_PAGE_CSS, 'text/css; charset=utf-8');
 const APP = asset(SCRIPT, 'text/javascript; charset=utf-8');
+const ICON = asset(AUDIT_PAGE_ICON, 'image/svg+xml');
 
 /**
- * The audit web page: three static files, served by the service itself under the page's own CSP
+ * The audit web page: four static files, served by the service itself under the page's own CSP
  * (`security-headers.ts`). They hold no data and need no credential: the page signs in against
  * the audit API, which decides what each credential may read. Revalidated on every use (`no-cache`
  * with a strong ETag): a new version shows at once, an unchanged one costs a `304`.
@@ -53,6 +54,11 @@ export class AuditPageController {
   @Get('app.js')
   script(@Headers('if-none-match') ifNoneMatch: string | undefined, @Res() reply: FastifyReply) {
     return send(reply, APP, ifNoneMatch);
+  }
+
+  @Get('icon.svg')
+  icon(@Headers('if-none-match') ifNoneMatch: string | undefined, @Res() reply: FastifyReply) {
+    return send(reply, ICON, ifNoneMatch);
   }
 }
 

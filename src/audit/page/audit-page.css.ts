@@ -1,4 +1,8 @@
 /** The audit page's stylesheet: system fonts, no images, sober; nothing loaded from elsewhere. */
+/** The tab's icon: declared by the page, so the browser does not ask the service for `/favicon.ico`. */
+export const AUDIT_PAGE_ICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#1f4e79"/><path d="M4 8.5l2.5 2.5L12 5.5" stroke="#fff" stroke-width="2" fill="none"/></svg>
+`;
+
 export const AUDIT_PAGE_CSS = `:root {
   color-scheme: light;
   --ink: #1d232a;

@@ -9,6 +9,7 @@ export const AUDIT_PAGE_HTML = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>Audit trail · airisk-identity</title>
+<link rel="icon" href="/audit/icon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/audit/app.css">
 <script src="/audit/app.js" defer></script>
 </head>
