@@ -334,13 +334,10 @@ describeWithChromium('the audit page in Chromium', () => {
     ]);
 
     if (SCREENSHOT) {
-      await applyFilters(page, { limit: '25' });
-      await page
-        .locator('#timeline tbody tr[data-position]')
-        .nth(6)
-        .getByRole('button', { name: /Details/ })
-        .click();
-      await page.screenshot({ path: SCREENSHOT, fullPage: false });
+      await applyFilters(page, { userId: 'alice-a' });
+      const tokenIssued = page.locator('#timeline tbody tr[data-position]', { hasText: 'TokenIssued' }).first();
+      await tokenIssued.getByRole('button', { name: /^Details/ }).click();
+      await page.screenshot({ path: SCREENSHOT, fullPage: true });
     }
 
     // A stream's history, opened from the timeline.

@@ -19,7 +19,7 @@ body { margin: 0; background: #fff; }
 .bar { display: flex; align-items: center; gap: 1rem; padding: 0.6rem 1.5rem; background: var(--accent); color: #fff; }
 .bar h1 { font-size: 1.2rem; margin: 0; flex: 1; }
 .bar .who { margin: 0; font-size: 0.9rem; }
-main { padding: 1rem 1.5rem 3rem; max-width: 90rem; }
+main { padding: 1rem 1.5rem 3rem; max-width: 90rem; box-sizing: border-box; }
 h2 { font-size: 1.1rem; margin: 1.2rem 0 0.6rem; }
 h3 { font-size: 1rem; margin: 1rem 0 0.4rem; }
 code, pre, .mono { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 0.85rem; }
@@ -47,7 +47,8 @@ legend { font-weight: 600; font-size: 0.9rem; }
 table.events { border-collapse: collapse; width: 100%; font-size: 0.88rem; }
 table.events th, table.events td { text-align: left; padding: 0.3rem 0.5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 table.events thead th { background: var(--wash); }
-table.events td.position, table.events td.time { font-family: ui-monospace, Menlo, Consolas, monospace; white-space: nowrap; }
+table.events td.position, table.events td.time, table.events td.company, table.events td.actor { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 0.8rem; white-space: nowrap; }
+table.events td.stream { overflow-wrap: anywhere; }
 table.events tr.details > td { background: var(--wash); }
 .link { border: none; padding: 0; background: none; color: var(--accent); text-decoration: underline; text-align: left; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 0.2rem 1rem; margin: 0.4rem 0; }
