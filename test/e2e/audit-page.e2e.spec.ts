@@ -402,6 +402,14 @@ describeWithChromium('the audit page in Chromium', () => {
       hash: /^[0-9a-f]{64}$/,
     });
     expect(await settled(page, 'export-status')).toMatch(/^Exported \d+ bytes as audit\.ndjson\.$/);
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
+    expect(csv.suggestedFilename()).toBe('audit.csv');
+    const rows = readFileSync(await csv.path(), 'utf8')
+      .trimEnd()
+      .split('\n');
+    expect(rows[0]).toBe('position,stream,revision,type,time,actorKind,actorId,correlationId,companyId,hash,data');
+    expect(rows.slice(1).map((row) => row.slice(0, row.indexOf(',')))).toEqual(ofA.map(positionOf));
+    expect(await settled(page, 'export-status')).toMatch(/^Exported \d+ bytes as audit\.csv\.$/);
 
     // The credential went only into headers, and stays nowhere.
     const apiCalls = watched.requests.filter((request) => request.url.includes('/api/'));
