@@ -453,7 +453,13 @@ describeWithChromium('the audit page in Chromium', () => {
 
     // Asking for B anyway: an empty filtered page, and B's stream refused as if it did not exist.
     expect(await applyFilters(page, { companyId: companyB })).toBe('No events match.');
-    await page.click('#tab-stream');
+    // By keyboard: the arrow key moves to the next tab and shows its view.
+    await page.focus('#tab-timeline');
+    await page.keyboard.press('ArrowRight');
+    expect(await page.getAttribute('#tab-stream', 'aria-selected')).toBe('true');
+    expect(await page.evaluate('document.activeElement.id')).toBe('tab-stream');
+    expect(await page.isVisible('#view-stream')).toBe(true);
+    expect(await page.isVisible('#view-timeline')).toBe(false);
     await page.fill('#stream-form [name=stream]', 'user-bella-b');
     await page.click('#stream-form button[type=submit]');
     expect(await settled(page, 'stream-status')).toBe('404 Not Found: no stream user-bella-b');

@@ -63,25 +63,14 @@
     target.className = tone ? `status ${tone}` : 'status';
   }
 
-  class ApiError extends Error {
-    /**
-     * @param {number} status
-     * @param {string} message
-     */
-    constructor(status, message) {
-      super(message);
-      this.status = status;
-    }
-  }
-
   /**
-   * A call to the audit API with the credential in the header; a refusal becomes an `ApiError`
-   * carrying the problem's status and detail.
+   * A call to the audit API with the credential in the header; a refusal becomes an `Error` saying
+   * the problem's status, title and detail. A `401` also signs out: the credential is of no use.
    * @param {string} path
    * @returns {Promise<Response>}
    */
   async function call(path) {
-    if (credential === null) throw new ApiError(401, 'not signed in');
+    if (credential === null) throw new Error('not signed in');
     const response = await fetch(`${API}${path}`, {
       headers: { Authorization: `Bearer ${credential}` },
       credentials: 'omit',
@@ -100,7 +89,7 @@
     const detail = [problem.detail, ...fields].filter(Boolean).join('; ');
     const message = `${response.status} ${problem.title ?? response.statusText}${detail ? `: ${detail}` : ''}`;
     if (response.status === 401) signOut(`The credential was refused: ${message}.`);
-    throw new ApiError(response.status, message);
+    throw new Error(message);
   }
 
   /**
@@ -214,6 +203,8 @@
   function selectTab(name) {
     for (const tab of TABS) {
       byId(`tab-${tab}`).setAttribute('aria-selected', String(tab === name));
+      // Roving focus (WAI-ARIA tabs): Tab reaches the selected tab, the arrow keys the others.
+      byId(`tab-${tab}`).tabIndex = tab === name ? 0 : -1;
       byId(`view-${tab}`).hidden = tab !== name;
     }
   }

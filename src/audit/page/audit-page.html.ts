@@ -35,10 +35,10 @@ export const AUDIT_PAGE_HTML = `<!doctype html>
   <div id="workspace" hidden>
     <nav aria-label="Views">
       <ul class="tabs" role="tablist">
-        <li><button type="button" role="tab" id="tab-timeline" aria-controls="view-timeline" aria-selected="true">Timeline</button></li>
-        <li><button type="button" role="tab" id="tab-stream" aria-controls="view-stream" aria-selected="false">Stream history</button></li>
-        <li><button type="button" role="tab" id="tab-instant" aria-controls="view-instant" aria-selected="false">Point in time</button></li>
-        <li><button type="button" role="tab" id="tab-verify" aria-controls="view-verify" aria-selected="false">Verification and export</button></li>
+        <li role="presentation"><button type="button" role="tab" id="tab-timeline" aria-controls="view-timeline" aria-selected="true">Timeline</button></li>
+        <li role="presentation"><button type="button" role="tab" id="tab-stream" aria-controls="view-stream" aria-selected="false">Stream history</button></li>
+        <li role="presentation"><button type="button" role="tab" id="tab-instant" aria-controls="view-instant" aria-selected="false">Point in time</button></li>
+        <li role="presentation"><button type="button" role="tab" id="tab-verify" aria-controls="view-verify" aria-selected="false">Verification and export</button></li>
       </ul>
     </nav>
 
