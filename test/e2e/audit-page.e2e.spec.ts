@@ -194,6 +194,7 @@ describeWithChromium('the audit page in Chromium', () => {
   let reviewerA: Client;
   let reviewerToken: string;
   const hostileUser = 'mallory-a';
+  let agentA: string;
   /** An instant after alice-a registered and before she was renamed. */
   let beforeRename: string;
   const store = () => service.app.get(EventStore);
@@ -204,7 +205,7 @@ describeWithChromium('the audit page in Chromium', () => {
     oauth = new OAuthFixture(service);
     companyA = await oauth.company('Alpha Assurance');
     companyB = await oauth.company('Beta Brokers');
-    const agentA = await oauth.agent(companyA, 'Underwriting assistant');
+    agentA = await oauth.agent(companyA, 'Underwriting assistant');
     const agentB = await oauth.agent(companyB, 'Claims assistant');
     clientA = await oauth.client(companyA);
     clientB = await oauth.client(companyB);
@@ -364,6 +365,25 @@ describeWithChromium('the audit page in Chromium', () => {
     await settled(page, 'instant-status');
     const live = JSON.parse((await page.textContent('#instant-result'))!);
     expect(live.grants.map((grant: Json) => [grant.userId, grant.clientId])).toEqual([['bella-b', clientB.clientId]]);
+    const agentForm = page.locator('form[data-query=agent]');
+    await agentForm.locator('[name=id]').fill(agentA);
+    await agentForm.locator('[name=at]').fill(beforeRename);
+    await agentForm.locator('button').click();
+    await settled(page, 'instant-status');
+    expect(JSON.parse((await page.textContent('#instant-result'))!)).toEqual({
+      agentId: agentA,
+      at: beforeRename,
+      users: ['alice-a'],
+    });
+    const clientForm = page.locator('form[data-query=client]');
+    await clientForm.locator('[name=id]').fill(clientB.clientId);
+    await clientForm.locator('[name=at]').fill(beforeRename);
+    await clientForm.locator('button').click();
+    await settled(page, 'instant-status');
+    expect(JSON.parse((await page.textContent('#instant-result'))!)).toMatchObject({
+      at: beforeRename,
+      client: { clientId: clientB.clientId, companyId: companyB, redirectUris: clientB.redirectUris },
+    });
 
     // Verification, and the checkpoint the service signed.
     await page.click('#tab-verify');
