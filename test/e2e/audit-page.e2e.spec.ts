@@ -440,7 +440,11 @@ describeWithChromium('the audit page in Chromium', () => {
     await page.click('#sign-out');
     expect(await page.isVisible('#workspace')).toBe(false);
     expect(await page.isVisible('#sign-in')).toBe(true);
+    // Nothing read with it stays on the page either.
     expect(await page.locator('#timeline tbody tr').count()).toBe(0);
+    expect(await page.inputValue('#filters [name=companyId]')).toBe('');
+    expect(await page.textContent('#verify-status')).toBe('');
+    expect(await page.textContent('#checkpoint-result')).toBe('');
     await expectNothingStored(watched, context);
 
     expect(watched.refused).toEqual([]);

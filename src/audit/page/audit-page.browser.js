@@ -130,7 +130,11 @@
 
   // ---- signing in and out -------------------------------------------------------------------
 
-  /** @param {string} [reason] shown on the sign-in form */
+  /**
+   * Forgets the credential and everything read with it: the next one to sign in in this tab starts
+   * from a blank page.
+   * @param {string} [reason] shown on the sign-in form
+   */
   function signOut(reason = '') {
     credential = null;
     byId('workspace').hidden = true;
@@ -142,6 +146,8 @@
       byId(id).replaceChildren();
       byId(id).hidden = true;
     }
+    for (const status of document.querySelectorAll('#workspace .status')) say(status.id, '');
+    for (const form of document.querySelectorAll('#workspace form')) /** @type {HTMLFormElement} */ (form).reset();
     byId('sign-in-error').textContent = reason;
     byId('credential').focus();
   }
@@ -484,8 +490,8 @@
     });
     filterForm.addEventListener('reset', () => {
       filters = {};
-      // After the browser has cleared the fields.
-      setTimeout(() => void turnTo([undefined]));
+      // After the browser has cleared the fields; not when signing out resets the form.
+      if (credential !== null) setTimeout(() => void turnTo([undefined]));
     });
     byId('first-page').addEventListener('click', () => void turnTo([undefined]));
     byId('previous-page').addEventListener('click', () => void turnTo(cursors.slice(0, -1)));
