@@ -3,8 +3,11 @@ import { Socket } from 'node:net';
 import helmet, { type HelmetOptions } from 'helmet';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 
-/** The OpenAPI UI (`openapi.ts`): the one part of the service a browser renders. */
+/** The OpenAPI UI (`openapi.ts`): a part of the service a browser renders. */
 const DOCS_PATH = /^\/docs(?=[/?]|$)/;
+
+/** The audit page (`src/audit/page/`): a page of the service's own, its script and style beside it. */
+const PAGE_PATH = /^\/audit(?=[/?]|$)/;
 
 /** A CSP source list that allows nothing. */
 const NOTHING = ["'none'"];
@@ -25,6 +28,22 @@ const DOCS_POLICY = {
   'frame-ancestors': NOTHING,
   'base-uri': NOTHING,
   'form-action': ["'self'"],
+};
+
+/**
+ * The audit page handles a bearer credential and renders attacker-influenced event data: only its
+ * own script and stylesheet run, nothing inline (no `unsafe-*`), it calls only this origin's API,
+ * and it submits no form anywhere (its forms are handled by the script).
+ */
+const PAGE_POLICY = {
+  'default-src': NOTHING,
+  'script-src': ["'self'"],
+  'style-src': ["'self'"],
+  'connect-src': ["'self'"],
+  'img-src': ["'self'"],
+  'frame-ancestors': NOTHING,
+  'base-uri': NOTHING,
+  'form-action': NOTHING,
 };
 
 /** HSTS `max-age` (RFC 6797 §6.1.1): one year. */
@@ -52,11 +71,12 @@ export function useSecurityHeaders(app: NestFastifyApplication, issuer: string):
   };
   const api = headersOf({ ...common, contentSecurityPolicy: { useDefaults: false, directives: API_POLICY } });
   const docs = headersOf({ ...common, contentSecurityPolicy: { useDefaults: false, directives: DOCS_POLICY } });
+  const page = headersOf({ ...common, contentSecurityPolicy: { useDefaults: false, directives: PAGE_POLICY } });
   app
     .getHttpAdapter()
     .getInstance()
     .addHook('onRequest', (request, reply, done) => {
-      reply.headers(DOCS_PATH.test(request.url) ? docs : api);
+      reply.headers(DOCS_PATH.test(request.url) ? docs : PAGE_PATH.test(request.url) ? page : api);
       done();
     });
 }
