@@ -284,6 +284,19 @@ describe('OpenTelemetry traces', () => {
     );
   }, 60_000);
 
+  it('refuses to start with an endpoint that is not a URL, naming the variable', async () => {
+    // The SDK alone would fall back to its default endpoint, saying so only at OTEL_LOG_LEVEL=warn.
+    await expect(
+      startServerProcess({
+        DATA_DIR: temporaryDirectory(),
+        ADMIN_API_KEY: ADMIN_KEY,
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'otel-collector:4318',
+      }),
+    ).rejects.toThrow(
+      /server exited with 1:\s*invalid configuration:\n {2}- OTEL_EXPORTER_OTLP_ENDPOINT is not an http\(s\) URL/,
+    );
+  });
+
   it('loads no OpenTelemetry package without OTEL_EXPORTER_OTLP_ENDPOINT', async () => {
     const directory = temporaryDirectory();
     const loaded = join(directory, 'loaded-modules.json');

@@ -47,6 +47,27 @@ export function tracing(): Tracing | undefined {
   return active;
 }
 
+/** The OTLP endpoint variables, the traces-only one first (it wins when both are set). */
+const ENDPOINT_VARIABLES = ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_ENDPOINT'] as const;
+
+/**
+ * What is wrong with the endpoint variables, naming each, or undefined: the SDK itself would fall back
+ * to its default endpoint on a URL it cannot parse and say so only at `OTEL_LOG_LEVEL=warn`, so a typo
+ * would quietly send the traces elsewhere, or nowhere.
+ */
+export function endpointProblem(environment: NodeJS.ProcessEnv): string | undefined {
+  const problems = ENDPOINT_VARIABLES.filter((name) => {
+    const value = environment[name]?.trim();
+    if (!value) return false;
+    try {
+      return !['http:', 'https:'].includes(new URL(value).protocol);
+    } catch {
+      return true;
+    }
+  }).map((name) => `${name} is not an http(s) URL (e.g. http://otel-collector:4318)`);
+  return problems.length > 0 ? `invalid configuration:\n  - ${problems.join('\n  - ')}` : undefined;
+}
+
 /**
  * An OTLP endpoint is named (for every signal, or traces alone), and neither the SDK nor its trace
  * exporter is turned off by the standard variables that do so.
