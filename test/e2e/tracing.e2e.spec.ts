@@ -1,8 +1,15 @@
+import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Json } from '../support/oauth-fixtures';
-import { exited, type ServerProcess, startServerProcess } from '../support/server-process';
+import {
+  childEnvironment,
+  exited,
+  SERVER_ENTRY,
+  type ServerProcess,
+  startServerProcess,
+} from '../support/server-process';
 import { temporaryDirectory } from '../support/temporary-directory';
 
 /** One span as an OTLP/JSON export carries it, its attributes flattened to plain values. */
@@ -283,6 +290,34 @@ describe('OpenTelemetry traces', () => {
       expect.arrayContaining(['event-store append', 'sign access token']),
     );
   }, 60_000);
+
+  it('patches the versions of http, pino, mongodb and @grpc/grpc-js the service loads', () => {
+    // The instrumentations patch only the versions they declare: a client library upgraded past
+    // their range would be left untraced without a word. Checked in a process of its own, as the
+    // service starts (jest's module loader bypasses the require hook they patch through).
+    const dist = join(SERVER_ENTRY, '..');
+    const script = `
+      require(${JSON.stringify(join(dist, 'platform/event-store/esdb-event-store.js'))});
+      require(${JSON.stringify(join(dist, 'platform/read-store/mongo-read-store.js'))});
+      const grpc = require(require.resolve('@grpc/grpc-js', { paths: [require.resolve('@kurrent/kurrentdb-client')] }));
+      const { Connection } = require('mongodb/lib/cmap/connection.js');
+      const pino = require('pino');
+      console.log(JSON.stringify({
+        http: Boolean(require('node:http').Server.prototype.emit.__wrapped),
+        grpc: Boolean(grpc.Client.prototype.makeUnaryRequest.__wrapped && grpc.Client.prototype.makeServerStreamRequest.__wrapped),
+        mongodb: Boolean(Connection.prototype.command.__wrapped),
+        pino: typeof pino()[pino.symbols.mixinSym] === 'function',
+      }));`;
+    const patched = execFileSync(
+      process.execPath,
+      ['--require', join(dist, 'platform/tracing/start.js'), '-e', script],
+      {
+        env: childEnvironment({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' }),
+        encoding: 'utf8',
+      },
+    );
+    expect(JSON.parse(patched)).toEqual({ http: true, grpc: true, mongodb: true, pino: true });
+  });
 
   it('refuses to start with an endpoint that is not a URL, naming the variable', async () => {
     // The SDK alone would fall back to its default endpoint, saying so only at OTEL_LOG_LEVEL=warn.
