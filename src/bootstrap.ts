@@ -18,6 +18,7 @@ import { NestPinoLogger } from './platform/logging/logger';
 import { Metrics } from './platform/metrics/metrics';
 import { serveMetrics } from './platform/metrics/metrics-endpoint';
 import { assertStorageSettings } from './platform/storage';
+import { tracing } from './platform/tracing/tracing';
 
 /** Read once at start: the version the OpenAPI document announces. */
 const SERVICE_VERSION = (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string })
@@ -39,6 +40,7 @@ export async function createApp(config: AppConfig, adminKey: string, logger: Log
   app.useGlobalFilters(new ProblemDetailsFilter(new Map(TOKEN_STYLE_PATHS.map((path) => [path, oauthErrors]))));
   useSecurityHeaders(app, config.issuer);
   serveMetrics(app, app.get(Metrics), config.metricsToken);
+  tracing()?.nameRequestSpans(app.getHttpAdapter().getInstance());
   await limitAnonymousRequests(app, config.anonymousRateLimitPerMinute);
   serveOpenApi(app, SERVICE_VERSION, OAUTH_ENDPOINT_DOCUMENTATION);
   // No enableShutdownHooks: main.ts handles the signals (exitOnSignals), with a deadline Nest lacks.

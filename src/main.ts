@@ -1,9 +1,12 @@
+// First: tracing patches the modules the imports below load (see platform/tracing/start.ts).
+import './platform/tracing/start';
 import { AppConfig, ConfigurationError } from './config/app-config';
 import { createApp } from './bootstrap';
 import { resolveAdminKey } from './platform/auth/admin-api-key';
 import { createLogger, StdoutLog } from './platform/logging/logger';
 import { keepNewFilesPrivate } from './platform/file-modes';
 import { exitOnSignals } from './platform/shutdown';
+import { tracing } from './platform/tracing/tracing';
 
 async function main(): Promise<void> {
   keepNewFilesPrivate();
@@ -19,7 +22,7 @@ async function main(): Promise<void> {
     );
   }
   const app = await createApp(config, adminKey.key, logger);
-  exitOnSignals(app, logger, log);
+  exitOnSignals(app, logger, log, tracing());
   await app.listen({ port: config.port, host: config.host });
   logger.info(
     {

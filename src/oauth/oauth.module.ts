@@ -2,7 +2,10 @@ import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { GrantsModule } from '../grants/grants.module';
 import { KeysModule } from '../keys/keys.module';
+import { AppConfig } from '../config/app-config';
+import { SigningKeys } from '../keys/signing-keys';
 import { AdminTokenVerifier } from '../platform/auth/admin.guard';
+import { tracing } from '../platform/tracing/tracing';
 import { AccessTokenAdminVerifier } from './admin-token-verifier';
 import { AuthorizeController } from './authorize/authorize.controller';
 import { ClientAuthentication } from './client-authentication';
@@ -18,6 +21,7 @@ import { ClientCredentialsGrant } from './token/client-credentials.grant';
 import { RefreshTokenGrant } from './token/refresh-token.grant';
 import { TokenController } from './token/token.controller';
 import { AccessTokens } from './tokens/access-tokens';
+import { accessTokens } from './tokens/traced-access-tokens';
 import { TokenIssuer } from './tokens/token-issuer';
 import { TokenValidity } from './tokens/token-validity';
 
@@ -31,7 +35,12 @@ import { TokenValidity } from './tokens/token-validity';
     IntrospectController,
     OAuthRoutes,
     ClientAuthentication,
-    AccessTokens,
+    // Its signature a span of its own when traces are exported (architecture §9: nothing added otherwise).
+    {
+      provide: AccessTokens,
+      inject: [SigningKeys, AppConfig],
+      useFactory: (keys: SigningKeys, config: AppConfig) => accessTokens(keys, config, tracing()),
+    },
     TokenValidity,
     TokenIssuer,
     SealedCodes,

@@ -30,6 +30,7 @@ import { ReadModels } from './read-store/read-models';
 import { ReadStore } from './read-store/read-store';
 import { openEventStore, openReadStore } from './storage';
 import { errorMessage } from './logging/error-message';
+import { tracing } from './tracing/tracing';
 
 /**
  * Starts the projections and live views once both stores answer and, on shutdown, stops them and
@@ -161,15 +162,19 @@ function storageProviders(): Provider[] {
       provide: EventStore,
       inject: [AppConfig, Metrics],
       useFactory: (config: AppConfig, metrics: Metrics) =>
-        openEventStore(config, {
-          append: (seconds) => metrics.append(seconds),
-          groupCommit: (events) => metrics.groupCommit(events),
-        }),
+        openEventStore(
+          config,
+          {
+            append: (seconds) => metrics.append(seconds),
+            groupCommit: (events) => metrics.groupCommit(events),
+          },
+          tracing(),
+        ),
     },
     {
       provide: ReadStore,
       inject: [AppConfig],
-      useFactory: openReadStore,
+      useFactory: (config: AppConfig) => openReadStore(config, tracing()),
     },
     {
       provide: ProjectionRunner,

@@ -40,6 +40,33 @@ describe('exitOnSignals', () => {
     expect(exit).toHaveBeenCalledWith(0);
   });
 
+  it('exports the buffered spans after Nest has shut down and before it exits', async () => {
+    const order: string[] = [];
+    const app = { close: jest.fn(() => Promise.resolve().then(() => void order.push('closed'))) };
+    const traces = {
+      shutdown: jest.fn(async () => {
+        order.push('spans exported');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }),
+    };
+    exit.mockImplementation((() => void order.push('exit')) as never);
+    exitOnSignals(app, logger, log as unknown as StdoutLog, traces);
+    process.emit('SIGTERM', 'SIGTERM');
+    await jest.advanceTimersByTimeAsync(SHUTDOWN_DEADLINE_MS);
+    expect(order).toEqual(['closed', 'spans exported', 'exit']);
+    expect(exit).toHaveBeenCalledWith(0);
+  });
+
+  it('exits within the deadline when the spans cannot be exported (a collector that does not answer)', async () => {
+    // As `Tracing.shutdown` is bounded: it gives up after the time it is given.
+    const traces = { shutdown: (withinMs: number) => new Promise<void>((resolve) => setTimeout(resolve, withinMs)) };
+    exitOnSignals({ close: () => new Promise<void>(() => undefined) }, logger, log as unknown as StdoutLog, traces);
+    process.emit('SIGTERM', 'SIGTERM');
+    await jest.advanceTimersByTimeAsync(SHUTDOWN_DEADLINE_MS);
+    expect(exit).toHaveBeenCalledTimes(1);
+    expect(exit).toHaveBeenCalledWith(1);
+  });
+
   it('exits 1 within the deadline when a hook never returns (a store that does not answer)', async () => {
     start({ close: () => new Promise<void>(() => undefined) });
     process.emit('SIGTERM', 'SIGTERM');

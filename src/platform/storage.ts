@@ -6,6 +6,7 @@ import { TimedEventStore } from './event-store/timed-event-store';
 import { MongoReadStore } from './read-store/mongo-read-store';
 import type { ReadStore } from './read-store/read-store';
 import { SqliteReadStore } from './read-store/sqlite-read-store';
+import type { Tracing } from './tracing/tracing';
 
 /**
  * Refuses, before anything starts, a connection string that the store's own client cannot parse,
@@ -33,19 +34,24 @@ export interface EventStoreObservers {
 
 /**
  * EventStoreDB when `EVENTSTORE_CONNECTION_STRING` is set, else the embedded SQLite file; with
- * `observers`, appends are timed. Never connects here: a server that is down at start is the
- * readiness probe's business.
+ * `observers`, appends are timed; with `tracing` (traces exported), appends and reads are spans.
+ * Never connects here: a server that is down at start is the readiness probe's business.
  */
-export function openEventStore(config: AppConfig, observers?: EventStoreObservers): EventStore {
+export function openEventStore(config: AppConfig, observers?: EventStoreObservers, tracing?: Tracing): EventStore {
   const store = config.eventStoreConnectionString
     ? EsdbEventStore.connect(config.eventStoreConnectionString, { timeoutMs: config.storeTimeoutMs })
     : new SqliteEventStore(config.eventStoreFile, { onGroupCommit: observers?.groupCommit });
-  return observers ? new TimedEventStore(store, observers.append) : store;
+  const timed = observers ? new TimedEventStore(store, observers.append) : store;
+  return tracing ? tracing.eventStore(timed, config.eventStoreConnectionString ? 'eventstoredb' : 'sqlite') : timed;
 }
 
-/** MongoDB when `MONGODB_URI` is set, else the embedded SQLite file; never connects here either. */
-export function openReadStore(config: AppConfig): ReadStore {
-  return config.mongodbUri
+/**
+ * MongoDB when `MONGODB_URI` is set, else the embedded SQLite file, its transactions spans with
+ * `tracing`; never connects here either.
+ */
+export function openReadStore(config: AppConfig, tracing?: Tracing): ReadStore {
+  const store = config.mongodbUri
     ? MongoReadStore.connect(config.mongodbUri, { timeoutMs: config.storeTimeoutMs })
     : new SqliteReadStore(config.readStoreFile);
+  return tracing ? tracing.readStore(store, config.mongodbUri ? 'mongodb' : 'sqlite') : store;
 }

@@ -85,8 +85,13 @@ export class AccessTokens {
       exp,
     };
     const signingInput = `${this.header(signer)}.${base64url(JSON.stringify(payload))}`;
-    const signature = sign('sha256', Buffer.from(signingInput), { key: signer.privateKey, ...ES256 });
+    const signature = this.signature(signingInput, signer);
     return { token: `${signingInput}.${signature.toString('base64url')}`, expiresAt: new Date(exp * 1000) };
+  }
+
+  /** The ES256 signature of `signingInput`, R || S (`TracedAccessTokens` puts it in a span). */
+  protected signature(signingInput: string, signer: Signer): Buffer {
+    return sign('sha256', Buffer.from(signingInput), { key: signer.privateKey, ...ES256 });
   }
 
   private header(signer: Signer): string {

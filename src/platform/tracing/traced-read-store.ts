@@ -1,0 +1,84 @@
+import type { Tracer } from '@opentelemetry/api';
+import {
+  type Document,
+  type FindOptions,
+  type IndexSpec,
+  type Page,
+  ReadStore,
+  type ReadStoreWriter,
+} from '../read-store/read-store';
+import { inSpan } from './spans';
+import type { ReadStoreKind } from './tracing';
+
+/**
+ * A read store with a span around each transaction: a projection's batch, a lease renewal's
+ * writes. The MongoDB instrumentation's command spans nest inside it; the embedded store's work is
+ * the span itself. Installed only when traces are exported; everything else passes straight through.
+ */
+export class TracedReadStore extends ReadStore {
+  constructor(
+    private readonly store: ReadStore,
+    private readonly tracer: Tracer,
+    private readonly kind: ReadStoreKind,
+  ) {
+    super();
+  }
+
+  transaction<T>(work: (tx: ReadStoreWriter) => Promise<T>): Promise<T> {
+    return inSpan(this.tracer, 'read-store transaction', { 'airisk.store.kind': this.kind }, () =>
+      this.store.transaction(work),
+    );
+  }
+
+  get<T extends Document = Document>(collection: string, id: string): Promise<T | null> {
+    return this.store.get<T>(collection, id);
+  }
+
+  find<T extends Document = Document>(collection: string, options: FindOptions): Promise<Page<T>> {
+    return this.store.find<T>(collection, options);
+  }
+
+  upsert(collection: string, document: Document): Promise<void> {
+    return this.store.upsert(collection, document);
+  }
+
+  patch(collection: string, id: string, fields: Readonly<Record<string, unknown>>): Promise<boolean> {
+    return this.store.patch(collection, id, fields);
+  }
+
+  delete(collection: string, id: string): Promise<boolean> {
+    return this.store.delete(collection, id);
+  }
+
+  ensureIndexes(collection: string, indexes: readonly IndexSpec[]): Promise<void> {
+    return this.store.ensureIndexes(collection, indexes);
+  }
+
+  dropCollection(collection: string): Promise<void> {
+    return this.store.dropCollection(collection);
+  }
+
+  listCollections(): Promise<string[]> {
+    return this.store.listCollections();
+  }
+
+  tryAcquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    return this.store.tryAcquireLease(name, owner, ttlMs);
+  }
+
+  releaseLease(name: string, owner: string): Promise<void> {
+    return this.store.releaseLease(name, owner);
+  }
+
+  ping(): Promise<void> {
+    return this.store.ping();
+  }
+
+  verifyServer(): Promise<string> {
+    return this.store.verifyServer();
+  }
+
+  close(): Promise<void> {
+    return this.store.close();
+  }
+}
