@@ -8,6 +8,7 @@ import { EventStore, type RecordedEvent } from '../../src/platform/event-store/e
 import { formatPosition } from '../../src/platform/event-store/position';
 import { createLogger } from '../../src/platform/logging/logger';
 import { type Document, ReadStore } from '../../src/platform/read-store/read-store';
+import { PersonalDataSecrets } from '../../src/platform/personal-data/personal-data-secrets';
 import { emailReservationStream } from '../../src/users/email-reservation.decider';
 import { temporaryDirectory } from '../support/temporary-directory';
 
@@ -48,6 +49,8 @@ describe('admin story: setting up and running a company over HTTP', () => {
   let baseUrl: string;
 
   const events = () => app.get(EventStore);
+  const reservation = (companyId: string, email: string) =>
+    emailReservationStream(app.get(PersonalDataSecrets).reservationKey, companyId, email);
   const head = async () => formatPosition(await events().headPosition());
   const streamTypes = async (stream: string) => (await events().readStream(stream)).map((event) => event.type);
 
@@ -535,7 +538,7 @@ describe('admin story: setting up and running a company over HTTP', () => {
     });
     await expectRefused(before, refused, 409, 'user_licenses_exhausted');
     expect((await call('GET', `/api/admin/users/${overLimit.id}`)).status).toBe(404);
-    expect(await events().readStream(emailReservationStream(company.id, overLimit.email))).toEqual([]);
+    expect(await events().readStream(reservation(company.id, overLimit.email))).toEqual([]);
     await expectActiveUsers(3);
 
     // A deactivated user cannot come back while the licences are all in use either.
@@ -634,10 +637,10 @@ describe('admin story: setting up and running a company over HTTP', () => {
       [`user-${grace.id}`]: ['UserRegistered', 'UserDeactivated', 'UserReactivated'],
       [`user-${third.id}`]: ['UserRegistered', 'UserDeactivated'],
       [`user-${overLimitUser.id}`]: ['UserRegistered'],
-      [emailReservationStream(company.id, emails.ada)]: ['UserEmailReserved'],
-      [emailReservationStream(company.id, emails.grace)]: ['UserEmailReserved'],
-      [emailReservationStream(company.id, emails.third)]: ['UserEmailReserved'],
-      [emailReservationStream(company.id, overLimit.email)]: ['UserEmailReserved'],
+      [reservation(company.id, emails.ada)]: ['UserEmailReserved'],
+      [reservation(company.id, emails.grace)]: ['UserEmailReserved'],
+      [reservation(company.id, emails.third)]: ['UserEmailReserved'],
+      [reservation(company.id, overLimit.email)]: ['UserEmailReserved'],
     };
     const writeRequests = new Set(exchanges.filter((e) => e.method !== 'GET').map((e) => e.requestId));
     let total = 0;

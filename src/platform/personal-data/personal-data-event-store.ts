@@ -1,0 +1,210 @@
+import {
+  type AppendResult,
+  EventStore,
+  type EventMetadata,
+  type ExpectedRevision,
+  type NewEvent,
+  type ReadAllOptions,
+  type RecordedEvent,
+  type SubscribeOptions,
+  type Subscription,
+} from '../event-store/event-store';
+import type { Position } from '../event-store/position';
+import { type DataKey, isSealed, openValue, type Sealed, sealValue } from './personal-data-cipher';
+import type { PersonalDataKeyRing } from './personal-data-key-ring';
+
+/** The store underneath, as the events are stored (sealed): for what checks the hash chain. */
+export const STORED_EVENTS = Symbol('STORED_EVENTS');
+
+/** What the contexts declare personal in their events (the users context: `userPersonalData`). */
+export interface PersonalDataCatalogue {
+  /** By event type: the data fields holding a person's data, sealed under the key of the user `data.userId` names. */
+  readonly fields: Readonly<Record<string, readonly string[]>>;
+  /** The event type that records an erasure (of `data.userId`): an instance reading it drops the key from memory. */
+  readonly erasure: string;
+}
+
+const METADATA_FIELDS = ['ip', 'userAgent'] as const;
+
+type Data = Record<string, unknown>;
+
+/**
+ * The event store as the service uses it (architecture §4.1): personal values are sealed before
+ * they are chained and appended, and read back in clear, or as `[erased]` once their subject's key
+ * is gone, by every reader (aggregates, projections, live views, the audit routes and the CLI), with
+ * the keys a batch of events needs fetched once for the batch. The hash chain covers what is
+ * stored, the ciphertext: verifying it (`AuditVerification`) reads the store underneath, `stored`.
+ *
+ * Sealed: the data fields `catalogue.fields` names, under the key of the user they describe
+ * (`data.userId`), and the request's `ip` and `userAgent` when the actor is a user, under that
+ * actor's key. Events of other actors (the admin key, clients: the token path) pass through as
+ * they are, without a key lookup or a copy.
+ */
+export class PersonalDataEventStore extends EventStore {
+  constructor(
+    readonly stored: EventStore,
+    private readonly keys: PersonalDataKeyRing,
+    private readonly catalogue: PersonalDataCatalogue,
+  ) {
+    super();
+  }
+
+  override prepareAppend(stream: string, events: readonly NewEvent[]): readonly NewEvent[] | Promise<readonly NewEvent[]> {
+    if (!events.some((event) => this.personalFields(event) || sealsMetadata(event.metadata))) return events;
+    return this.seal(stream, events);
+  }
+
+  append(stream: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    return this.stored.append(stream, events, expected);
+  }
+
+  async readStream(stream: string): Promise<RecordedEvent[]> {
+    return this.reveal(await this.stored.readStream(stream));
+  }
+
+  async readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {
+    return this.reveal(await this.stored.readAll(options));
+  }
+
+  subscribe(options: SubscribeOptions): Subscription {
+    return revealing(this.stored.subscribe(options), (batch) => this.reveal(batch));
+  }
+
+  headPosition(): Promise<Position> {
+    return this.stored.headPosition();
+  }
+
+  ping(): Promise<void> {
+    return this.stored.ping();
+  }
+
+  verifyServer(): Promise<string> {
+    return this.stored.verifyServer();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.stored.close(), this.keys.close()]);
+  }
+
+  private personalFields({ type, data }: Pick<NewEvent, 'type' | 'data'>): readonly string[] | undefined {
+    const fields = this.catalogue.fields[type];
+    return fields && typeof (data as Data).userId === 'string' ? fields : undefined;
+  }
+
+  private async seal(stream: string, events: readonly NewEvent[]): Promise<NewEvent[]> {
+    const sealed: NewEvent[] = [];
+    for (const event of events) {
+      const fields = this.personalFields(event);
+      let { data, metadata } = event;
+      if (fields) {
+        const subject = (data as Data).userId as string;
+        const key = await this.keys.keyFor(subject);
+        data = { ...(data as Data) };
+        for (const field of fields) {
+          const value = (data as Data)[field];
+          if (typeof value === 'string')
+            (data as Data)[field] = sealValue(key, { stream, field: `data.${field}`, subject }, value);
+        }
+      }
+      if (sealsMetadata(metadata)) {
+        const subject = metadata.actor.id;
+        const key = await this.keys.keyFor(subject);
+        const { ip, userAgent, ...rest } = metadata;
+        const place = (field: string) => ({ stream, field: `metadata.${field}`, subject });
+        metadata = {
+          ...rest,
+          sealed: {
+            ...(ip === undefined ? {} : { ip: sealValue(key, place('ip'), ip) }),
+            ...(userAgent === undefined ? {} : { userAgent: sealValue(key, place('userAgent'), userAgent) }),
+          },
+        };
+      }
+      sealed.push({ ...event, data, metadata });
+    }
+    return sealed;
+  }
+
+  /** The events with their personal values opened; the same array when none has any. */
+  private async reveal(events: readonly RecordedEvent[]): Promise<RecordedEvent[]> {
+    const subjects = new Set<string>();
+    for (const event of events) {
+      if (event.type === this.catalogue.erasure) this.keys.forget((event.data as Data).userId as string);
+      if (this.personalFields(event)) subjects.add((event.data as Data).userId as string);
+      if (event.metadata.sealed) subjects.add(event.metadata.actor.id);
+    }
+    if (subjects.size === 0) return events as RecordedEvent[];
+    const keys = await this.keys.keysOf(subjects);
+    return events.map((event) => this.open(event, keys));
+  }
+
+  private open(event: RecordedEvent, keys: Map<string, DataKey>): RecordedEvent {
+    const fields = this.personalFields(event);
+    const { sealed, ...metadata } = event.metadata;
+    if (!fields && !sealed) return event;
+    let data = event.data;
+    if (fields) {
+      const subject = (data as Data).userId as string;
+      data = { ...(data as Data) };
+      for (const field of fields) {
+        const value = (data as Data)[field];
+        // Recorded before this version (schema version 1): in clear, and read as it is.
+        if (isSealed(value))
+          (data as Data)[field] = openValue(keys.get(subject), { stream: event.stream, field: `data.${field}`, subject }, value);
+      }
+    }
+    const revealed: Record<string, string> = {};
+    if (sealed) {
+      const subject = event.metadata.actor.id;
+      for (const field of METADATA_FIELDS) {
+        const value: Sealed | undefined = sealed[field];
+        if (value)
+          revealed[field] = openValue(keys.get(subject), { stream: event.stream, field: `metadata.${field}`, subject }, value);
+      }
+    }
+    return { ...event, data, metadata: { ...metadata, ...revealed } };
+  }
+}
+
+/** A user acting: the request's address and agent are that person's data. */
+function sealsMetadata(metadata: EventMetadata): boolean {
+  return metadata.actor.kind === 'user' && (metadata.ip !== undefined || metadata.userAgent !== undefined);
+}
+
+/**
+ * The subscription with each batch revealed. `caughtUp` keeps its promise ("true at the latest as
+ * the batch holding the last event is handed over"): while a batch is being revealed it answers what
+ * it answered before that batch arrived.
+ */
+function revealing(
+  inner: Subscription,
+  reveal: (batch: readonly RecordedEvent[]) => Promise<RecordedEvent[]>,
+): Subscription {
+  let revealingBatch = false;
+  let before = inner.caughtUp;
+  return {
+    get caughtUp() {
+      return revealingBatch ? before : inner.caughtUp;
+    },
+    close: () => inner.close(),
+    async *[Symbol.asyncIterator]() {
+      const batches = inner[Symbol.asyncIterator]();
+      try {
+        for (;;) {
+          before = inner.caughtUp;
+          const next = await batches.next();
+          if (next.done) return;
+          revealingBatch = true;
+          let batch: RecordedEvent[];
+          try {
+            batch = await reveal(next.value);
+          } finally {
+            revealingBatch = false;
+          }
+          yield batch;
+        }
+      } finally {
+        await batches.return?.();
+      }
+    },
+  };
+}
