@@ -29,7 +29,11 @@ import { FindDocumentsHandler, GetDocumentHandler } from './read-store/document.
 import { ReadModels } from './read-store/read-models';
 import { ReadStore } from './read-store/read-store';
 import { openEventStore, openPersonalDataKeys, openReadStore } from './storage';
-import { type PersonalDataCatalogue, PersonalDataEventStore, STORED_EVENTS } from './personal-data/personal-data-event-store';
+import {
+  type PersonalDataCatalogue,
+  PersonalDataEventStore,
+  STORED_EVENTS,
+} from './personal-data/personal-data-event-store';
 import { PersonalDataKeyRing } from './personal-data/personal-data-key-ring';
 import { PersonalDataSecrets } from './personal-data/personal-data-secrets';
 import { errorMessage } from './logging/error-message';

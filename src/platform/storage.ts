@@ -58,7 +58,10 @@ export function openReadStore(config: AppConfig): ReadStore {
  * The users' data keys, beside the read store: a collection of its MongoDB database when
  * `MONGODB_URI` is set, else a SQLite file of their own in the data directory (architecture §4.1).
  */
-export function openPersonalDataKeys(config: AppConfig, secrets = PersonalDataSecrets.resolve(config)): PersonalDataKeyRing {
+export function openPersonalDataKeys(
+  config: AppConfig,
+  secrets = PersonalDataSecrets.resolve(config),
+): PersonalDataKeyRing {
   const keys = config.mongodbUri
     ? new MongoPersonalDataKeys(config.mongodbUri, config.storeTimeoutMs)
     : new SqlitePersonalDataKeys(config.personalDataKeysFile);

@@ -113,9 +113,7 @@ describe('email reservation decider', () => {
     });
 
     it('differs per email', () => {
-      expect(stream('c1', 'ada@example.com')).not.toBe(
-        stream('c1', 'ada2@example.com'),
-      );
+      expect(stream('c1', 'ada@example.com')).not.toBe(stream('c1', 'ada2@example.com'));
     });
 
     it('does not let company and email run together', () => {

@@ -50,7 +50,10 @@ export class UserErasure {
       ]) {
         const command = { type: 'ReleaseEmail' as const, companyId, userId, now: metadata.at };
         await retryOnConflict(() =>
-          decideOnStream(this.events, stream, emailReservationDecider, { command, metadata: { ...metadata, companyId } }),
+          decideOnStream(this.events, stream, emailReservationDecider, {
+            command,
+            metadata: { ...metadata, companyId },
+          }),
         );
       }
     }

@@ -24,7 +24,10 @@ export class TimedEventStore extends EventStore {
     super();
   }
 
-  override prepareAppend(stream: string, events: readonly NewEvent[]): readonly NewEvent[] | Promise<readonly NewEvent[]> {
+  override prepareAppend(
+    stream: string,
+    events: readonly NewEvent[],
+  ): readonly NewEvent[] | Promise<readonly NewEvent[]> {
     return this.store.prepareAppend(stream, events);
   }
 

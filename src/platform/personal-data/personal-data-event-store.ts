@@ -49,7 +49,10 @@ export class PersonalDataEventStore extends EventStore {
     super();
   }
 
-  override prepareAppend(stream: string, events: readonly NewEvent[]): readonly NewEvent[] | Promise<readonly NewEvent[]> {
+  override prepareAppend(
+    stream: string,
+    events: readonly NewEvent[],
+  ): readonly NewEvent[] | Promise<readonly NewEvent[]> {
     if (!events.some((event) => this.personalFields(event) || sealsMetadata(event.metadata))) return events;
     return this.seal(stream, events);
   }
@@ -149,7 +152,11 @@ export class PersonalDataEventStore extends EventStore {
         const value = (data as Data)[field];
         // Recorded before this version (schema version 1): in clear, and read as it is.
         if (isSealed(value))
-          (data as Data)[field] = openValue(keys.get(subject), { stream: event.stream, field: `data.${field}`, subject }, value);
+          (data as Data)[field] = openValue(
+            keys.get(subject),
+            { stream: event.stream, field: `data.${field}`, subject },
+            value,
+          );
       }
     }
     const revealed: Record<string, string> = {};
@@ -158,7 +165,11 @@ export class PersonalDataEventStore extends EventStore {
       for (const field of METADATA_FIELDS) {
         const value: Sealed | undefined = sealed[field];
         if (value)
-          revealed[field] = openValue(keys.get(subject), { stream: event.stream, field: `metadata.${field}`, subject }, value);
+          revealed[field] = openValue(
+            keys.get(subject),
+            { stream: event.stream, field: `metadata.${field}`, subject },
+            value,
+          );
       }
     }
     return { ...event, data, metadata: { ...metadata, ...revealed } };
