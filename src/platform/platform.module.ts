@@ -168,7 +168,11 @@ const PROJECTION_METRICS = Symbol('PROJECTION_METRICS');
 function storageProviders(personalData: PersonalDataCatalogue): Provider[] {
   const logger = new Logger('projections');
   return [
-    { provide: PersonalDataSecrets, inject: [AppConfig], useFactory: PersonalDataSecrets.resolve },
+    {
+      provide: PersonalDataSecrets,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => PersonalDataSecrets.resolve(config),
+    },
     {
       provide: PersonalDataKeyRing,
       inject: [AppConfig, PersonalDataSecrets],
