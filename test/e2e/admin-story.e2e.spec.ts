@@ -10,6 +10,7 @@ import { createLogger } from '../../src/platform/logging/logger';
 import { type Document, ReadStore } from '../../src/platform/read-store/read-store';
 import { PersonalDataSecrets } from '../../src/platform/personal-data/personal-data-secrets';
 import { emailReservationStream } from '../../src/users/email-reservation.decider';
+import { userEvents } from '../../src/users/user.events';
 import { temporaryDirectory } from '../support/temporary-directory';
 
 /** Test bodies are whatever JSON the service sent; assertions check their shape. */
@@ -655,7 +656,8 @@ describe('admin story: setting up and running a company over HTTP', () => {
           causationId: event.metadata.correlationId,
           companyId: company.id,
           at: ISO,
-          schemaVersion: 1,
+          // Each type's current version: 2 for the user events whose personal fields are sealed.
+          schemaVersion: userEvents.includes(event.type) ? userEvents.versionOf(event.type) : 1,
         });
         expect(event.metadata.actor.id).toBe(actorId);
         expect(writeRequests).toContain(event.metadata.correlationId);
