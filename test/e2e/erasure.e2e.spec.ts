@@ -1,10 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { decideOnStream } from '../../src/platform/event-store/decide-on-stream';
 import { EventStore } from '../../src/platform/event-store/event-store';
 import { formatPosition } from '../../src/platform/event-store/position';
 import { PersonalDataKeyRing } from '../../src/platform/personal-data/personal-data-key-ring';
 import { ProjectionRunner } from '../../src/platform/projections/projection-runner';
+import { ErasureReconciler } from '../../src/users/erasure-reconciler';
+import { userDecider } from '../../src/users/user.decider';
 import { OAuthFixture, type Client } from '../support/oauth-fixtures';
 import { type RunningApp, startApp } from '../support/running-app';
 import { childEnvironment } from '../support/server-process';
@@ -248,5 +251,58 @@ describe('erasing a user (crypto-shredding)', () => {
     await service.close();
     expectNoTraceInDataDirectory();
     service = await startApp({ DATA_DIR: service.dataDir });
+  });
+});
+
+/**
+ * An erasure is several steps: the events, then the seat, the email and the key. A crash right
+ * after the events is played here by appending them alone; the reconciler, at start and then
+ * periodically, must finish it: key deleted, seat and email given back, the data directory clean.
+ */
+describe('an erasure cut short by a crash', () => {
+  let service: RunningApp;
+  let oauth: OAuthFixture;
+  let companyId: string;
+  const user = {
+    id: 'crashed-erasure',
+    email: 'Theodora.Vasquez-Brandt@crash-test.example',
+    firstName: 'Theodora',
+    lastName: 'Vasquez',
+  };
+
+  beforeAll(async () => {
+    service = await startApp();
+    oauth = new OAuthFixture(service);
+    companyId = await oauth.company('Crashes', 1);
+    await oauth.user(companyId, user);
+  });
+  afterAll(() => service.close());
+
+  it('is finished by the reconciler after a restart: key deleted, seat and email given back', async () => {
+    await decideOnStream(service.app.get(EventStore), `user-${user.id}`, userDecider, {
+      command: { type: 'EraseUser', userId: user.id, reason: 'crash test', now: new Date().toISOString() },
+      metadata: {
+        actor: { kind: 'admin', id: 'crash-test' },
+        correlationId: 'crashed-request',
+        causationId: 'crashed-request',
+        companyId,
+        at: new Date().toISOString(),
+        schemaVersion: 1,
+      },
+    });
+    // Still there: the process "died" before the key went.
+    expect(await service.app.get(PersonalDataKeyRing).held([user.id])).toEqual([user.id]);
+    await service.close();
+    service = await startApp({ DATA_DIR: service.dataDir });
+    oauth = new OAuthFixture(service);
+    await service.app.get(ErasureReconciler).reconcile(); // its own run at start may have done it already
+    expect(await service.app.get(PersonalDataKeyRing).held([user.id])).toEqual([]);
+    const stream = JSON.parse(await (await service.request(`/api/admin/audit/streams/user-${user.id}`)).text());
+    expect(stream.items[0].data).toMatchObject({ email: '[erased]', firstName: '[erased]' });
+    for (const value of [user.email, user.firstName, user.lastName])
+      expect({ value, files: filesHolding(service.dataDir, value) }).toEqual({ value, files: [] });
+    // The company's one licence and the email are free: a newcomer takes both.
+    await oauth.user(companyId, { id: 'newcomer', email: user.email, firstName: 'New', lastName: 'Comer' });
+    expect(await service.app.get(ErasureReconciler).reconcile()).toBe(0); // nothing left to finish
   });
 });
