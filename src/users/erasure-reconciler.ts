@@ -23,7 +23,7 @@ import { UserErasure } from './user-erasure';
 export class ErasureReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('users');
   private stop?: () => void;
-  /** The last erasure whose blanked read model this instance has scrubbed; none at start, so it scrubs once. */
+  /** The last erasure whose blanked rows this instance has scrubbed from the read store; none at start. */
   private scrubbedUpTo?: Position;
 
   constructor(
@@ -36,11 +36,10 @@ export class ErasureReconciler implements OnApplicationBootstrap, OnApplicationS
   ) {}
 
   onApplicationBootstrap(): void {
-    this.stop = repeat(
-      this.config.registrationGraceSeconds * 1000,
-      () => this.reconcile(),
-      (error) => this.logger.warn(`erasure reconciler: ${String(error)}`),
-    );
+    const warn = (error: unknown) => this.logger.warn(`erasure reconciler: ${String(error)}`);
+    // Once at start, without holding the start up (a store still down is the next pass's business).
+    void this.reconcile().catch(warn);
+    this.stop = repeat(this.config.registrationGraceSeconds * 1000, () => this.reconcile(), warn);
   }
 
   onApplicationShutdown(): void {
@@ -49,14 +48,14 @@ export class ErasureReconciler implements OnApplicationBootstrap, OnApplicationS
 
   /** Finishes interrupted erasures and scrubs the read store once they show; answers how many it finished. */
   async reconcile(now = new Date()): Promise<number> {
-    const erased = new Map<string, { companyId?: string }>();
+    const erased = new Set<string>();
     let latest: Position | undefined;
     for await (const event of eventsOf(this.events, { filter: { types: ['UserErased'], streamPrefixes: ['user-'] } })) {
-      erased.set((event.data as { userId: string }).userId, { companyId: event.metadata.companyId });
+      erased.add((event.data as { userId: string }).userId);
       latest = event.position;
     }
     let finished = 0;
-    for (const userId of await this.keys.held([...erased.keys()])) {
+    for (const userId of await this.keys.held([...erased])) {
       const metadata = {
         actor: { kind: 'system' as const, id: 'erasure-reconciler' },
         correlationId: randomUUID(),
@@ -71,15 +70,11 @@ export class ErasureReconciler implements OnApplicationBootstrap, OnApplicationS
     return finished;
   }
 
+  /** Once per erasure (the latest, when several came together), and once the users read model shows it. */
   private async scrub(latest: Position | undefined): Promise<void> {
-    const due = latest === undefined ? this.scrubbedUpTo === undefined : this.isAfterScrubbed(latest);
-    if (!due) return;
-    if (latest && !(await this.projections.waitForPosition(usersProjection.name, latest, 0))) return;
+    if (latest === undefined || (this.scrubbedUpTo && comparePositions(latest, this.scrubbedUpTo) <= 0)) return;
+    if (!(await this.projections.waitForPosition(usersProjection.name, latest, 0))) return; // the next pass
     await this.reads.scrub();
-    this.scrubbedUpTo = latest ?? this.scrubbedUpTo;
-  }
-
-  private isAfterScrubbed(position: Position): boolean {
-    return this.scrubbedUpTo === undefined || comparePositions(position, this.scrubbedUpTo) > 0;
+    this.scrubbedUpTo = latest;
   }
 }

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { EventMetadata } from '../platform/event-store/event-store';
-import { EventStore } from '../platform/event-store/event-store';
+import { type EventMetadata, EventStore } from '../platform/event-store/event-store';
 import { decideOnStream } from '../platform/event-store/decide-on-stream';
 import { retryOnConflict } from '../platform/event-store/retry-on-conflict';
 import { ERASED } from '../platform/personal-data/personal-data-cipher';

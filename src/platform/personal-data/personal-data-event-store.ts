@@ -10,7 +10,7 @@ import {
   type Subscription,
 } from '../event-store/event-store';
 import type { Position } from '../event-store/position';
-import { type DataKey, isSealed, openValue, type Sealed, sealValue } from './personal-data-cipher';
+import { type DataKey, isSealed, openValue, sealValue } from './personal-data-cipher';
 import type { PersonalDataKeyRing } from './personal-data-key-ring';
 
 /** The store underneath, as the events are stored (sealed): for what checks the hash chain. */
@@ -100,14 +100,15 @@ export class PersonalDataEventStore extends EventStore {
       const fields = this.personalFields(event);
       let { data, metadata } = event;
       if (fields) {
-        const subject = (data as Data).userId as string;
+        const subject = subjectOf(event);
         const key = await this.keys.keyFor(subject);
-        data = { ...(data as Data) };
+        const sealedData: Data = { ...(data as Data) };
         for (const field of fields) {
-          const value = (data as Data)[field];
+          const value = sealedData[field];
           if (typeof value === 'string')
-            (data as Data)[field] = sealValue(key, { stream, field: `data.${field}`, subject }, value);
+            sealedData[field] = sealValue(key, { stream, field: `data.${field}`, subject }, value);
         }
+        data = sealedData;
       }
       if (sealsMetadata(metadata)) {
         const subject = metadata.actor.id;
@@ -131,8 +132,8 @@ export class PersonalDataEventStore extends EventStore {
   private async reveal(events: readonly RecordedEvent[]): Promise<RecordedEvent[]> {
     const subjects = new Set<string>();
     for (const event of events) {
-      if (event.type === this.catalogue.erasure) this.keys.forget((event.data as Data).userId as string);
-      if (this.personalFields(event)) subjects.add((event.data as Data).userId as string);
+      if (event.type === this.catalogue.erasure) this.keys.forget(subjectOf(event));
+      if (this.personalFields(event)) subjects.add(subjectOf(event));
       if (event.metadata.sealed) subjects.add(event.metadata.actor.id);
     }
     if (subjects.size === 0) return events as RecordedEvent[];
@@ -140,41 +141,37 @@ export class PersonalDataEventStore extends EventStore {
     return events.map((event) => this.open(event, keys));
   }
 
+  /** One event opened; the event itself when it holds nothing sealed (no copy). */
   private open(event: RecordedEvent, keys: Map<string, DataKey>): RecordedEvent {
     const fields = this.personalFields(event);
-    const { sealed, ...metadata } = event.metadata;
+    const { sealed } = event.metadata;
     if (!fields && !sealed) return event;
+    const place = (field: string, subject: string) => ({ stream: event.stream, field, subject });
     let data = event.data;
     if (fields) {
-      const subject = (data as Data).userId as string;
-      data = { ...(data as Data) };
+      const subject = subjectOf(event);
+      const opened: Data = { ...(data as Data) };
       for (const field of fields) {
-        const value = (data as Data)[field];
+        const value = opened[field];
         // Recorded before this version (schema version 1): in clear, and read as it is.
-        if (isSealed(value))
-          (data as Data)[field] = openValue(
-            keys.get(subject),
-            { stream: event.stream, field: `data.${field}`, subject },
-            value,
-          );
+        if (isSealed(value)) opened[field] = openValue(keys.get(subject), place(`data.${field}`, subject), value);
       }
+      data = opened;
     }
-    const revealed: Record<string, string> = {};
-    if (sealed) {
-      const subject = event.metadata.actor.id;
-      for (const field of METADATA_FIELDS) {
-        const value: Sealed | undefined = sealed[field];
-        if (value)
-          revealed[field] = openValue(
-            keys.get(subject),
-            { stream: event.stream, field: `metadata.${field}`, subject },
-            value,
-          );
-      }
+    if (!sealed) return { ...event, data };
+    const { sealed: _sealed, ...metadata } = event.metadata;
+    const subject = event.metadata.actor.id;
+    const revealed: Partial<Record<(typeof METADATA_FIELDS)[number], string>> = {};
+    for (const field of METADATA_FIELDS) {
+      const value = sealed[field];
+      if (value) revealed[field] = openValue(keys.get(subject), place(`metadata.${field}`, subject), value);
     }
     return { ...event, data, metadata: { ...metadata, ...revealed } };
   }
 }
+
+/** The user an event's personal data fields are about. */
+const subjectOf = (event: Pick<NewEvent, 'data'>) => (event.data as Data).userId as string;
 
 /** A user acting: the request's address and agent are that person's data. */
 function sealsMetadata(metadata: EventMetadata): boolean {
