@@ -5,7 +5,7 @@ import { PersonalDataKeys } from './personal-data-keys';
 type StoredKey = { _id: string; wrapped: string; createdAt: Date };
 
 /** In the read store's database, beside the read models; no projection has a collection of this name. */
-export const KEYS_COLLECTION = 'personal_data_keys';
+const KEYS_COLLECTION = 'personal_data_keys';
 const DEFAULT_DATABASE = 'airisk_identity';
 const DUPLICATE_KEY = 11000;
 
