@@ -17,6 +17,7 @@ import {
   ChangeUserChatSettingsHandler,
   ChangeUserHandler,
 } from './change-user.handler';
+import { emailReservationDecider, legacyEmailReservationStream } from './email-reservation.decider';
 import { EraseUser, EraseUserHandler } from './erase-user.handler';
 import { RegisterUser, RegisterUserHandler } from './register-user.handler';
 import { RevokeUserTokens, RevokeUserTokensHandler } from './revoke-user-tokens.handler';
@@ -170,5 +171,18 @@ describe('user writes within the company scope', () => {
     expect(position).toBeDefined();
     const [last] = (await store.readStream(userStream(userId))).slice(-1);
     expect(last).toMatchObject({ type: 'UserProfileChanged', metadata: { companyId: companyA } });
+  });
+
+  it('keeps an email reserved under the former plain-hash name taken, appending nothing', async () => {
+    const metadata = { actor: platform.actor, correlationId: 'old', causationId: 'old', at: now, schemaVersion: 1 };
+    await decideOnStream(store, legacyEmailReservationStream(companyA, 'old@example.com'), emailReservationDecider, {
+      command: { type: 'ReserveEmail', companyId: companyA, userId: 'old-user', now },
+      metadata,
+    });
+    const before = await store.headPosition();
+    const profile = { email: ' OLD@example.com', firstName: 'New', lastName: 'Comer', role: 'user' as const };
+    const refused = handlers.register.execute(new RegisterUser({ companyId: companyA, ...profile }, platform));
+    await expect(refused).rejects.toMatchObject({ code: 'email_taken' });
+    expect(await store.headPosition()).toEqual(before);
   });
 });
