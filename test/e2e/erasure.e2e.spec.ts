@@ -37,11 +37,11 @@ function filesHolding(directory: string, text: string): string[] {
 }
 
 /**
- * The right to erasure, end to end on the real service with embedded stores: a user's personal
- * data is recorded sealed, shown while the user exists, and after `POST …/erase` shows as
- * `[erased]` everywhere (API, audit routes, exports, CLI), survives no restart or rebuild, and
- * appears in no file of the data directory, while the audit trail still verifies and another user
- * is untouched.
+ * The right to erasure, end to end on the real service with embedded stores (the data-directory
+ * scan is what it proves, so it runs on them only): a user's personal data is recorded sealed,
+ * shown while the user exists, and after `POST …/erase` shows as `[erased]` everywhere (API, audit
+ * routes, exports, CLI), stays so across a restart and a rebuild, and appears in no file of the
+ * data directory, while the audit trail still verifies and another user is untouched.
  */
 describe('erasing a user (crypto-shredding)', () => {
   let service: RunningApp;
