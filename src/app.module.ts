@@ -10,6 +10,7 @@ import { KeysModule } from './keys/keys.module';
 import { OAuthModule } from './oauth/oauth.module';
 import { SecurityView } from './oauth/security-view';
 import { projections } from './projections';
+import { userPersonalData } from './users/user.events';
 import { UsersModule } from './users/users.module';
 
 @Module({})
@@ -19,7 +20,13 @@ export class AppModule {
       module: AppModule,
       imports: [
         CqrsModule.forRoot(),
-        PlatformModule.forRoot({ config, adminKey, projections, liveViews: [SecurityView] }),
+        PlatformModule.forRoot({
+          config,
+          adminKey,
+          projections,
+          liveViews: [SecurityView],
+          personalData: userPersonalData,
+        }),
         CompaniesModule,
         ClientsModule,
         AgentsModule,

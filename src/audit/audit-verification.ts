@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { eventHash, GENESIS } from '../platform/event-store/event-chain';
 import { EventStore, RecordedEvent } from '../platform/event-store/event-store';
 import { comparePositions, formatPosition, parsePosition, START } from '../platform/event-store/position';
 import { eventsOf } from '../platform/event-store/read-pages';
+import { STORED_EVENTS } from '../platform/personal-data/personal-data-event-store';
 import { AuditCheckpoints, CHECKPOINT_PREFIX, CheckpointEvent, isCheckpoint, roll } from './checkpoints';
 
 export interface VerificationBreak {
@@ -34,12 +35,14 @@ const MAX_REPORTED = 1000;
  * Walks the whole store in global order. Every stream's hash chain is checked (an edited event, or
  * one removed or reordered inside its stream, shows with its position), and the running hash is
  * compared with every signed checkpoint (a whole stream deleted, or events moved in the global
- * order, shows at the first checkpoint after it). Memory grows with the number of streams.
+ * order, shows at the first checkpoint after it). Memory grows with the number of streams. It
+ * reads the events as stored, personal values sealed: the chains cover the ciphertext, so they
+ * verify without any key, erased users' events included (architecture §4.1).
  */
 @Injectable()
 export class AuditVerification {
   constructor(
-    private readonly events: EventStore,
+    @Inject(STORED_EVENTS) private readonly events: EventStore,
     private readonly checkpoints: AuditCheckpoints,
   ) {}
 

@@ -1,4 +1,4 @@
-import { Controller, Get, HttpStatus, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, HttpStatus, Inject, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Readable } from 'node:stream';
@@ -10,6 +10,7 @@ import { EventStore } from '../platform/event-store/event-store';
 import { formatPosition } from '../platform/event-store/position';
 import { ADMIN_SECURITY } from '../platform/http/openapi';
 import { ProblemException } from '../platform/http/problem-details';
+import { STORED_EVENTS } from '../platform/personal-data/personal-data-event-store';
 import { ActiveTokensQuery, AsOf, AsOfQuery } from './as-of';
 import { PointInTime } from './point-in-time';
 import { AuditEvents, toAuditItem } from './audit-events';
@@ -31,6 +32,7 @@ export class AuditController {
   constructor(
     private readonly auditEvents: AuditEvents,
     private readonly events: EventStore,
+    @Inject(STORED_EVENTS) private readonly stored: EventStore,
     private readonly verification: AuditVerification,
     private readonly reads: AuditTrailReads,
     private readonly asOf: AsOf,
@@ -52,7 +54,9 @@ export class AuditController {
     const visible =
       context.companyScope === undefined || history.some((event) => event.metadata.companyId === context.companyScope);
     if (history.length === 0 || !visible) throw notFound('stream', stream);
-    const breaks = verifyChain(history).map((found) => ({ ...found, position: formatPosition(found.position) }));
+    // The chain covers the events as stored, personal values sealed; the items show them opened.
+    const sealed = await this.stored.readStream(stream);
+    const breaks = verifyChain(sealed).map((found) => ({ ...found, position: formatPosition(found.position) }));
     const items = history.filter(
       (event) => context.companyScope === undefined || event.metadata.companyId === context.companyScope,
     );

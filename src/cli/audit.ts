@@ -14,7 +14,9 @@ import { SigningKeys } from '../keys/signing-keys';
 import type { EventStore } from '../platform/event-store/event-store';
 import { physicalCollection } from '../platform/projections/projection';
 import { compareReadModels, rebuildProjection } from '../platform/projections/rebuild';
-import { openEventStore, openReadStore } from '../platform/storage';
+import { PersonalDataEventStore } from '../platform/personal-data/personal-data-event-store';
+import { openEventStore, openPersonalDataKeys, openReadStore } from '../platform/storage';
+import { userPersonalData } from '../users/user.events';
 import { projections } from '../projections';
 import { errorMessage } from '../platform/logging/error-message';
 
@@ -73,7 +75,8 @@ async function main(argv: string[]): Promise<number> {
   const query = filters(values);
   if (values.url) return remote(command, rest, values, query);
   const config = AppConfig.fromEnvironment(process.env);
-  const events = openEventStore(config);
+  // As the service reads them: personal values opened, or `[erased]` (verify reads them as stored).
+  const events = new PersonalDataEventStore(openEventStore(config), openPersonalDataKeys(config), userPersonalData);
   try {
     switch (command) {
       case 'events': {
@@ -100,7 +103,7 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'verify':
-        return report(await verification(config, events).verify());
+        return report(await verification(config, events.stored).verify());
       case 'replay':
         return await replay(config, events);
       default:

@@ -5,7 +5,9 @@ import { formatPosition, parsePosition } from '../platform/event-store/position'
 import { physicalCollection, projectionKey } from '../platform/projections/projection';
 import { CHECKPOINTS } from '../platform/projections/projection-checkpoints';
 import { compareReadModels, rebuildProjections } from '../platform/projections/rebuild';
-import { openEventStore, openReadStore } from '../platform/storage';
+import { PersonalDataEventStore } from '../platform/personal-data/personal-data-event-store';
+import { openEventStore, openPersonalDataKeys, openReadStore } from '../platform/storage';
+import { userPersonalData } from '../users/user.events';
 import { projections } from '../projections';
 import { errorMessage } from '../platform/logging/error-message';
 
@@ -33,7 +35,8 @@ async function main(): Promise<number> {
   const selected = positionals.length ? projections.filter((p) => positionals.includes(p.name)) : projections;
 
   const config = AppConfig.fromEnvironment(process.env);
-  const events = openEventStore(config);
+  // Replayed as the service reads them: an erased user's values are `[erased]` here too.
+  const events = new PersonalDataEventStore(openEventStore(config), openPersonalDataKeys(config), userPersonalData);
   const reads = openReadStore(config);
   let differing = 0;
   try {

@@ -53,6 +53,14 @@ class Environment {
   @MaxLength(512)
   AUDIT_FINGERPRINT_SECRET?: string;
 
+  @IsOptional()
+  @IsString()
+  @MinLength(32, {
+    message: 'PERSONAL_DATA_SECRET must be at least 32 characters (e.g. openssl rand -base64url 32)',
+  })
+  @MaxLength(512)
+  PERSONAL_DATA_SECRET?: string;
+
   // Visible ASCII: what a bearer credential may hold (platform/auth/bearer-token.ts).
   @IsOptional()
   @IsString()
@@ -200,6 +208,8 @@ export class AppConfig {
   readonly adminApiKey: string | undefined;
   /** The HMAC key of admin key fingerprints; undefined: a secret generated beside the signing keys. */
   readonly auditFingerprintSecret: string | undefined;
+  /** Wraps the users' personal-data keys and names email reservations; undefined: a secret generated beside the signing keys. */
+  readonly personalDataSecret: string | undefined;
   /** When set, `GET /metrics` answers only `Authorization: Bearer <this>`; unset, it is open. */
   readonly metricsToken: string | undefined;
   readonly eventStoreConnectionString: string | undefined;
@@ -250,6 +260,7 @@ export class AppConfig {
     this.dataDir = resolve(environment.DATA_DIR ?? './data');
     this.adminApiKey = environment.ADMIN_API_KEY;
     this.auditFingerprintSecret = environment.AUDIT_FINGERPRINT_SECRET;
+    this.personalDataSecret = environment.PERSONAL_DATA_SECRET;
     this.metricsToken = environment.METRICS_TOKEN;
     this.eventStoreConnectionString = environment.EVENTSTORE_CONNECTION_STRING;
     this.mongodbUri = environment.MONGODB_URI;
@@ -302,6 +313,11 @@ export class AppConfig {
 
   get readStoreFile(): string {
     return join(this.dataDir, 'read-models.sqlite');
+  }
+
+  /** The users' personal-data keys (embedded): a file of its own, which no read-model rebuild touches. */
+  get personalDataKeysFile(): string {
+    return join(this.dataDir, 'personal-data-keys.sqlite');
   }
 
   /** Grants that expired before this instant may be gone from the read model; undefined when kept forever. */

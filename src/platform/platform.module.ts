@@ -28,7 +28,14 @@ import { ReadYourWrites } from './projections/read-your-writes';
 import { FindDocumentsHandler, GetDocumentHandler } from './read-store/document.queries';
 import { ReadModels } from './read-store/read-models';
 import { ReadStore } from './read-store/read-store';
-import { openEventStore, openReadStore } from './storage';
+import { openEventStore, openPersonalDataKeys, openReadStore } from './storage';
+import {
+  type PersonalDataCatalogue,
+  PersonalDataEventStore,
+  STORED_EVENTS,
+} from './personal-data/personal-data-event-store';
+import { PersonalDataKeyRing } from './personal-data/personal-data-key-ring';
+import { PersonalDataSecrets } from './personal-data/personal-data-secrets';
 import { errorMessage } from './logging/error-message';
 import { tracing } from './tracing/tracing';
 
@@ -110,6 +117,7 @@ export class PlatformModule {
     adminKey: string;
     projections: readonly Projection[];
     liveViews: readonly Type<LiveView>[];
+    personalData: PersonalDataCatalogue;
   }): DynamicModule {
     return {
       module: PlatformModule,
@@ -131,7 +139,7 @@ export class PlatformModule {
         ReadModels,
         GetDocumentHandler,
         FindDocumentsHandler,
-        ...storageProviders(),
+        ...storageProviders(options.personalData),
       ],
       exports: [
         AppConfig,
@@ -140,6 +148,9 @@ export class PlatformModule {
         AdminGuard,
         AuditGuard,
         EventStore,
+        STORED_EVENTS,
+        PersonalDataSecrets,
+        PersonalDataKeyRing,
         ReadStore,
         ProjectionRunner,
         ReadYourWrites,
@@ -155,11 +166,28 @@ export class PlatformModule {
 const PROJECTION_METRICS = Symbol('PROJECTION_METRICS');
 
 /** The two stores, chosen by configuration, and what runs on them: the projection runner and the lifecycle. */
-function storageProviders(): Provider[] {
+function storageProviders(personalData: PersonalDataCatalogue): Provider[] {
   const logger = new Logger('projections');
   return [
     {
+      provide: PersonalDataSecrets,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => PersonalDataSecrets.resolve(config),
+    },
+    {
+      provide: PersonalDataKeyRing,
+      inject: [AppConfig, PersonalDataSecrets],
+      useFactory: openPersonalDataKeys,
+    },
+    {
+      // What every reader and writer uses: personal data sealed on append, opened on read (architecture §4.1).
       provide: EventStore,
+      inject: [STORED_EVENTS, PersonalDataKeyRing],
+      useFactory: (stored: EventStore, keys: PersonalDataKeyRing) =>
+        new PersonalDataEventStore(stored, keys, personalData),
+    },
+    {
+      provide: STORED_EVENTS,
       inject: [AppConfig, Metrics],
       useFactory: (config: AppConfig, metrics: Metrics) =>
         openEventStore(

@@ -3,6 +3,10 @@ import { EsdbEventStore } from './event-store/esdb-event-store';
 import type { EventStore } from './event-store/event-store';
 import { SqliteEventStore } from './event-store/sqlite-event-store';
 import { TimedEventStore } from './event-store/timed-event-store';
+import { MongoPersonalDataKeys } from './personal-data/mongo-personal-data-keys';
+import { PersonalDataKeyRing } from './personal-data/personal-data-key-ring';
+import { PersonalDataSecrets } from './personal-data/personal-data-secrets';
+import { SqlitePersonalDataKeys } from './personal-data/sqlite-personal-data-keys';
 import { MongoReadStore } from './read-store/mongo-read-store';
 import type { ReadStore } from './read-store/read-store';
 import { SqliteReadStore } from './read-store/sqlite-read-store';
@@ -54,4 +58,18 @@ export function openReadStore(config: AppConfig, tracing?: Tracing): ReadStore {
     ? MongoReadStore.connect(config.mongodbUri, { timeoutMs: config.storeTimeoutMs })
     : new SqliteReadStore(config.readStoreFile);
   return tracing ? tracing.readStore(store, config.mongodbUri ? 'mongodb' : 'sqlite') : store;
+}
+
+/**
+ * The users' data keys, beside the read store: a collection of its MongoDB database when
+ * `MONGODB_URI` is set, else a SQLite file of their own in the data directory (architecture §4.1).
+ */
+export function openPersonalDataKeys(
+  config: AppConfig,
+  secrets = PersonalDataSecrets.resolve(config),
+): PersonalDataKeyRing {
+  const keys = config.mongodbUri
+    ? new MongoPersonalDataKeys(config.mongodbUri, config.storeTimeoutMs)
+    : new SqlitePersonalDataKeys(config.personalDataKeysFile);
+  return new PersonalDataKeyRing(keys, secrets.keyEncryptionKey);
 }

@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import { deciderSpec } from '../../test/support/decider-spec';
 import {
   type EmailReservationCommand,
   emailReservationDecider,
   emailReservationStream,
+  legacyEmailReservationStream,
 } from './email-reservation.decider';
 import type { EmailReservationEvent } from './email-reservation.events';
 
@@ -82,37 +84,47 @@ describe('email reservation decider', () => {
   });
 
   describe('emailReservationStream', () => {
+    const key = Buffer.alloc(32, 7);
+    const stream = (companyId: string, email: string) => emailReservationStream(key, companyId, email);
+
+    it('is an HMAC under the service key: without the key, a guessed email cannot be checked against it', () => {
+      expect(emailReservationStream(Buffer.alloc(32, 8), 'c1', 'ada@example.com')).not.toBe(
+        stream('c1', 'ada@example.com'),
+      );
+      const plainHash = createHash('sha256').update('c1\nada@example.com').digest('hex');
+      expect(stream('c1', 'ada@example.com')).not.toContain(plainHash);
+      expect(legacyEmailReservationStream('c1', 'ada@example.com')).toBe(`useremail-${plainHash}`);
+    });
+
     it('names the stream by company and email', () => {
-      expect(emailReservationStream('c1', 'ada@example.com')).toMatch(/^useremail-[0-9a-f]{64}$/);
+      expect(stream('c1', 'ada@example.com')).toMatch(/^useremail-[0-9a-f]{64}$/);
     });
 
     it('is the same for the same company and email', () => {
-      expect(emailReservationStream('c1', 'ada@example.com')).toBe(emailReservationStream('c1', 'ada@example.com'));
+      expect(stream('c1', 'ada@example.com')).toBe(stream('c1', 'ada@example.com'));
     });
 
     it('ignores the case and surrounding blanks of the email', () => {
-      expect(emailReservationStream('c1', ' Ada@Example.COM ')).toBe(emailReservationStream('c1', 'ada@example.com'));
+      expect(stream('c1', ' Ada@Example.COM ')).toBe(stream('c1', 'ada@example.com'));
     });
 
     it('differs per company', () => {
-      expect(emailReservationStream('c1', 'ada@example.com')).not.toBe(emailReservationStream('c2', 'ada@example.com'));
+      expect(stream('c1', 'ada@example.com')).not.toBe(stream('c2', 'ada@example.com'));
     });
 
     it('differs per email', () => {
-      expect(emailReservationStream('c1', 'ada@example.com')).not.toBe(
-        emailReservationStream('c1', 'ada2@example.com'),
-      );
+      expect(stream('c1', 'ada@example.com')).not.toBe(stream('c1', 'ada2@example.com'));
     });
 
     it('does not let company and email run together', () => {
-      expect(emailReservationStream('c1', 'a@example.com')).not.toBe(emailReservationStream('c1a', '@example.com'));
+      expect(stream('c1', 'a@example.com')).not.toBe(stream('c1a', '@example.com'));
     });
 
     it('does not contain the email or its parts', () => {
-      const stream = emailReservationStream('c1', 'grace@example.com');
-      expect(stream).not.toContain('grace');
-      expect(stream).not.toContain('example');
-      expect(stream).not.toContain('@');
+      const name = stream('c1', 'grace@example.com');
+      expect(name).not.toContain('grace');
+      expect(name).not.toContain('example');
+      expect(name).not.toContain('@');
     });
   });
 });

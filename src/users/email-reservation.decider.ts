@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { DomainError } from '../platform/domain/domain-error';
 import type { Decider } from '../platform/event-store/decide-on-stream';
 import { type EmailReservationEvent, emailReservationEvents } from './email-reservation.events';
@@ -15,13 +15,23 @@ export type EmailReservationCommand =
 export type EmailReservationState = { holder: string | null };
 
 /**
- * `useremail-<sha256(company, lowercased email)>`: emails compare case-insensitively, and the
- * address itself stays out of stream names.
+ * `useremail-<HMAC-SHA-256(company, lowercased email)>` under the service's reservation key
+ * (`PersonalDataSecrets`): emails compare case-insensitively, and neither the address nor a hash
+ * anyone could test a guessed address against appears in stream names.
  */
-export function emailReservationStream(companyId: string, email: string): string {
-  const key = createHash('sha256').update(`${companyId}\n${email.trim().toLowerCase()}`).digest('hex');
-  return `useremail-${key}`;
+export function emailReservationStream(reservationKey: Buffer, companyId: string, email: string): string {
+  return `useremail-${createHmac('sha256', reservationKey).update(reservationSubject(companyId, email)).digest('hex')}`;
 }
+
+/**
+ * The plain SHA-256 name reservations had before: events recorded then are never rewritten, so
+ * registration still checks it (an email held under it stays taken) and an erasure releases it.
+ */
+export function legacyEmailReservationStream(companyId: string, email: string): string {
+  return `useremail-${createHash('sha256').update(reservationSubject(companyId, email)).digest('hex')}`;
+}
+
+const reservationSubject = (companyId: string, email: string) => `${companyId}\n${email.trim().toLowerCase()}`;
 
 export const emailReservationDecider: Decider<EmailReservationCommand, EmailReservationEvent, EmailReservationState> = {
   events: emailReservationEvents,

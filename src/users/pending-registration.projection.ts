@@ -2,7 +2,6 @@ import { companyDecider } from '../companies/company.decider';
 import type { CompanyEvent } from '../companies/company.events';
 import { combinedCatalogue } from '../platform/event-store/event-catalogue';
 import { physicalCollection, type Projection } from '../platform/projections/projection';
-import { emailReservationStream } from './email-reservation.decider';
 import { type EmailReservationEvent, emailReservationEvents } from './email-reservation.events';
 import { type UserEvent, userEvents } from './user.events';
 
@@ -29,11 +28,13 @@ const registrationEvents = combinedCatalogue<CompanyEvent | EmailReservationEven
 );
 
 const seatId = (companyId: string, userId: string) => `seat:${companyId}:${userId}`;
-const emailId = (stream: string) => `email:${stream}`;
+/** By holder: a user registered no longer holds anything pending, and the event says who, not which email. */
+const emailId = (companyId: string, userId: string) => `email:${companyId}:${userId}`;
 
 export const pendingRegistrationsProjection: Projection = {
   name: 'pending_registrations',
-  version: 1,
+  // 2: email rows keyed by holder, as `UserRegistered` no longer gives the reservation's name.
+  version: 2,
   collections: { pending: [{ fields: ['since', 'id'] }] },
   // Token traffic: none needed, none taken. It handles only its own context's events: a token's events
   // cost it one in-memory type check (live, and in a rebuild of every projection), never a write.
@@ -60,14 +61,14 @@ export const pendingRegistrationsProjection: Projection = {
       case 'UserEmailReserved': {
         const { companyId, userId, reservedAt } = event.data;
         const row = { kind: 'email', companyId, userId, stream: recorded.stream, since: reservedAt };
-        return writer.upsert('pending', { id: emailId(recorded.stream), ...row });
+        return writer.upsert('pending', { id: emailId(companyId, userId), ...row });
       }
       case 'UserEmailReleased':
-        return void (await writer.delete('pending', emailId(recorded.stream)));
+        return void (await writer.delete('pending', emailId(event.data.companyId, event.data.userId)));
       case 'UserRegistered': {
-        const { companyId, userId, email } = event.data;
+        const { companyId, userId } = event.data;
         await writer.delete('pending', seatId(companyId, userId));
-        return void (await writer.delete('pending', emailId(emailReservationStream(companyId, email))));
+        return void (await writer.delete('pending', emailId(companyId, userId)));
       }
       case 'UserReactivated': {
         const companyId = recorded.metadata.companyId;

@@ -8,7 +8,12 @@ import { DomainError } from '../platform/domain/domain-error';
 import { EventMetadata, EventStore, WrongExpectedRevisionError } from '../platform/event-store/event-store';
 import { decideOnStream, loadAggregate } from '../platform/event-store/decide-on-stream';
 import { Position } from '../platform/event-store/position';
-import { emailReservationDecider, emailReservationStream } from './email-reservation.decider';
+import { PersonalDataSecrets } from '../platform/personal-data/personal-data-secrets';
+import {
+  emailReservationDecider,
+  emailReservationStream,
+  legacyEmailReservationStream,
+} from './email-reservation.decider';
 import { UserCommand, userDecider, userStream } from './user.decider';
 import { releaseSeat, takeSeat } from './user-seats';
 
@@ -41,7 +46,10 @@ export class RegisterUser extends Command<RegisteredUser> {
 export class RegisterUserHandler implements ICommandHandler<RegisterUser> {
   private readonly logger = new Logger('users');
 
-  constructor(private readonly events: EventStore) {}
+  constructor(
+    private readonly events: EventStore,
+    private readonly secrets: PersonalDataSecrets,
+  ) {}
 
   async execute({ request, context }: RegisterUser): Promise<RegisteredUser> {
     const { companyId } = request;
@@ -64,13 +72,20 @@ export class RegisterUserHandler implements ICommandHandler<RegisterUser> {
     return this.recordUser(registration, metadata, releaseEmail);
   }
 
-  /** The seat's and the user's own decisions (a full company, an existing user, names, userid), before anything is appended. */
+  /**
+   * The seat's and the user's own decisions (a full company, an existing user, names, userid), and
+   * an email still held under its reservation's former name, before anything is appended. That name
+   * takes no new reservation, so what it holds now it holds until released: checked once, here.
+   */
   private async dryRun(registration: Registration): Promise<void> {
-    const { companyId, userId, now } = registration;
+    const { companyId, userId, email, now } = registration;
     const company = await loadAggregate(this.events, companyStream(companyId), companyDecider);
     companyDecider.decide({ type: 'AssignUserSeat', companyId, userId, now }, company.state);
     const existing = await loadAggregate(this.events, userStream(userId), userDecider);
     userDecider.decide(registration, existing.state);
+    const legacy = legacyEmailReservationStream(companyId, email);
+    const formerly = await loadAggregate(this.events, legacy, emailReservationDecider);
+    emailReservationDecider.decide({ type: 'ReserveEmail', companyId, userId, now }, formerly.state);
   }
 
   /** Reserves the email within the company; answers how to give it back. */
@@ -78,7 +93,7 @@ export class RegisterUserHandler implements ICommandHandler<RegisterUser> {
     { companyId, email, userId, now }: Registration,
     metadata: EventMetadata,
   ): Promise<() => Promise<unknown>> {
-    const stream = emailReservationStream(companyId, email);
+    const stream = emailReservationStream(this.secrets.reservationKey, companyId, email);
     const reservation = (type: 'ReserveEmail' | 'ReleaseEmail') =>
       decideOnStream(this.events, stream, emailReservationDecider, {
         command: { type, companyId, userId, now },

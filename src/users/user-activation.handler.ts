@@ -47,7 +47,8 @@ export class ReactivateUserHandler implements ICommandHandler<ReactivateUser> {
     // is known to act within it.
     const { state } = await loadAggregate(this.events, userStream(userId), userDecider);
     authorizeUser(write.context, userId, state);
-    if (state.status === 'active') return {};
+    // The user's own answer first (nothing to do when active, refused when erased), so no seat moves for it.
+    if (userDecider.decide({ type: 'ReactivateUser', userId, now: now.toISOString() }, state).length === 0) return {};
     const metadata = eventMetadata(write.context, now, state.companyId);
     await takeSeat(this.events, state.companyId, userId, metadata);
     let recorded = false;

@@ -4,7 +4,12 @@ import { agentDecider, agentStream } from '../agents/agent.decider';
 import { companyDecider, companyStream } from '../companies/company.decider';
 import type { RequestContext } from '../platform/auth/request-context';
 import { decideOnStream, StaleRevisionError } from '../platform/event-store/decide-on-stream';
+import type { EventStore } from '../platform/event-store/event-store';
 import { SqliteEventStore } from '../platform/event-store/sqlite-event-store';
+import { PersonalDataEventStore } from '../platform/personal-data/personal-data-event-store';
+import { PersonalDataKeyRing } from '../platform/personal-data/personal-data-key-ring';
+import { PersonalDataSecrets } from '../platform/personal-data/personal-data-secrets';
+import { SqlitePersonalDataKeys } from '../platform/personal-data/sqlite-personal-data-keys';
 import { ProblemException } from '../platform/http/problem-details';
 import {
   ChangeUser,
@@ -12,6 +17,8 @@ import {
   ChangeUserChatSettingsHandler,
   ChangeUserHandler,
 } from './change-user.handler';
+import { emailReservationDecider, legacyEmailReservationStream } from './email-reservation.decider';
+import { EraseUser, EraseUserHandler } from './erase-user.handler';
 import { RegisterUser, RegisterUserHandler } from './register-user.handler';
 import { RevokeUserTokens, RevokeUserTokensHandler } from './revoke-user-tokens.handler';
 import {
@@ -29,6 +36,8 @@ import {
   SetUserDefaultAgentHandler,
 } from './user-agents.handler';
 import { userStream } from './user.decider';
+import { userPersonalData } from './user.events';
+import { UserErasure } from './user-erasure';
 
 /**
  * The company scope is checked by the handlers, on the streams they read: a company administrator's
@@ -48,11 +57,14 @@ describe('user writes within the company scope', () => {
   const platform = admin();
   const ofA = admin(companyA);
   const ofB = admin(companyB);
-  let store: SqliteEventStore;
+  const secrets = new PersonalDataSecrets(Buffer.alloc(32, 3));
+  let keys: PersonalDataKeyRing;
+  let store: EventStore;
   let handlers: ReturnType<typeof handlersOn>;
 
-  const handlersOn = (events: SqliteEventStore) => ({
-    register: new RegisterUserHandler(events),
+  const handlersOn = (events: EventStore) => ({
+    register: new RegisterUserHandler(events, secrets),
+    erase: new EraseUserHandler(events, new UserErasure(events, keys, secrets)),
     change: new ChangeUserHandler(events),
     chatSettings: new ChangeUserChatSettingsHandler(events),
     grant: new GrantUserAgentHandler(events),
@@ -64,7 +76,9 @@ describe('user writes within the company scope', () => {
   });
 
   beforeAll(async () => {
-    store = new SqliteEventStore(`${temporaryDirectory()}/events.sqlite`);
+    const directory = temporaryDirectory();
+    keys = new PersonalDataKeyRing(new SqlitePersonalDataKeys(`${directory}/keys.sqlite`), secrets.keyEncryptionKey);
+    store = new PersonalDataEventStore(new SqliteEventStore(`${directory}/events.sqlite`), keys, userPersonalData);
     handlers = handlersOn(store);
     const metadata = { actor: platform.actor, correlationId: 'setup', causationId: 'setup', at: now, schemaVersion: 1 };
     for (const companyId of [companyA, companyB]) {
@@ -113,6 +127,7 @@ describe('user writes within the company scope', () => {
     ['deactivating', () => handlers.deactivate.execute(new DeactivateUser({ userId }, ofB)), 'user'],
     ['reactivating', () => handlers.reactivate.execute(new ReactivateUser({ userId }, ofB)), 'user'],
     ['revoking its tokens', () => handlers.revokeTokens.execute(new RevokeUserTokens({ userId }, ofB)), 'user'],
+    ['erasing it', () => handlers.erase.execute(new EraseUser({ userId, reason: 'asked' }, ofB)), 'user'],
     [
       'registering a user in it',
       () =>
@@ -141,6 +156,7 @@ describe('user writes within the company scope', () => {
       detail: `no ${what} ${id}`,
     });
     expect(await store.headPosition()).toEqual(before);
+    expect(await keys.held([userId])).toEqual([userId]); // an erasure refused deletes no key
   });
 
   it('answers the same 404 for a user that does not exist', async () => {
@@ -155,5 +171,18 @@ describe('user writes within the company scope', () => {
     expect(position).toBeDefined();
     const [last] = (await store.readStream(userStream(userId))).slice(-1);
     expect(last).toMatchObject({ type: 'UserProfileChanged', metadata: { companyId: companyA } });
+  });
+
+  it('keeps an email reserved under the former plain-hash name taken, appending nothing', async () => {
+    const metadata = { actor: platform.actor, correlationId: 'old', causationId: 'old', at: now, schemaVersion: 1 };
+    await decideOnStream(store, legacyEmailReservationStream(companyA, 'old@example.com'), emailReservationDecider, {
+      command: { type: 'ReserveEmail', companyId: companyA, userId: 'old-user', now },
+      metadata,
+    });
+    const before = await store.headPosition();
+    const profile = { email: ' OLD@example.com', firstName: 'New', lastName: 'Comer', role: 'user' as const };
+    const refused = handlers.register.execute(new RegisterUser({ companyId: companyA, ...profile }, platform));
+    await expect(refused).rejects.toMatchObject({ code: 'email_taken' });
+    expect(await store.headPosition()).toEqual(before);
   });
 });

@@ -463,4 +463,77 @@ describe('user decider', () => {
         .thenRefuses(expect.objectContaining({ kind: 'not_found', code: 'user_not_found' }));
     });
   });
+
+  describe('erasure', () => {
+    const erase = (reason = 'data subject request'): UserCommand => ({ type: 'EraseUser', userId: 'u1', reason, now });
+    const erased: UserEvent = {
+      type: 'UserErased',
+      data: { userId: 'u1', erasedAt: registeredAt, reason: 'data subject request' },
+    };
+
+    it('ends the tokens, then records the erasure with its reason, trimmed', () => {
+      given(registered, granted('a1'))
+        .when(erase('  data subject request  '))
+        .then([
+          { type: 'UserTokensRevoked', data: { userId: 'u1', revokedAt: now } },
+          { type: 'UserErased', data: { userId: 'u1', erasedAt: now, reason: 'data subject request' } },
+        ]);
+    });
+
+    it('erases a deactivated user too', () => {
+      expect(
+        given(registered, deactivated)
+          .when(erase())
+          .decide()
+          .map((event) => event.type),
+      ).toEqual(['UserTokensRevoked', 'UserErased']);
+    });
+
+    it.each(['', '   ', 'x'.repeat(501)])('refuses a reason that is blank or too long (%#)', (reason) => {
+      given(registered)
+        .when(erase(reason))
+        .thenRefuses(expect.objectContaining({ kind: 'invalid', code: 'invalid_erasure_reason' }));
+    });
+
+    it('refuses to erase a user that does not exist', () => {
+      given()
+        .when(erase())
+        .thenRefuses(expect.objectContaining({ kind: 'not_found', code: 'user_not_found' }));
+    });
+
+    it('leaves the user erased, with no name, and tokens no longer honoured', () => {
+      expect(given(registered, erased).state).toMatchObject({
+        status: 'erased',
+        userId: 'u1',
+        companyId: 'c1',
+        firstName: '[erased]',
+        lastName: '[erased]',
+      });
+    });
+
+    it('records a second erasure as nothing', () => {
+      given(registered, erased).when(erase()).then([]);
+    });
+
+    it.each<UserCommand>([
+      { type: 'GrantAgent', userId: 'u1', agentId: 'a1', agent: { companyId: 'c1', retired: false }, now },
+      { type: 'RevokeAgent', userId: 'u1', agentId: 'a1', now },
+      { type: 'SetDefaultAgent', userId: 'u1', agentId: 'a1', now },
+      { type: 'ChangeChatSettings', userId: 'u1', maxMessages: 10, now },
+      { type: 'ChangeUser', userId: 'u1', firstName: 'X', now },
+      { type: 'DeactivateUser', userId: 'u1', now },
+      { type: 'ReactivateUser', userId: 'u1', now },
+      { type: 'RevokeUserTokens', userId: 'u1', now },
+    ])('refuses $type on an erased user', (command) => {
+      given(registered, granted('a1'), erased)
+        .when(command)
+        .thenRefuses(expect.objectContaining({ kind: 'conflict', code: 'user_erased' }));
+    });
+
+    it('refuses to register the erased user id again', () => {
+      given(registered, erased)
+        .when(register())
+        .thenRefuses(expect.objectContaining({ kind: 'conflict', code: 'user_exists' }));
+    });
+  });
 });

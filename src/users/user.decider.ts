@@ -1,6 +1,7 @@
 import { assertMaxMessages, assertTemperature } from '../agents/agent.decider';
 import { DomainError } from '../platform/domain/domain-error';
 import type { Decider } from '../platform/event-store/decide-on-stream';
+import { ERASED } from '../platform/personal-data/personal-data-cipher';
 import { type ChatSettings, type UserEvent, userEvents, type UserProfile, type UserRole } from './user.events';
 
 /** The User aggregate: an AIRisk ApplicationUser, identified by its `userid`. */
@@ -10,6 +11,8 @@ import { type ChatSettings, type UserEvent, userEvents, type UserProfile, type U
 /** The AIRisk `userid`: opaque, 1–128 characters, URL- and header-safe. */
 export const USER_ID_PATTERN = /^[A-Za-z0-9._@:-]{1,128}$/;
 export const MAX_NAME_LENGTH = 100;
+/** An erasure's reason: free text for the audit trail, bounded. */
+export const MAX_ERASURE_REASON_LENGTH = 500;
 
 /** What the handler learned of an agent before granting it (the decider reads no other stream). */
 export type AgentFacts = { companyId: string; retired: boolean } | null;
@@ -30,12 +33,14 @@ export type UserCommand =
   | ({ type: 'ChangeUser'; userId: string; role?: UserRole; now: string } & Partial<UserProfile>)
   | { type: 'DeactivateUser'; userId: string; now: string }
   | { type: 'ReactivateUser'; userId: string; now: string }
-  | { type: 'RevokeUserTokens'; userId: string; now: string };
+  | { type: 'RevokeUserTokens'; userId: string; now: string }
+  | { type: 'EraseUser'; userId: string; reason: string; now: string };
 
 export type UserState =
   | { status: 'absent' }
   | ({
-      status: 'active' | 'deactivated';
+      /** `erased`: the personal data is gone (read as `[erased]`); the user can no longer be changed. */
+      status: 'active' | 'deactivated' | 'erased';
       userId: string;
       companyId: string;
       role: UserRole;
@@ -84,6 +89,8 @@ function evolve(state: UserState, event: UserEvent): UserState {
       return { ...state, status: 'active' };
     case 'UserTokensRevoked':
       return state;
+    case 'UserErased':
+      return { ...state, status: 'erased', firstName: ERASED, lastName: ERASED };
   }
 }
 
@@ -95,6 +102,10 @@ function decide(command: UserCommand, state: UserState): UserEvent[] {
   if (state.status === 'absent') throw new DomainError('not_found', 'user_not_found', `no user ${command.userId}`);
   const { userId } = state;
   const now = command.now;
+  if (state.status === 'erased') {
+    if (command.type === 'EraseUser') return []; // erasing twice records it once
+    throw new DomainError('conflict', 'user_erased', `user ${userId} is erased: it can no longer be changed`);
+  }
   switch (command.type) {
     case 'GrantAgent':
       return grantAgent(command, state);
@@ -112,7 +123,25 @@ function decide(command: UserCommand, state: UserState): UserEvent[] {
       return state.status === 'active' ? [] : [{ type: 'UserReactivated', data: { userId, reactivatedAt: now } }];
     case 'RevokeUserTokens':
       return [{ type: 'UserTokensRevoked', data: { userId, revokedAt: now } }];
+    case 'EraseUser':
+      return erase(command, state);
   }
+}
+
+/** The user's tokens end (the same cutoff as a mass revocation), then the erasure is recorded. */
+function erase({ reason, now }: CommandOf<'EraseUser'>, { userId }: Existing): UserEvent[] {
+  const trimmed = reason.trim();
+  if (trimmed.length === 0 || trimmed.length > MAX_ERASURE_REASON_LENGTH) {
+    throw new DomainError(
+      'invalid',
+      'invalid_erasure_reason',
+      `an erasure's reason has 1 to ${MAX_ERASURE_REASON_LENGTH} characters`,
+    );
+  }
+  return [
+    { type: 'UserTokensRevoked', data: { userId, revokedAt: now } },
+    { type: 'UserErased', data: { userId, erasedAt: now, reason: trimmed } },
+  ];
 }
 
 function register(command: CommandOf<'RegisterUser'>, state: UserState): UserEvent[] {

@@ -15,7 +15,7 @@ import {
 } from 'class-validator';
 import { MAX_MESSAGES_RANGE, TEMPERATURE_RANGE } from '../agents/agent.decider';
 import { PageQuery } from '../platform/http/paging.dto';
-import { MAX_NAME_LENGTH, USER_ID_PATTERN } from './user.decider';
+import { MAX_ERASURE_REASON_LENGTH, MAX_NAME_LENGTH, USER_ID_PATTERN } from './user.decider';
 import { USER_ROLES, UserRole } from './user.events';
 import { UserView } from './user.projection';
 
@@ -65,6 +65,14 @@ export class ChangeUserBody {
   @IsOptional()
   @IsIn(USER_ROLES)
   role?: UserRole;
+}
+
+/** Why a user is erased: recorded in the audit trail for good, so it must name no person. */
+export class EraseUserBody {
+  @IsString()
+  @MinLength(1)
+  @MaxLength(MAX_ERASURE_REASON_LENGTH)
+  reason!: string;
 }
 
 export class AgentReferenceBody {

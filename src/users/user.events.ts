@@ -1,4 +1,5 @@
 import { type DomainEvent, eventCatalogue } from '../platform/event-store/event-catalogue';
+import type { PersonalDataCatalogue } from '../platform/personal-data/personal-data-event-store';
 
 /** The users context's events: what the decider records and what projections and views read. */
 
@@ -31,18 +32,41 @@ export type UserEvent =
   | DomainEvent<'UserDeactivated', { userId: string; deactivatedAt: string }>
   | DomainEvent<'UserReactivated', { userId: string; reactivatedAt: string }>
   /** An admin ended every token issued for the user so far. */
-  | DomainEvent<'UserTokensRevoked', { userId: string; revokedAt: string }>;
+  | DomainEvent<'UserTokensRevoked', { userId: string; revokedAt: string }>
+  /**
+   * The user's personal data was erased (their key deleted): who and when are in the envelope,
+   * `reason` is the administrator's free text, which must name no person.
+   */
+  | DomainEvent<'UserErased', { userId: string; erasedAt: string; reason: string }>;
 
+/**
+ * Version 2 of `UserRegistered` and `UserProfileChanged` stores their personal fields sealed
+ * (`userPersonalData`); the store the service reads through opens them, so every reader gets the
+ * same shape as version 1's clear values, which are read as they are (no upcast needed).
+ */
 export const userEvents = eventCatalogue<UserEvent>({
-  UserRegistered: { version: 1 },
+  UserRegistered: { version: 2 },
   UserGrantedAgent: { version: 1 },
   UserAgentRevoked: { version: 1 },
   UserDefaultAgentSet: { version: 1 },
   UserDefaultAgentCleared: { version: 1 },
   UserChatSettingsChanged: { version: 1 },
-  UserProfileChanged: { version: 1 },
+  UserProfileChanged: { version: 2 },
   UserRoleChanged: { version: 1 },
   UserDeactivated: { version: 1 },
   UserReactivated: { version: 1 },
   UserTokensRevoked: { version: 1 },
+  UserErased: { version: 1 },
 });
+
+/**
+ * The users' personal data in their events (architecture §4.1, README "Personal data and
+ * erasure"): sealed under the key of the user `data.userId` names, `[erased]` once it is gone.
+ */
+export const userPersonalData: PersonalDataCatalogue = {
+  fields: {
+    UserRegistered: ['email', 'firstName', 'lastName'],
+    UserProfileChanged: ['firstName', 'lastName'],
+  } satisfies Partial<Record<UserEvent['type'], string[]>>,
+  erasure: 'UserErased',
+};

@@ -1,5 +1,6 @@
 import type { Recorded } from '../platform/event-store/event-catalogue';
 import type { RecordedEvent } from '../platform/event-store/event-store';
+import { ERASED } from '../platform/personal-data/personal-data-cipher';
 import {
   applyOnce,
   physicalCollection,
@@ -18,7 +19,7 @@ export type UserView = {
   readonly firstName: string;
   readonly lastName: string;
   readonly role: UserRole;
-  readonly status: 'active' | 'deactivated';
+  readonly status: 'active' | 'deactivated' | 'erased';
   readonly agents: string[];
   readonly defaultAgentId: string | null;
   readonly chatSettings: ChatSettings;
@@ -101,6 +102,18 @@ function next(event: Recorded<UserEvent>, current: UserView | null): Omit<UserVi
       return { ...current, status: 'active', updatedAt: event.data.reactivatedAt };
     case 'UserTokensRevoked':
       return current; // nothing shown changes; the revision (the ETag) moves on
+    case 'UserErased':
+      // The document is replaced whole: no personal value survives in it, whatever the events
+      // before said (a rebuild after the erasure reads them as `[erased]` anyway).
+      return {
+        ...current,
+        email: ERASED,
+        emailKey: '',
+        firstName: ERASED,
+        lastName: ERASED,
+        status: 'erased',
+        updatedAt: event.data.erasedAt,
+      };
   }
 }
 

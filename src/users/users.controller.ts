@@ -24,10 +24,19 @@ import { ADMIN_SECURITY } from '../platform/http/openapi';
 import { pageOf } from '../platform/http/paging.dto';
 import { ProblemException } from '../platform/http/problem-details';
 import { ReadModels } from '../platform/read-store/read-models';
+import { ReadStore } from '../platform/read-store/read-store';
 import { ChangeUser, ChangeUserChatSettings } from './change-user.handler';
+import { EraseUser } from './erase-user.handler';
 import { RegisterUser } from './register-user.handler';
 import { DeactivateUser, ReactivateUser } from './user-activation.handler';
-import { ChangeUserBody, ChatSettingsBody, ListUsersQuery, RegisterUserBody, toUserResponse } from './user.dto';
+import {
+  ChangeUserBody,
+  ChatSettingsBody,
+  EraseUserBody,
+  ListUsersQuery,
+  RegisterUserBody,
+  toUserResponse,
+} from './user.dto';
 import { userIdPipe, UserReplies } from './user-http';
 import { USERS, UserView } from './user.projection';
 
@@ -41,6 +50,7 @@ export class UsersController {
     private readonly commands: CommandBus,
     private readonly readModels: ReadModels,
     private readonly replies: UserReplies,
+    private readonly reads: ReadStore,
   ) {}
 
   @Post()
@@ -126,5 +136,25 @@ export class UsersController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     return this.replies.write(reply, new ReactivateUser({ userId }, context));
+  }
+
+  /**
+   * Erases the user's personal data (README, "Personal data and erasure"): their tokens end, seat
+   * and email are given back, their key is deleted; what was recorded about them stays, with
+   * `[erased]` for every personal value. Answers the user as the read model now shows it.
+   */
+  @Post(':userId/erase')
+  @HttpCode(HttpStatus.OK)
+  async erase(
+    @Param('userId', userIdPipe) userId: string,
+    @Body() { reason }: EraseUserBody,
+    @Context() context: RequestContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const answer = await this.replies.write(reply, new EraseUser({ userId, reason }, context));
+    // The answer waited for the users read model to blank the user: now its former rows leave
+    // the read store's log too (past the wait, the erasure reconciler does it once they show).
+    await this.reads.scrub();
+    return answer;
   }
 }

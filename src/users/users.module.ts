@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { ChangeUserChatSettingsHandler, ChangeUserHandler } from './change-user.handler';
+import { EraseUserHandler } from './erase-user.handler';
+import { ErasureReconciler } from './erasure-reconciler';
 import { RegisterUserHandler } from './register-user.handler';
 import { RegistrationReconciler } from './registration-reconciler';
 import { RevokeUserTokensHandler } from './revoke-user-tokens.handler';
@@ -8,6 +10,7 @@ import { DeactivateUserHandler, ReactivateUserHandler } from './user-activation.
 import { GrantUserAgentHandler, RevokeUserAgentHandler, SetUserDefaultAgentHandler } from './user-agents.handler';
 import { UserAgentsController } from './user-agents.controller';
 import { UserReplies } from './user-http';
+import { UserErasure } from './user-erasure';
 import { UsersController } from './users.controller';
 
 /** Users: the AIRisk ApplicationUsers, their agents, default agent and chat settings. */
@@ -26,6 +29,9 @@ import { UsersController } from './users.controller';
     RevokeUserTokensHandler,
     UserReplies,
     RegistrationReconciler,
+    EraseUserHandler,
+    UserErasure,
+    ErasureReconciler,
   ],
 })
 export class UsersModule {}

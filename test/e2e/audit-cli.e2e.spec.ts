@@ -92,7 +92,10 @@ describe('npm run audit', () => {
         "SELECT position, data FROM events WHERE stream = 'user-cli_user'",
       )
       .get()!;
-    db.prepare('UPDATE events SET data = ? WHERE position = ?').run(row.data.replace('"C"', '"X"'), row.position);
+    // The role: the names are sealed (architecture §4.1), and an edit there would show the same.
+    const edited = row.data.replace('"role":"user"', '"role":"company_admin"');
+    expect(edited).not.toBe(row.data);
+    db.prepare('UPDATE events SET data = ? WHERE position = ?').run(edited, row.position);
     db.close();
     const run = audit(dataDir, 'verify');
     expect(run.status).toBe(1);

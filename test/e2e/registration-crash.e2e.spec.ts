@@ -1,5 +1,6 @@
 import { type EventMetadata, EventStore } from '../../src/platform/event-store/event-store';
 import { decideOnStream } from '../../src/platform/event-store/decide-on-stream';
+import { PersonalDataSecrets } from '../../src/platform/personal-data/personal-data-secrets';
 import { emailReservationDecider, emailReservationStream } from '../../src/users/email-reservation.decider';
 import { ProjectionRunner } from '../../src/platform/projections/projection-runner';
 import { RegistrationReconciler } from '../../src/users/registration-reconciler';
@@ -25,8 +26,10 @@ describe('registrations cut short by a crash', () => {
     schemaVersion: 1,
   });
   const events = () => service.app.get(EventStore);
+  const reservation = (companyId: string, email: string) =>
+    emailReservationStream(service.app.get(PersonalDataSecrets).reservationKey, companyId, email);
   const reserveEmail = (userId: string, email: string) =>
-    decideOnStream(events(), emailReservationStream(companyId, email), emailReservationDecider, {
+    decideOnStream(events(), reservation(companyId, email), emailReservationDecider, {
       command: { type: 'ReserveEmail', companyId, userId, now: new Date().toISOString() },
       metadata: metadata(),
     });
@@ -56,7 +59,7 @@ describe('registrations cut short by a crash', () => {
     await reserveEmail('ghost-1', 'taken@example.com');
     expect((await register('real-1', 'taken@example.com')).status).toBe(409);
     await reconcile();
-    const released = (await events().readStream(emailReservationStream(companyId, 'taken@example.com'))).at(-1);
+    const released = (await events().readStream(reservation(companyId, 'taken@example.com'))).at(-1);
     expect(released).toMatchObject({
       type: 'UserEmailReleased',
       metadata: { actor: { kind: 'system', id: 'registration-reconciler' } },

@@ -133,17 +133,18 @@ async function decideAndAppend<Command, Event extends DomainEvent, State>(
   const events = decider.decide(command, state);
   if (events.length === 0) return { state, revision, events };
   const envelope = typeof decision.metadata === 'function' ? decision.metadata(state) : decision.metadata;
+  const prepared = store.prepareAppend(
+    stream,
+    events.map(({ type, data }) => ({
+      type,
+      data,
+      metadata: { ...envelope, schemaVersion: decider.events.versionOf(type) },
+    })),
+  );
+  const stored = prepared instanceof Promise ? await prepared : prepared;
   const { position, nextRevision } = await store.append(
     stream,
-    chainEvents(
-      stream,
-      last,
-      events.map(({ type, data }) => ({
-        type,
-        data,
-        metadata: { ...envelope, schemaVersion: decider.events.versionOf(type) },
-      })),
-    ),
+    chainEvents(stream, last, stored),
     revision === -1 ? 'no_stream' : revision,
   );
   return {

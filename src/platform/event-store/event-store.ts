@@ -52,6 +52,12 @@ export interface EventMetadata {
   readonly schemaVersion: number;
   readonly ip?: string;
   readonly userAgent?: string;
+  /**
+   * As stored for an actor who is a user (a person who can be erased): `ip` and `userAgent` sealed
+   * under that user's key instead of in clear (architecture §4.1). Readers never see it: the store
+   * they are given reads it back as `ip` and `userAgent`.
+   */
+  readonly sealed?: { readonly ip?: { readonly sealed: string }; readonly userAgent?: { readonly sealed: string } };
   /** SHA-256 chained to the previous event of the stream (see event-chain.ts); set at append. */
   readonly hash?: string;
 }
@@ -132,6 +138,15 @@ export class WrongExpectedRevisionError extends Error {
  * `EsdbEventStore` (EventStoreDB); both pass `test/contract/event-store.contract.ts`.
  */
 export abstract class EventStore {
+  /**
+   * The events as they are to be stored, before they are hash-chained and appended: so the chain
+   * covers what is stored. The adapters store events as given; the personal-data store seals
+   * personal values here (architecture §4.1). Synchronous when nothing changes (the token path).
+   */
+  prepareAppend(_stream: string, events: readonly NewEvent[]): readonly NewEvent[] | Promise<readonly NewEvent[]> {
+    return events;
+  }
+
   abstract append(stream: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
   /** Every event of a stream in revision order; an empty array when the stream does not exist. */
   abstract readStream(stream: string): Promise<RecordedEvent[]>;

@@ -24,6 +24,13 @@ export class TimedEventStore extends EventStore {
     super();
   }
 
+  override prepareAppend(
+    stream: string,
+    events: readonly NewEvent[],
+  ): readonly NewEvent[] | Promise<readonly NewEvent[]> {
+    return this.store.prepareAppend(stream, events);
+  }
+
   async append(stream: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     const started = performance.now();
     try {

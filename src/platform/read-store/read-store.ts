@@ -73,4 +73,14 @@ export abstract class ReadStore implements ReadStoreWriter {
   /** As `EventStore.verifyServer`: the server's name and version, or `UnsupportedStoreError`. */
   abstract verifyServer(): Promise<string>;
   abstract close(): Promise<void>;
+
+  /**
+   * After personal data was blanked (an erasure): makes the overwritten values unrecoverable from
+   * the store's own files where the store can. The embedded store truncates its write-ahead log
+   * (its pages are overwritten on delete already); MongoDB has nothing to do here: its journal and
+   * oplog roll over by themselves (README, "Personal data and erasure").
+   */
+  scrub(): Promise<void> {
+    return Promise.resolve();
+  }
 }

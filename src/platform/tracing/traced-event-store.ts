@@ -35,6 +35,13 @@ export class TracedEventStore extends EventStore {
     super();
   }
 
+  override prepareAppend(
+    stream: string,
+    events: readonly NewEvent[],
+  ): readonly NewEvent[] | Promise<readonly NewEvent[]> {
+    return this.store.prepareAppend(stream, events);
+  }
+
   append(stream: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     const attributes = {
       ...this.about(stream),

@@ -1,0 +1,48 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SqlitePersonalDataKeys } from '../../src/platform/personal-data/sqlite-personal-data-keys';
+import { SqliteReadStore } from '../../src/platform/read-store/sqlite-read-store';
+import { rebuildProjection } from '../../src/platform/projections/rebuild';
+import { SqliteEventStore } from '../../src/platform/event-store/sqlite-event-store';
+import { usersProjection } from '../../src/users/user.projection';
+import { temporaryDirectory } from '../support/temporary-directory';
+import { personalDataKeysContract } from './personal-data-keys.contract';
+
+describe('PersonalDataKeys contract: embedded SQLite', () => {
+  const directory = temporaryDirectory();
+  personalDataKeysContract(async () => new SqlitePersonalDataKeys(join(directory, 'personal-data-keys.sqlite')));
+});
+
+describe('SqlitePersonalDataKeys, on disk', () => {
+  const filesHolding = (directory: string, text: string) =>
+    readdirSync(directory).filter((name) => readFileSync(join(directory, name)).toString('latin1').includes(text));
+
+  it('leaves no byte of a deleted key in its file or its write-ahead log', async () => {
+    const directory = temporaryDirectory();
+    const store = new SqlitePersonalDataKeys(join(directory, 'personal-data-keys.sqlite'));
+    const doomed = `v1.${'D'.repeat(40)}`;
+    const kept = `v1.${'K'.repeat(40)}`;
+    await store.getOrInsert('doomed', doomed);
+    await store.getOrInsert('kept', kept);
+    expect(filesHolding(directory, doomed)).not.toEqual([]); // the scan sees what is there
+    await store.delete('doomed');
+    expect(filesHolding(directory, doomed)).toEqual([]);
+    expect(filesHolding(directory, kept)).not.toEqual([]);
+    await store.close();
+  });
+
+  it('is a file no read-model rebuild touches', async () => {
+    const directory = temporaryDirectory();
+    const keys = new SqlitePersonalDataKeys(join(directory, 'personal-data-keys.sqlite'));
+    await keys.getOrInsert('ada', 'v1.ada-key');
+    const events = new SqliteEventStore(join(directory, 'events.sqlite'));
+    const reads = new SqliteReadStore(join(directory, 'read-models.sqlite'));
+    try {
+      await rebuildProjection(events, reads, usersProjection, { suffix: '' });
+      expect(await reads.listCollections()).not.toContain('personal_data_keys');
+      expect(await keys.findMany(['ada'])).toEqual(new Map([['ada', 'v1.ada-key']]));
+    } finally {
+      await Promise.all([events.close(), reads.close(), keys.close()]);
+    }
+  });
+});
