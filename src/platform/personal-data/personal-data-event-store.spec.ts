@@ -101,6 +101,25 @@ describe('PersonalDataEventStore', () => {
     expect(afterwards.data).toMatchObject({ email: 'dave@example.com' }); // dave's own key is still there
   });
 
+  it('seals a public client’s request address under the key of the user whose grant it is', async () => {
+    const device = envelope({ kind: 'anonymous', id: 'spa' }, { ip: '192.0.2.44', userAgent: 'Safari/18' });
+    const forAda: NewEvent[] = [{ type: 'TokenIssued', data: { grantId: 'g2', userId: 'ada' }, metadata: device }];
+    const generic: NewEvent[] = [{ type: 'TokenIssued', data: { grantId: 'g3', userId: null }, metadata: device }];
+    await store.append('grant-g2', await store.prepareAppend('grant-g2', forAda), 'no_stream');
+    await store.append('grant-g3', await store.prepareAppend('grant-g3', generic), 'no_stream');
+    expect(
+      JSON.stringify((await stored.readStream('grant-g2')).map(({ data, metadata }) => ({ data, metadata }))),
+    ).not.toMatch(/192\.0\.2\.44|Safari/);
+    expect((await store.readStream('grant-g2'))[0].metadata).toMatchObject({
+      ip: '192.0.2.44',
+      userAgent: 'Safari/18',
+    });
+    // No user to erase it under: nobody this service can name.
+    expect((await stored.readStream('grant-g3'))[0].metadata).toMatchObject({ ip: '192.0.2.44' });
+    await keys.erase('ada');
+    expect((await store.readStream('grant-g2'))[0].metadata).toMatchObject({ ip: '[erased]', userAgent: '[erased]' });
+  });
+
   it('passes the token path through: no copy, no key lookup, the same events', async () => {
     const client = envelope({ kind: 'client', id: 'app' }, { ip: '198.51.100.1', userAgent: 'app/1' });
     const events: NewEvent[] = [{ type: 'TokenIssued', data: { grantId: 'g1', userId: 'ada' }, metadata: client }];

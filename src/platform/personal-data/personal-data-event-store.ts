@@ -10,7 +10,7 @@ import {
   type Subscription,
 } from '../event-store/event-store';
 import type { Position } from '../event-store/position';
-import { type DataKey, isSealed, openValue, sealValue } from './personal-data-cipher';
+import { type DataKey, ERASED, isSealed, openValue, sealValue } from './personal-data-cipher';
 import type { PersonalDataKeyRing } from './personal-data-key-ring';
 
 /** The store underneath, as the events are stored (sealed): for what checks the hash chain. */
@@ -36,9 +36,10 @@ type Data = Record<string, unknown>;
  * stored, the ciphertext: verifying it (`AuditVerification`) reads the store underneath, `stored`.
  *
  * Sealed: the data fields `catalogue.fields` names, under the key of the user they describe
- * (`data.userId`), and the request's `ip` and `userAgent` when the actor is a user, under that
- * actor's key. Events of other actors (the admin key, clients: the token path) pass through as
- * they are, without a key lookup or a copy.
+ * (`data.userId`), and the request's `ip` and `userAgent` when they are a person's this service can
+ * name (`requesterOf`: a user acting, or a public client's request for a user's grant), under that
+ * user's key. Events of the admin key and of authenticated clients (the token path of confidential
+ * clients) pass through as they are, without a key lookup or a copy.
  */
 export class PersonalDataEventStore extends EventStore {
   constructor(
@@ -53,7 +54,7 @@ export class PersonalDataEventStore extends EventStore {
     stream: string,
     events: readonly NewEvent[],
   ): readonly NewEvent[] | Promise<readonly NewEvent[]> {
-    if (!events.some((event) => this.personalFields(event) || sealsMetadata(event.metadata))) return events;
+    if (!events.some((event) => this.personalFields(event) || requesterOf(event))) return events;
     return this.seal(stream, events);
   }
 
@@ -106,7 +107,8 @@ export class PersonalDataEventStore extends EventStore {
   private holdsPersonalDataInClear(event: NewEvent): boolean {
     const fields = this.personalFields(event);
     return (
-      Boolean(fields?.some((field) => typeof (event.data as Data)[field] === 'string')) || sealsMetadata(event.metadata)
+      Boolean(fields?.some((field) => typeof (event.data as Data)[field] === 'string')) ||
+      requesterOf(event) !== undefined
     );
   }
 
@@ -126,8 +128,9 @@ export class PersonalDataEventStore extends EventStore {
         }
         data = sealedData;
       }
-      if (sealsMetadata(metadata)) {
-        const subject = metadata.actor.id;
+      const requester = requesterOf(event);
+      if (requester) {
+        const subject = requester;
         const key = await this.keys.keyFor(subject);
         const { ip, userAgent, ...rest } = metadata;
         const place = (field: string) => ({ stream, field: `metadata.${field}`, subject });
@@ -150,7 +153,8 @@ export class PersonalDataEventStore extends EventStore {
     for (const event of events) {
       if (event.type === this.catalogue.erasure) this.keys.forget(subjectOf(event));
       if (this.personalFields(event)) subjects.add(subjectOf(event));
-      if (event.metadata.sealed) subjects.add(event.metadata.actor.id);
+      const requester = event.metadata.sealed && metadataSubject(event.data, event.metadata);
+      if (requester) subjects.add(requester);
     }
     if (subjects.size === 0) return events as RecordedEvent[];
     const keys = await this.keys.keysOf(subjects);
@@ -176,11 +180,13 @@ export class PersonalDataEventStore extends EventStore {
     }
     if (!sealed) return { ...event, data };
     const { sealed: _sealed, ...metadata } = event.metadata;
-    const subject = event.metadata.actor.id;
+    // Whose key sealed them: chosen as `requesterOf` chose it when they were sealed.
+    const subject = metadataSubject(event.data, event.metadata);
     const revealed: Partial<Record<(typeof METADATA_FIELDS)[number], string>> = {};
     for (const field of METADATA_FIELDS) {
       const value = sealed[field];
-      if (value) revealed[field] = openValue(keys.get(subject), place(`metadata.${field}`, subject), value);
+      if (!value) continue;
+      revealed[field] = subject ? openValue(keys.get(subject), place(`metadata.${field}`, subject), value) : ERASED;
     }
     return { ...event, data, metadata: { ...metadata, ...revealed } };
   }
@@ -189,9 +195,21 @@ export class PersonalDataEventStore extends EventStore {
 /** The user an event's personal data fields are about. */
 const subjectOf = (event: Pick<NewEvent, 'data'>) => (event.data as Data).userId as string;
 
-/** A user acting: the request's address and agent are that person's data. */
-function sealsMetadata(metadata: EventMetadata): boolean {
-  return metadata.actor.kind === 'user' && (metadata.ip !== undefined || metadata.userAgent !== undefined);
+/**
+ * The person whose data the request's address and agent are, when this service can name them: a
+ * user acting, or an anonymous request (a public client, which proves nothing but its id: RFC 6749
+ * §2.1) made for a user's grant, which is that user's device. Undefined when the event records no
+ * address or agent, or the requester is the admin key or an authenticated client (a server).
+ */
+function requesterOf({ data, metadata }: Pick<NewEvent, 'data' | 'metadata'>): string | undefined {
+  if (metadata.ip === undefined && metadata.userAgent === undefined) return undefined;
+  return metadataSubject(data, metadata);
+}
+
+function metadataSubject(data: unknown, { actor }: EventMetadata): string | undefined {
+  if (actor.kind === 'user') return actor.id;
+  const userId = (data as Data).userId;
+  return actor.kind === 'anonymous' && typeof userId === 'string' ? userId : undefined;
 }
 
 /**
