@@ -124,6 +124,19 @@ export class AuditController {
     return checkpoint ?? { detail: 'nothing recorded since the last checkpoint' };
   }
 
+  /**
+   * The newest signed checkpoint, what a reviewer checks a copy of the log against. The platform
+   * administrator's alone, as checkpoints cover every company.
+   */
+  @Get('checkpoints/latest')
+  async latestCheckpoint(@Context() context: RequestContext) {
+    assertPlatformAdmin(context);
+    const latest = (await this.checkpoints.all()).at(-1);
+    await this.reads.record(context, 'checkpoints-latest', {}, latest ? 1 : 0);
+    if (!latest) throw new ProblemException(HttpStatus.NOT_FOUND, 'no checkpoint recorded yet', 'no_checkpoint');
+    return latest;
+  }
+
   /** Checks every stream's hash chain; the platform administrator's alone (it reads every company). */
   @Get('verify')
   async verify(@Context() context: RequestContext) {

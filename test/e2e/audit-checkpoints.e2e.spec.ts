@@ -35,6 +35,9 @@ describe('audit checkpoints', () => {
       signature: expect.any(String),
     });
     expect((await post(service, '/api/admin/audit/checkpoints')).status).toBe(200); // nothing new to seal
+    const latest = await service.request('/api/admin/audit/checkpoints/latest');
+    expect(latest.status).toBe(200);
+    expect(await latest.json()).toEqual(checkpoint);
     await service.close();
     return { dataDir, checkpoint };
   }
@@ -93,6 +96,18 @@ describe('audit checkpoints', () => {
     expect(report.breaks.map((found: { reason: string }) => found.reason)).toEqual(
       expect.arrayContaining(['checkpoint_signature', 'hash_mismatch']),
     );
+  });
+
+  it('has no latest checkpoint before the first one: a 404 problem', async () => {
+    const service = await startApp();
+    try {
+      const response = await service.request('/api/admin/audit/checkpoints/latest');
+      expect(response.status).toBe(404);
+      expect(await response.json()).toMatchObject({ status: 404, detail: 'no checkpoint recorded yet' });
+      expect((await service.request('/api/admin/audit/checkpoints/latest', { auth: false })).status).toBe(401);
+    } finally {
+      await service.close();
+    }
   });
 
   it('needs the platform admin key to seal', async () => {

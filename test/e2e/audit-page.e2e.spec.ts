@@ -393,7 +393,9 @@ describeWithChromium('the audit page in Chromium', () => {
       'sealed up to': checkpoint.toPosition,
       checkpoints: '1',
     });
-    expect(await settled(page, 'checkpoint-status')).toMatch(/^Checkpoint 1, event \d+\/\d+\.$/);
+    expect(await settled(page, 'checkpoint-status')).toBe(
+      `Checkpoint 1, sealing up to event ${checkpoint.toPosition}.`,
+    );
     expect(await factsOf(page.locator('#checkpoint-result'))).toEqual({
       sequence: '1',
       recordedAt: checkpoint.recordedAt,
@@ -493,6 +495,8 @@ describeWithChromium('the audit page in Chromium', () => {
     await page.click('#run-verify');
     expect(await settled(page, 'verify-status')).toMatch(/^403 Forbidden: /);
     expect(await page.isVisible('#verify-result')).toBe(false);
+    expect(await settled(page, 'checkpoint-status')).toMatch(/^403 Forbidden: /);
+    expect(await page.isVisible('#checkpoint-result')).toBe(false);
 
     for (const call of watched.requests.filter((request) => request.url.includes('/api/'))) {
       expect(call.authorization).toBe(`Bearer ${reviewerToken}`);
@@ -501,6 +505,7 @@ describeWithChromium('the audit page in Chromium', () => {
     // The browser reports each refused call; nothing else went wrong.
     expect(watched.consoleErrors).toEqual([
       expect.stringMatching(/status of 404 \(Not Found\)$/),
+      expect.stringMatching(/status of 403 \(Forbidden\)$/),
       expect.stringMatching(/status of 403 \(Forbidden\)$/),
     ]);
     expect(await watched.violations()).toEqual([]);
