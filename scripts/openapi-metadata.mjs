@@ -16,6 +16,7 @@
 //   node scripts/openapi-metadata.mjs           regenerate src/metadata.ts (`npm run openapi:metadata`)
 //   node scripts/openapi-metadata.mjs --check   exit 1 when src/metadata.ts is not what this would write
 //                                               (`npm run check:openapi-metadata`, part of `npm test`)
+//   node scripts/openapi-metadata.mjs [--check] DIR   another checkout than this one (with its node_modules)
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -29,10 +30,12 @@ const swaggerPlugin = require('@nestjs/swagger/plugin');
 const { PluginMetadataPrinter } = require('@nestjs/cli/lib/compiler/plugins/plugin-metadata-printer');
 const { METADATA_FACTORY_NAME } = require('@nestjs/swagger/dist/plugin/plugin-constants');
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const ROOT = resolve(
+  process.argv.slice(2).find((arg) => !arg.startsWith('--')) ?? join(dirname(fileURLToPath(import.meta.url)), '..'),
+);
 const SRC = join(ROOT, 'src');
 const TARGET = join(SRC, 'metadata.ts');
-/** The options the plugin ran with when the build was tsc's (nest-cli.json). */
+/** Schema constraints from class-validator decorators, descriptions from doc comments. */
 const PLUGIN_OPTIONS = { classValidatorShim: true, introspectComments: true };
 const check = process.argv.includes('--check');
 const { factory } = ts;
