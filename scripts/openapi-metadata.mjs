@@ -3,7 +3,7 @@
 // finds in the DTOs (`*.dto.ts`) and controllers, for `SwaggerModule.loadPluginMetadata` at boot
 // (src/platform/http/openapi.ts). The build is SWC, which runs no TypeScript compiler plugin, so the
 // plugin's findings are generated here, committed, and checked by `npm test`. Generating needs the
-// type checker (several seconds), which is why it is not part of the build.
+// type checker and a tsc compile (10–20 s), which is why it is not part of the build.
 //
 // Nest's own generator (the plugin's `ReadonlyVisitor`) leaves out every class-validator argument that is
 // not a literal (`@MaxLength(MAX_CLIENT_NAME_LENGTH)`, `@Max(MAX_USER_LICENSES)`) and every `@IsIn`, which
@@ -42,26 +42,31 @@ const { factory } = ts;
 
 /**
  * Compiles src/ with the plugin into a scratch directory inside the repository (so that its `require`s
- * find node_modules) and returns a loader of the compiled modules by their path relative to src/.
+ * find node_modules), answers `use(load)`, where `load` requires a compiled module by its path relative
+ * to src/, and removes the directory.
  */
-function compileWithPlugin(program) {
+function withPluginCompiled(program, use) {
   const scratch = mkdtempSync(join(ROOT, '.openapi-metadata-'));
-  const outDir = program.getCompilerOptions().outDir;
-  const { emitSkipped, diagnostics } = program.emit(
-    undefined,
-    (fileName, text) => {
-      if (!fileName.endsWith('.js')) return;
-      const file = join(scratch, relative(outDir, fileName));
-      mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(file, text);
-    },
-    undefined,
-    false,
-    { before: [swaggerPlugin.before(PLUGIN_OPTIONS, program)] },
-  );
-  if (emitSkipped) throw new Error(ts.formatDiagnostics(diagnostics, ts.createCompilerHost({})));
-  require('reflect-metadata');
-  return { load: (path) => require(join(scratch, `${path}.js`)), remove: () => rmSync(scratch, { recursive: true }) };
+  try {
+    const outDir = program.getCompilerOptions().outDir;
+    const { emitSkipped, diagnostics } = program.emit(
+      undefined,
+      (fileName, text) => {
+        if (!fileName.endsWith('.js')) return;
+        const file = join(scratch, relative(outDir, fileName));
+        mkdirSync(dirname(file), { recursive: true });
+        writeFileSync(file, text);
+      },
+      undefined,
+      false,
+      { before: [swaggerPlugin.before(PLUGIN_OPTIONS, program)] },
+    );
+    if (emitSkipped) throw new Error(ts.formatDiagnostics(diagnostics, ts.createCompilerHost({})));
+    require('reflect-metadata');
+    return use((path) => require(join(scratch, `${path}.js`)));
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 /** A value of the plugin's metadata as a TypeScript literal. */
@@ -118,12 +123,10 @@ async function generate() {
     if (!sourceFile.isDeclarationFile) visitor.visit(program, sourceFile);
   }
   const { models, controllers } = visitor.collect();
-  const compiled = compileWithPlugin(program);
-  let richModels;
-  try {
-    richModels = models.map(([importExpression, classes]) => {
+  const richModels = withPluginCompiled(program, (load) =>
+    models.map(([importExpression, classes]) => {
       const path = importExpression.arguments[0].text;
-      const module = compiled.load(path);
+      const module = load(path);
       const rich = {};
       for (const [className, visited] of Object.entries(classes)) {
         const metadataFactory = module[className]?.[METADATA_FACTORY_NAME];
@@ -131,10 +134,8 @@ async function generate() {
         rich[className] = modelProperties(metadataFactory(), visited, `${path}: ${className}`);
       }
       return [importExpression, rich];
-    });
-  } finally {
-    compiled.remove();
-  }
+    }),
+  );
 
   const outputDir = mkdtempSync(join(tmpdir(), 'openapi-metadata-'));
   try {

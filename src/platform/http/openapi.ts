@@ -10,7 +10,7 @@ export type PluginMetadata = () => Promise<Record<string, unknown>>;
  * OpenAPI for every route: the UI at `/docs`, the document at `/docs/json` (and `/docs/yaml`).
  * Nest documents its controllers' routes; `otherRoutes` are those served outside them. The DTOs' schemas
  * (types, class-validator constraints, doc comments) and the controllers' response types come from
- * `pluginMetadata`, which the @nestjs/swagger plugin's visitor generates into `src/metadata.ts`
+ * `pluginMetadata`: what the @nestjs/swagger compiler plugin finds, generated into `src/metadata.ts`
  * (`npm run openapi:metadata`) because the SWC build runs no TypeScript compiler plugin.
  */
 export async function serveOpenApi(
