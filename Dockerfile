@@ -19,8 +19,9 @@
 ARG NODE_IMAGE=node:20-bookworm-slim
 
 # ---------------------------------------------------------------------------
-# build: full dependency tree + toolchain for node-gyp, compile TypeScript,
-# then drop devDependencies so node_modules can be copied as-is.
+# build: full dependency tree + toolchain for node-gyp, compile TypeScript
+# (SWC, a devDependency: dist/ needs none of it at run time), then drop
+# devDependencies so node_modules can be copied as-is.
 # ---------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS build
 
@@ -35,7 +36,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 
-COPY tsconfig.json tsconfig.build.json nest-cli.json ./
+COPY .swcrc ./
 COPY src ./src
 RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund

@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
+import openApiMetadata from './metadata';
 import type { AppConfig } from './config/app-config';
 import { OAuthErrorFilter, TOKEN_STYLE_PATHS } from './oauth/oauth-error';
 import { OAUTH_ENDPOINT_DOCUMENTATION } from './oauth/oauth-routes';
@@ -42,7 +43,7 @@ export async function createApp(config: AppConfig, adminKey: string, logger: Log
   serveMetrics(app, app.get(Metrics), config.metricsToken);
   tracing()?.nameRequestSpans(app.getHttpAdapter().getInstance());
   await limitAnonymousRequests(app, config.anonymousRateLimitPerMinute);
-  serveOpenApi(app, SERVICE_VERSION, OAUTH_ENDPOINT_DOCUMENTATION);
+  await serveOpenApi(app, SERVICE_VERSION, OAUTH_ENDPOINT_DOCUMENTATION, openApiMetadata);
   // No enableShutdownHooks: main.ts handles the signals (exitOnSignals), with a deadline Nest lacks.
   return app;
 }

@@ -1,4 +1,8 @@
+import { CLIENT_SCOPES } from '../../src/clients/client.events';
+import { MAX_COMPANY_NAME_LENGTH, MAX_USER_LICENSES } from '../../src/companies/company.decider';
 import { type RunningApp, startApp } from '../support/running-app';
+import { exited, startServerProcess } from '../support/server-process';
+import { temporaryDirectory } from '../support/temporary-directory';
 
 describe('OpenAPI', () => {
   let service: RunningApp;
@@ -49,6 +53,40 @@ describe('OpenAPI', () => {
     );
     for (const { route, operation } of operations.filter(({ route }) => route.includes('/api/admin/'))) {
       expect({ route, security: operation.security }).toEqual({ route, security: [{ admin: [] }] });
+    }
+  });
+
+  it('describes each body with its types, validation bounds, enums and doc comments (src/metadata.ts)', async () => {
+    const { components } = await (await service.request('/docs/json', { auth: false })).json();
+    expect(components.schemas.RegisterCompanyBody).toEqual({
+      type: 'object',
+      properties: {
+        name: { type: 'string', minLength: 1, maxLength: MAX_COMPANY_NAME_LENGTH },
+        userLicenses: {
+          type: 'number',
+          nullable: true,
+          description: 'Omitted or null: no limit on active users.',
+          minimum: 0,
+          maximum: MAX_USER_LICENSES,
+        },
+      },
+      required: ['name'],
+    });
+    expect(components.schemas.RegisterClientBody.properties).toMatchObject({
+      scopes: { type: 'array', items: { type: 'string', enum: [...CLIENT_SCOPES] } },
+      type: { enum: ['confidential', 'public'] },
+    });
+  });
+
+  it('is the same document from the built service (dist/, compiled by SWC) as from the sources', async () => {
+    const built = await startServerProcess({ DATA_DIR: temporaryDirectory() });
+    try {
+      const fromBuild = await (await fetch(`${built.baseUrl}/docs/json`)).json();
+      const fromSources = await (await service.request('/docs/json', { auth: false })).json();
+      expect(fromBuild).toEqual(fromSources);
+    } finally {
+      built.child.kill('SIGTERM');
+      await exited(built.child);
     }
   });
 

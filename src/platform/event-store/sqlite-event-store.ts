@@ -72,7 +72,7 @@ const SCHEMA = `
 
 /**
  * The writer thread's code: plain JavaScript beside this file, in the sources (jest) as in dist
- * (`tsconfig.build.json` compiles it, `allowJs`), since a worker thread cannot load TypeScript.
+ * (the build copies it there), since a worker thread cannot load TypeScript.
  */
 const WRITER_FILE = join(__dirname, 'sqlite-event-store.worker.js');
 /** Between the parts of `AppendBatch.rows`: no JSON text holds it unescaped. */

@@ -6,8 +6,8 @@
  * fsync cost the request event loop nothing but a message each way.
  *
  * Plain JavaScript, because a worker thread runs a file as Node loads it and the specs run the
- * TypeScript sources: this file is the same beside the sources (jest) and in dist (`tsconfig.build.json`
- * compiles JavaScript too, `allowJs`, and type-checks this file there against the message types).
+ * TypeScript sources: this file is the same beside the sources (jest) and in dist (`npm run build` copies
+ * it; `npm run typecheck` checks it against the message types through `tsconfig.worker.json`).
  *
  * For each batch posted (and every batch that queued up behind it while the previous sync ran), one
  * transaction: each append checked against its own expected revision inside a savepoint, so a
