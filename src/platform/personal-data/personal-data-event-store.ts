@@ -1,15 +1,15 @@
-import {
-  type AppendResult,
+import { ForwardingEventStore } from '../event-store/forwarding-event-store';
+import type {
+  AppendResult,
   EventStore,
-  type EventMetadata,
-  type ExpectedRevision,
-  type NewEvent,
-  type ReadAllOptions,
-  type RecordedEvent,
-  type SubscribeOptions,
-  type Subscription,
+  EventMetadata,
+  ExpectedRevision,
+  NewEvent,
+  ReadAllOptions,
+  RecordedEvent,
+  SubscribeOptions,
+  Subscription,
 } from '../event-store/event-store';
-import type { Position } from '../event-store/position';
 import { type DataKey, ERASED, isSealed, openValue, sealValue } from './personal-data-cipher';
 import type { PersonalDataKeyRing } from './personal-data-key-ring';
 
@@ -41,13 +41,18 @@ type Data = Record<string, unknown>;
  * user's key. Events of the admin key and of authenticated clients (the token path of confidential
  * clients) pass through as they are, without a key lookup or a copy.
  */
-export class PersonalDataEventStore extends EventStore {
+export class PersonalDataEventStore extends ForwardingEventStore {
   constructor(
-    readonly stored: EventStore,
+    stored: EventStore,
     private readonly keys: PersonalDataKeyRing,
     private readonly catalogue: PersonalDataCatalogue,
   ) {
-    super();
+    super(stored);
+  }
+
+  /** The store underneath, the events as stored (sealed): what the hash chain is checked on. */
+  get stored(): EventStore {
+    return this.inner;
   }
 
   override prepareAppend(
@@ -63,40 +68,28 @@ export class PersonalDataEventStore extends EventStore {
    * that chains events itself) would otherwise store them forever, beyond any erasure. The check is a
    * lookup by type and the actor's kind, so the token path pays nothing for it.
    */
-  append(stream: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+  override append(stream: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     const unsealed = events.find((event) => this.holdsPersonalDataInClear(event));
     if (unsealed) {
       return Promise.reject(new Error(`${unsealed.type} on ${stream}: personal data reached the store unsealed`));
     }
-    return this.stored.append(stream, events, expected);
+    return this.inner.append(stream, events, expected);
   }
 
-  async readStream(stream: string): Promise<RecordedEvent[]> {
-    return this.reveal(await this.stored.readStream(stream));
+  override async readStream(stream: string): Promise<RecordedEvent[]> {
+    return this.reveal(await this.inner.readStream(stream));
   }
 
-  async readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {
-    return this.reveal(await this.stored.readAll(options));
+  override async readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {
+    return this.reveal(await this.inner.readAll(options));
   }
 
-  subscribe(options: SubscribeOptions): Subscription {
-    return revealing(this.stored.subscribe(options), (batch) => this.reveal(batch));
+  override subscribe(options: SubscribeOptions): Subscription {
+    return revealing(this.inner.subscribe(options), (batch) => this.reveal(batch));
   }
 
-  headPosition(): Promise<Position> {
-    return this.stored.headPosition();
-  }
-
-  ping(): Promise<void> {
-    return this.stored.ping();
-  }
-
-  verifyServer(): Promise<string> {
-    return this.stored.verifyServer();
-  }
-
-  async close(): Promise<void> {
-    await Promise.all([this.stored.close(), this.keys.close()]);
+  override async close(): Promise<void> {
+    await Promise.all([this.inner.close(), this.keys.close()]);
   }
 
   private personalFields({ type, data }: Pick<NewEvent, 'type' | 'data'>): readonly string[] | undefined {

@@ -1,22 +1,21 @@
 import type { Tracer } from '@opentelemetry/api';
-import {
-  type AppendResult,
+import type {
+  AppendResult,
   EventStore,
-  type ExpectedRevision,
-  type NewEvent,
-  type ReadAllOptions,
-  type RecordedEvent,
-  type SubscribeOptions,
-  type Subscription,
+  ExpectedRevision,
+  NewEvent,
+  ReadAllOptions,
+  RecordedEvent,
 } from '../event-store/event-store';
-import type { Position } from '../event-store/position';
+import { ForwardingEventStore } from '../event-store/forwarding-event-store';
 import { inSpan } from './spans';
 import type { EventStoreKind } from './tracing';
 
 /**
- * Categories whose stream id is derived from personal data: an email reservation is named by a
- * hash of the company and the address, which anyone holding a list of addresses can recompute.
- * Their spans name the category alone.
+ * Categories whose stream id is derived from personal data: an email reservation is named by an
+ * HMAC of the company and the address (or, if recorded before the HMAC, a plain hash of them), a
+ * stable pseudonym of the address that a trace backend has no need for. Their spans name the
+ * category alone.
  */
 const PERSONAL_STREAM_CATEGORIES = ['useremail-'];
 
@@ -26,66 +25,39 @@ const PERSONAL_STREAM_CATEGORIES = ['useremail-'];
  * `Tracing.eventStore`), like `TimedEventStore` for the metrics; subscriptions, probes and the rest
  * pass straight through.
  */
-export class TracedEventStore extends EventStore {
+export class TracedEventStore extends ForwardingEventStore {
   constructor(
-    private readonly store: EventStore,
+    store: EventStore,
     private readonly tracer: Tracer,
     private readonly kind: EventStoreKind,
   ) {
-    super();
+    super(store);
   }
 
-  override prepareAppend(
-    stream: string,
-    events: readonly NewEvent[],
-  ): readonly NewEvent[] | Promise<readonly NewEvent[]> {
-    return this.store.prepareAppend(stream, events);
-  }
-
-  append(stream: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+  override append(stream: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     const attributes = {
       ...this.about(stream),
       'airisk.event_store.event_count': events.length,
       'airisk.event_store.expected_revision': String(expected),
     };
-    return inSpan(this.tracer, 'event-store append', attributes, () => this.store.append(stream, events, expected));
+    return inSpan(this.tracer, 'event-store append', attributes, () => this.inner.append(stream, events, expected));
   }
 
-  readStream(stream: string): Promise<RecordedEvent[]> {
+  override readStream(stream: string): Promise<RecordedEvent[]> {
     return inSpan(this.tracer, 'event-store read', this.about(stream), async (span) => {
-      const events = await this.store.readStream(stream);
+      const events = await this.inner.readStream(stream);
       span.setAttribute('airisk.event_store.event_count', events.length);
       return events;
     });
   }
 
-  readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {
+  override readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {
     const attributes = { 'airisk.store.kind': this.kind, 'airisk.event_store.limit': options.limit };
     return inSpan(this.tracer, 'event-store read all', attributes, async (span) => {
-      const events = await this.store.readAll(options);
+      const events = await this.inner.readAll(options);
       span.setAttribute('airisk.event_store.event_count', events.length);
       return events;
     });
-  }
-
-  subscribe(options: SubscribeOptions): Subscription {
-    return this.store.subscribe(options);
-  }
-
-  headPosition(): Promise<Position> {
-    return this.store.headPosition();
-  }
-
-  ping(): Promise<void> {
-    return this.store.ping();
-  }
-
-  verifyServer(): Promise<string> {
-    return this.store.verifyServer();
-  }
-
-  close(): Promise<void> {
-    return this.store.close();
   }
 
   private about(stream: string): Record<string, string> {
