@@ -1,12 +1,11 @@
-import { type Collection, MongoClient, MongoNetworkError, MongoServerSelectionError } from 'mongodb';
-import { StoreUnavailableError, withDeadline } from '../store-unavailable';
+import type { Collection } from 'mongodb';
+import { MongoConnection } from '../read-store/mongo-connection';
 import { PersonalDataKeys } from './personal-data-keys';
 
 type StoredKey = { _id: string; wrapped: string; createdAt: Date };
 
 /** In the read store's database, beside the read models; no projection has a collection of this name. */
 const KEYS_COLLECTION = 'personal_data_keys';
-const DEFAULT_DATABASE = 'airisk_identity';
 const DUPLICATE_KEY = 11000;
 
 /**
@@ -17,19 +16,18 @@ const DUPLICATE_KEY = 11000;
  * document's space without overwriting it at once, and its journal and the oplog hold the write
  * until they roll over: the README says what that means for an erasure.
  *
- * Connects on first use, with the read store's deadline on every call; a failed first connection
- * is thrown away so the next call tries afresh (the driver keeps such a client closed for good).
+ * Its own client (for its write concern), connected and failing as the read store's
+ * (`MongoConnection`): on first use, with the read store's deadline on every call.
  */
 export class MongoPersonalDataKeys extends PersonalDataKeys {
-  private client?: MongoClient;
-  private connecting?: Promise<Collection<StoredKey>>;
-  private closed = false;
+  private readonly connection: MongoConnection;
 
-  constructor(
-    private readonly uri: string,
-    private readonly timeoutMs: number,
-  ) {
+  constructor(uri: string, timeoutMs: number) {
     super();
+    this.connection = new MongoConnection(uri, timeoutMs, 'personal-data keys', {
+      writeConcern: { w: 'majority', journal: true },
+      readConcern: { level: 'majority' },
+    });
   }
 
   getOrInsert(subject: string, wrapped: string): Promise<string> {
@@ -61,49 +59,11 @@ export class MongoPersonalDataKeys extends PersonalDataKeys {
     return this.call(async (keys) => void (await keys.deleteOne({ _id: subject })));
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    await this.client?.close();
+  close(): Promise<void> {
+    return this.connection.close();
   }
 
-  private collection(): Promise<Collection<StoredKey>> {
-    if (this.closed) return Promise.reject(new Error('personal-data key store is closed'));
-    if (this.connecting) return this.connecting;
-    const client = (this.client = new MongoClient(this.uri, {
-      serverSelectionTimeoutMS: this.timeoutMs,
-      connectTimeoutMS: this.timeoutMs,
-      writeConcern: { w: 'majority', journal: true },
-      readConcern: { level: 'majority' },
-    }));
-    this.connecting = client.connect().then(
-      () => client.db(databaseNameIn(this.uri) ?? DEFAULT_DATABASE).collection<StoredKey>(KEYS_COLLECTION),
-      async (error: unknown) => {
-        this.connecting = undefined;
-        if (this.client === client) this.client = undefined;
-        await client.close().catch(() => undefined);
-        throw error;
-      },
-    );
-    return this.connecting;
+  private call<T>(work: (keys: Collection<StoredKey>) => Promise<T>): Promise<T> {
+    return this.connection.call(() => work(this.connection.db.collection<StoredKey>(KEYS_COLLECTION)));
   }
-
-  private async call<T>(work: (keys: Collection<StoredKey>) => Promise<T>): Promise<T> {
-    try {
-      return await withDeadline(
-        this.collection().then(work),
-        this.timeoutMs,
-        () => new StoreUnavailableError('readStore', `personal-data keys: no answer within ${this.timeoutMs} ms`),
-      );
-    } catch (error) {
-      if (error instanceof MongoServerSelectionError || error instanceof MongoNetworkError)
-        throw new StoreUnavailableError('readStore', `personal-data keys: ${error.message}`);
-      throw error;
-    }
-  }
-}
-
-/** The database named in the URI's path, as the read store reads it (the driver would fall back to `test`). */
-function databaseNameIn(uri: string): string | undefined {
-  const match = /^mongodb(?:\+srv)?:\/\/[^/?]*\/([^?]*)/.exec(uri);
-  return match?.[1] ? decodeURIComponent(match[1]) : undefined;
 }

@@ -1,10 +1,6 @@
 import {
   MongoClient,
-  MongoNetworkError,
-  MongoNotConnectedError,
   MongoServerError,
-  MongoServerSelectionError,
-  MongoTopologyClosedError,
   type ClientSession,
   type Collection,
   type Db,
@@ -22,14 +18,14 @@ import {
   type ReadStoreWriter,
   type Scalar,
 } from './read-store';
-import { StoreUnavailableError, UnsupportedStoreError, withDeadline } from '../store-unavailable';
+import { UnsupportedStoreError } from '../store-unavailable';
+import { MongoConnection } from './mongo-connection';
 import { errorMessage } from '../logging/error-message';
 
 /** How a document is stored: the port's `id` becomes Mongo's `_id`, so the primary key is the id. */
 type Stored = { _id: string } & Record<string, unknown>;
 type Lease = { _id: string; owner: string; expiresAt: Date };
 
-const DEFAULT_DATABASE = 'airisk_identity';
 /** The adapter's own bookkeeping; hidden from `listCollections` and refused as a document collection. */
 const LEASES = 'projection_leases';
 const MAX_LIMIT = 10_000;
@@ -41,28 +37,18 @@ export interface MongoOptions {
 }
 
 /**
- * MongoDB adapter of the read-store port. The only module that imports `mongodb`, so the driver
- * never leaks into projections or HTTP code. Transactions need a replica set (docker-compose runs
- * a single-node one); `verifyServer` refuses anything else.
- *
- * A server that is down at start or later costs failed calls, never the process. The first call
- * connects; a failed first connection is thrown away and the next call starts a new one, because
- * the driver keeps a client whose first connection failed closed for good (every later operation
- * is `MongoTopologyClosedError`); once connected, the driver reconnects by itself. Every call has
- * a deadline (`timeoutMs`, also the driver's server-selection and connect timeouts) and reports
- * "cannot reach the server" as `StoreUnavailableError`.
+ * MongoDB adapter of the read-store port. With its connection (`mongo-connection.ts`) and the
+ * personal-data key store's adapter, the only modules that import `mongodb`, so the driver never
+ * leaks into projections or HTTP code. Transactions need a replica set (docker-compose runs a
+ * single-node one); `verifyServer` refuses anything else. A server that is down at start or later
+ * costs failed calls, never the process (see `MongoConnection`).
  */
 export class MongoReadStore extends ReadStore {
-  private client?: MongoClient;
-  private database?: Db;
-  private connecting?: Promise<void>;
-  private closed = false;
+  private readonly connection: MongoConnection;
 
-  private constructor(
-    private readonly uri: string,
-    private readonly options: MongoOptions,
-  ) {
+  private constructor(uri: string, options: MongoOptions) {
     super();
+    this.connection = new MongoConnection(uri, options.timeoutMs);
   }
 
   /** Connects on first use; throws the driver's own parse error for a malformed URI now. */
@@ -136,7 +122,7 @@ export class MongoReadStore extends ReadStore {
   }
 
   private async inTransaction<T>(work: (tx: ReadStoreWriter) => Promise<T>): Promise<T> {
-    const session = this.client!.startSession(); // set once `call` has connected
+    const session = this.connection.client.startSession(); // inside `call`: connected
     try {
       // withTransaction commits, and on TransientTransactionError (a WriteConflict with a concurrent
       // transaction among them) / UnknownTransactionCommitResult runs the callback again from the start. That is acceptable: projection handlers are
@@ -242,50 +228,16 @@ export class MongoReadStore extends ReadStore {
   }
 
   /** Also ends a connection attempt in progress, so shutdown never waits for an absent server. */
-  async close(): Promise<void> {
-    this.closed = true;
-    await this.client?.close();
+  close(): Promise<void> {
+    return this.connection.close();
   }
 
   private get db(): Db {
-    if (!this.database) throw new StoreUnavailableError('readStore', 'not connected');
-    return this.database;
+    return this.connection.db;
   }
 
-  /** One connection attempt at a time; a failed one is discarded so the next call tries afresh. */
-  private connected(): Promise<void> {
-    if (this.closed) return Promise.reject(new Error('read store is closed'));
-    if (this.connecting) return this.connecting;
-    const client = (this.client = new MongoClient(this.uri, {
-      serverSelectionTimeoutMS: this.options.timeoutMs,
-      connectTimeoutMS: this.options.timeoutMs,
-    }));
-    this.connecting = client.connect().then(
-      () => {
-        this.database = client.db(databaseNameIn(this.uri) ?? DEFAULT_DATABASE);
-      },
-      async (error: unknown) => {
-        this.connecting = undefined;
-        if (this.client === client) this.client = undefined;
-        await client.close().catch(() => undefined);
-        throw error;
-      },
-    );
-    return this.connecting;
-  }
-
-  /** The deadline, and the driver's connection failures as the port's `StoreUnavailableError`. */
-  private async call<T>(work: () => Promise<T>): Promise<T> {
-    try {
-      return await withDeadline(
-        this.connected().then(work),
-        this.options.timeoutMs,
-        () => new StoreUnavailableError('readStore', `no answer within ${this.options.timeoutMs} ms`),
-      );
-    } catch (error) {
-      if (isUnavailable(error)) throw new StoreUnavailableError('readStore', (error as Error).message);
-      throw error;
-    }
+  private call<T>(work: () => Promise<T>): Promise<T> {
+    return this.connection.call(work);
   }
 
   // Shared by the store itself and the transaction's writer (which passes its `session`).
@@ -329,35 +281,6 @@ export class MongoReadStore extends ReadStore {
     assertDocumentCollection(name);
     return this.db.collection<Stored>(name);
   }
-}
-
-/**
- * Server error codes that mean "this server cannot take the operation now" (a replica set electing
- * a primary, a member shutting down or unreachable), not "this operation is wrong": the caller gets a
- * 503 and retries, as for a server that cannot be reached at all.
- */
-const UNAVAILABLE_CODES = new Set([
-  6, // HostUnreachable
-  7, // HostNotFound
-  89, // NetworkTimeout
-  91, // ShutdownInProgress
-  189, // PrimarySteppedDown
-  9001, // SocketException
-  10107, // NotWritablePrimary
-  11600, // InterruptedAtShutdown
-  11602, // InterruptedDueToReplStateChange
-  13435, // NotPrimaryNoSecondaryOk
-  13436, // NotPrimaryOrSecondary
-]);
-
-function isUnavailable(error: unknown): boolean {
-  return (
-    error instanceof MongoServerSelectionError ||
-    error instanceof MongoNetworkError || // PoolClearedError included
-    error instanceof MongoTopologyClosedError ||
-    error instanceof MongoNotConnectedError ||
-    (error instanceof MongoServerError && UNAVAILABLE_CODES.has(Number(error.code)))
-  );
 }
 
 /**
@@ -408,13 +331,4 @@ function checkedId(id: unknown): string {
 function assertDocumentCollection(name: string): void {
   assertCollectionName(name);
   if (name === LEASES) throw new RangeError(`${LEASES} is reserved for the read store's leases`);
-}
-
-/**
- * The database named in the URI's path (`mongodb://host/db?opts`), if any. The driver itself
- * falls back to `test`, which would make "no database given" indistinguishable from `test`.
- */
-function databaseNameIn(uri: string): string | undefined {
-  const match = /^mongodb(?:\+srv)?:\/\/[^/?]*\/([^?]*)/.exec(uri);
-  return match?.[1] ? decodeURIComponent(match[1]) : undefined;
 }
