@@ -217,9 +217,13 @@ describe('OpenTelemetry traces', () => {
     const signature = await inTrace('sign access token');
     const authorizeSpan = await receiver.waitFor((spans) => spans.find((span) => span.name === 'GET /api/oauth2'));
     // The projections apply the token's event in a read-store transaction of their own: they run
-    // from the store's subscription, not inside the request.
+    // from the store's subscription, not inside the request. The span names what it wrote.
     const transaction = await receiver.waitFor((spans) =>
-      spans.find((span) => span.name === 'read-store transaction' && span.traceId !== server.traceId),
+      spans.find(
+        (span) =>
+          span.name === 'read-store transaction' &&
+          String(span.attributes['airisk.read_store.collections']).split(',').includes('grants_v3'),
+      ),
     );
 
     expect(server.attributes).toMatchObject({
@@ -246,7 +250,11 @@ describe('OpenTelemetry traces', () => {
     expect(append.attributes['airisk.event_store.stream']).toMatch(/^grant-/);
     expect(ancestorsOf(signature)).toContain('POST /api/oauth2/token');
     expect(signature.attributes['airisk.key.kid']).toEqual(expect.any(String));
-    expect(transaction.attributes).toEqual({ 'airisk.store.kind': 'sqlite' });
+    expect(transaction.traceId).not.toBe(server.traceId);
+    expect(transaction.attributes).toEqual({
+      'airisk.store.kind': 'sqlite',
+      'airisk.read_store.collections': expect.stringMatching(/^(\w+,)*projection_checkpoints(,\w+)*$/),
+    });
     expect(transaction.parentSpanId).toBeUndefined();
 
     // The query's names, never its values.

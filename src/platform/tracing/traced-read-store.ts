@@ -24,10 +24,19 @@ export class TracedReadStore extends ReadStore {
     super();
   }
 
+  /**
+   * The span names the collections the transaction wrote (`airisk.read_store.collections`, e.g.
+   * `grants_v3,projection_checkpoints`): which projection's batch it was, without a document's content.
+   */
   transaction<T>(work: (tx: ReadStoreWriter) => Promise<T>): Promise<T> {
-    return inSpan(this.tracer, 'read-store transaction', { 'airisk.store.kind': this.kind }, () =>
-      this.store.transaction(work),
-    );
+    return inSpan(this.tracer, 'read-store transaction', { 'airisk.store.kind': this.kind }, async (span) => {
+      const written = new Set<string>();
+      try {
+        return await this.store.transaction((tx) => work(recordingWrites(tx, written)));
+      } finally {
+        if (written.size > 0) span.setAttribute('airisk.read_store.collections', [...written].sort().join(','));
+      }
+    });
   }
 
   get<T extends Document = Document>(collection: string, id: string): Promise<T | null> {
@@ -81,4 +90,23 @@ export class TracedReadStore extends ReadStore {
   close(): Promise<void> {
     return this.store.close();
   }
+}
+
+/** `tx`, noting the name of every collection written through it. */
+function recordingWrites(tx: ReadStoreWriter, written: Set<string>): ReadStoreWriter {
+  return {
+    get: (collection, id) => tx.get(collection, id),
+    upsert: (collection, document) => {
+      written.add(collection);
+      return tx.upsert(collection, document);
+    },
+    patch: (collection, id, fields) => {
+      written.add(collection);
+      return tx.patch(collection, id, fields);
+    },
+    delete: (collection, id) => {
+      written.add(collection);
+      return tx.delete(collection, id);
+    },
+  };
 }

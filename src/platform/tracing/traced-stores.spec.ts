@@ -124,7 +124,7 @@ describe('traced stores', () => {
 
     const [applied, failed] = exporter.getFinishedSpans();
     expect(applied.name).toBe('read-store transaction');
-    expect(applied.attributes).toEqual({ 'airisk.store.kind': 'mongodb' });
+    expect(applied.attributes).toEqual({ 'airisk.store.kind': 'mongodb', 'airisk.read_store.collections': 'users' });
     expect(failed.status).toEqual({ code: SpanStatusCode.ERROR, message: 'TypeError' });
     expect(JSON.stringify([failed.attributes, failed.status, failed.events])).not.toContain(PERSONAL);
   });
