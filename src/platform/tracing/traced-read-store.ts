@@ -78,6 +78,10 @@ export class TracedReadStore extends ReadStore {
     return this.store.verifyServer();
   }
 
+  scrub(): Promise<void> {
+    return this.store.scrub();
+  }
+
   close(): Promise<void> {
     return this.store.close();
   }
