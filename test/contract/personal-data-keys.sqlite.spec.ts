@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { SqlitePersonalDataKeys } from '../../src/platform/personal-data/sqlite-personal-data-keys';
 import { SqliteReadStore } from '../../src/platform/read-store/sqlite-read-store';
 import { rebuildProjection } from '../../src/platform/projections/rebuild';
@@ -30,6 +31,25 @@ describe('SqlitePersonalDataKeys, on disk', () => {
     expect(filesHolding(directory, kept)).not.toEqual([]);
     await store.close();
   });
+
+  it('empties its write-ahead log at the next call when a reader kept a delete from doing it', async () => {
+    const directory = temporaryDirectory();
+    const file = join(directory, 'personal-data-keys.sqlite');
+    const store = new SqlitePersonalDataKeys(file);
+    const doomed = `v1.${'R'.repeat(40)}`;
+    await store.getOrInsert('doomed', doomed);
+    await store.getOrInsert('kept', 'v1.kept');
+    // Another process reading (the rebuild command, say), its snapshot taken before the delete.
+    const reader = new Database(file, { readonly: true });
+    reader.exec('BEGIN');
+    reader.prepare('SELECT count(*) FROM personal_data_keys').get();
+    await store.delete('doomed');
+    reader.exec('COMMIT');
+    reader.close();
+    expect(await store.findMany(['doomed', 'kept'])).toEqual(new Map([['kept', 'v1.kept']]));
+    expect(filesHolding(directory, doomed)).toEqual([]);
+    await store.close();
+  }, 15_000);
 
   it('is a file no read-model rebuild touches', async () => {
     const directory = temporaryDirectory();

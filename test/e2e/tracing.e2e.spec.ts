@@ -204,9 +204,12 @@ describe('OpenTelemetry traces', () => {
     const accessToken = await clientCredentialsToken(service, client);
     // A route served through Nest, with a query whose values must not be exported.
     const state = 'state-value-5d1c9e';
+    // A person's address and browser (a public client runs on the user's device): personal data,
+    // which no trace may carry (architecture §4.1).
+    const device = { 'User-Agent': 'DeviceBrowser/7.3 (e2e-5d1c9e)', 'X-Forwarded-For': '203.0.113.77' };
     const authorize = await fetch(
       `${service.baseUrl}/api/oauth2?${new URLSearchParams({ client_id: client.clientId, redirect_uri: 'https://app.example.com/cb', state })}`,
-      { redirect: 'manual' },
+      { redirect: 'manual', headers: device },
     );
     expect(authorize.status).toBe(302);
 
@@ -274,6 +277,11 @@ describe('OpenTelemetry traces', () => {
     expect(exported).not.toContain(accessToken);
     expect(exported).not.toContain(accessToken.split('.')[2]);
     expect(exported).not.toContain(state);
+    expect(exported).not.toContain('DeviceBrowser');
+    expect(exported).not.toContain('203.0.113.77');
+    expect(authorizeSpan.attributes).not.toHaveProperty('user_agent.original');
+    expect(authorizeSpan.attributes).not.toHaveProperty('client.address');
+    expect(authorizeSpan.attributes).not.toHaveProperty('network.peer.address');
     expect(receiver.refused).toEqual([]);
 
     // The request's log lines carry its trace.

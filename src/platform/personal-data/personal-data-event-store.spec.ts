@@ -84,6 +84,7 @@ describe('PersonalDataEventStore', () => {
   });
 
   it('seals a user actor’s address and agent under that user’s key', async () => {
+    await register('carol');
     const asUser = envelope({ kind: 'user', id: 'carol' }, { ip: '192.0.2.7', userAgent: 'Firefox/133' });
     await register('dave', asUser);
     const [raw] = await stored.readStream(userStream('dave'));
@@ -105,6 +106,7 @@ describe('PersonalDataEventStore', () => {
     const device = envelope({ kind: 'anonymous', id: 'spa' }, { ip: '192.0.2.44', userAgent: 'Safari/18' });
     const forAda: NewEvent[] = [{ type: 'TokenIssued', data: { grantId: 'g2', userId: 'ada' }, metadata: device }];
     const generic: NewEvent[] = [{ type: 'TokenIssued', data: { grantId: 'g3', userId: null }, metadata: device }];
+    await register('ada');
     await store.append('grant-g2', await store.prepareAppend('grant-g2', forAda), 'no_stream');
     await store.append('grant-g3', await store.prepareAppend('grant-g3', generic), 'no_stream');
     expect(
@@ -118,6 +120,24 @@ describe('PersonalDataEventStore', () => {
     expect((await stored.readStream('grant-g3'))[0].metadata).toMatchObject({ ip: '192.0.2.44' });
     await keys.erase('ada');
     expect((await store.readStream('grant-g2'))[0].metadata).toMatchObject({ ip: '[erased]', userAgent: '[erased]' });
+  });
+
+  it('records no address for an erased user’s grant, and never gives that user a key again', async () => {
+    // A public client revoking (RFC 7009) a token of a user erased meanwhile: the grant stream is
+    // not the user's, so nothing refuses the event; its request must not bring a key back.
+    await register('ada');
+    await keys.erase('ada');
+    const device = envelope({ kind: 'anonymous', id: 'spa' }, { ip: '192.0.2.45', userAgent: 'Safari/18' });
+    const revoked: NewEvent[] = [
+      { type: 'TokenRevoked', data: { grantId: 'g4', userId: 'ada', reason: 'revoked_by_client' }, metadata: device },
+    ];
+    await store.append('grant-g4', await store.prepareAppend('grant-g4', revoked), 'no_stream');
+    expect(await keys.held(['ada'])).toEqual([]);
+    const [raw] = await stored.readStream('grant-g4');
+    expect(JSON.stringify(raw.metadata)).not.toMatch(/192\.0\.2\.45|Safari/);
+    const [read] = await store.readStream('grant-g4');
+    expect(read.metadata.ip).toBeUndefined();
+    expect(read.metadata.userAgent).toBeUndefined();
   });
 
   it('passes the token path through: no copy, no key lookup, the same events', async () => {

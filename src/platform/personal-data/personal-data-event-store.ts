@@ -38,7 +38,7 @@ type Data = Record<string, unknown>;
  * Sealed: the data fields `catalogue.fields` names, under the key of the user they describe
  * (`data.userId`), and the request's `ip` and `userAgent` when they are a person's this service can
  * name (`requesterOf`: a user acting, or a public client's request for a user's grant), under that
- * user's key. Events of the admin key and of authenticated clients (the token path of confidential
+ * user's key (not recorded at all when that user has no key: erased). Events of the admin key and of authenticated clients (the token path of confidential
  * clients) pass through as they are, without a key lookup or a copy.
  */
 export class PersonalDataEventStore extends ForwardingEventStore {
@@ -124,16 +124,22 @@ export class PersonalDataEventStore extends ForwardingEventStore {
       const requester = requesterOf(event);
       if (requester) {
         const subject = requester;
-        const key = await this.keys.keyFor(subject);
+        // Never a key created here: a user's key is made with their registration, and one without a
+        // key now is erased (or registered before keys existed). Creating one would seal a request
+        // made after the erasure (a public client revoking the user's token, RFC 7009) under a fresh
+        // key that opens it: such a request's address and agent are not recorded at all.
+        const key = (await this.keys.keysOf([subject])).get(subject);
         const { ip, userAgent, ...rest } = metadata;
         const place = (field: string) => ({ stream, field: `metadata.${field}`, subject });
-        metadata = {
-          ...rest,
-          sealed: {
-            ...(ip === undefined ? {} : { ip: sealValue(key, place('ip'), ip) }),
-            ...(userAgent === undefined ? {} : { userAgent: sealValue(key, place('userAgent'), userAgent) }),
-          },
-        };
+        metadata = key
+          ? {
+              ...rest,
+              sealed: {
+                ...(ip === undefined ? {} : { ip: sealValue(key, place('ip'), ip) }),
+                ...(userAgent === undefined ? {} : { userAgent: sealValue(key, place('userAgent'), userAgent) }),
+              },
+            }
+          : rest;
       }
       sealed.push({ ...event, data, metadata });
     }

@@ -3,6 +3,9 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { PersonalDataKeys } from './personal-data-keys';
 
+/** How long a call waits for the file's lock (another process writing or checkpointing). */
+const BUSY_TIMEOUT_MS = 5_000;
+
 /**
  * The embedded key store: a SQLite file of its own (`personal-data-keys.sqlite` in the data
  * directory), so a read-model rebuild, which drops and recreates read-model tables, never touches
@@ -14,11 +17,13 @@ export class SqlitePersonalDataKeys extends PersonalDataKeys {
   private readonly insert: Database.Statement<[string, string, string]>;
   private readonly select: Database.Statement<[string], { wrapped: string }>;
   private readonly remove: Database.Statement<[string]>;
+  /** A delete could not empty the log (a reader elsewhere held an older snapshot): the next call does. */
+  private logHoldsDeleted = false;
 
   constructor(file: string) {
     super();
     mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file, { timeout: 5_000 });
+    this.db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('secure_delete = ON');
     // A key written is a key that must survive: a user's events are sealed under it right after.
@@ -34,11 +39,13 @@ export class SqlitePersonalDataKeys extends PersonalDataKeys {
   }
 
   async getOrInsert(subject: string, wrapped: string): Promise<string> {
+    this.finishTruncation();
     this.insert.run(subject, wrapped, new Date().toISOString());
     return this.select.get(subject)!.wrapped;
   }
 
   async findMany(subjects: readonly string[]): Promise<Map<string, string>> {
+    this.finishTruncation();
     const found = new Map<string, string>();
     for (const subject of new Set(subjects)) {
       const row = this.select.get(subject);
@@ -49,9 +56,28 @@ export class SqlitePersonalDataKeys extends PersonalDataKeys {
 
   async delete(subject: string): Promise<void> {
     this.remove.run(subject);
-    // Readers holding an old snapshot can keep the log from being emptied: then the next delete
-    // (or the erasure reconciler's pass) truncates it.
-    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    this.truncateLog();
+  }
+
+  /**
+   * Copies the log into the file and empties it. A reader in another process holding an older
+   * snapshot keeps it from finishing: then every later call tries again (the erasure reconciler's
+   * pass makes one at the latest), until it does.
+   */
+  private truncateLog(): void {
+    const [{ busy }] = this.db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+    this.logHoldsDeleted = busy !== 0;
+  }
+
+  /** A pending truncation, tried without waiting: a reader still there delays the next call's try, not this call. */
+  private finishTruncation(): void {
+    if (!this.logHoldsDeleted) return;
+    this.db.pragma('busy_timeout = 0');
+    try {
+      this.truncateLog();
+    } finally {
+      this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    }
   }
 
   async close(): Promise<void> {

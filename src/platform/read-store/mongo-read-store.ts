@@ -227,6 +227,11 @@ export class MongoReadStore extends ReadStore {
     );
   }
 
+  /** Nothing to do: MongoDB's journal and oplog roll over by themselves (README, "Personal data and erasure"). */
+  scrub(): Promise<void> {
+    return Promise.resolve();
+  }
+
   /** Also ends a connection attempt in progress, so shutdown never waits for an absent server. */
   close(): Promise<void> {
     return this.connection.close();

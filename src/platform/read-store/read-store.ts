@@ -78,9 +78,8 @@ export abstract class ReadStore implements ReadStoreWriter {
    * After personal data was blanked (an erasure): makes the overwritten values unrecoverable from
    * the store's own files where the store can. The embedded store truncates its write-ahead log
    * (its pages are overwritten on delete already); MongoDB has nothing to do here: its journal and
-   * oplog roll over by themselves (README, "Personal data and erasure").
+   * oplog roll over by themselves (README, "Personal data and erasure"). Abstract, so that no
+   * wrapper (the traced store) can inherit a no-op in place of the store's own.
    */
-  scrub(): Promise<void> {
-    return Promise.resolve();
-  }
+  abstract scrub(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { queryWithoutValues, untraced } from './request-spans';
+import { queryWithoutValues, serverSpanAttributes, untraced } from './request-spans';
 
 const request = (url: string) => ({ url }) as IncomingMessage;
 
@@ -13,6 +13,17 @@ describe('server span attributes', () => {
   it('leaves a request without a query alone', () => {
     expect(queryWithoutValues(request('/api/oauth2/token'))).toEqual({});
     expect(queryWithoutValues(request('/api/oauth2/token?'))).toEqual({});
+  });
+
+  it('records nothing of the requester: no address, no port, no user agent', () => {
+    const attributes = serverSpanAttributes(request('/api/oauth2?state=s'));
+    expect(attributes).toEqual({
+      'url.query': 'state=REDACTED',
+      'client.address': undefined,
+      'network.peer.address': undefined,
+      'network.peer.port': undefined,
+      'user_agent.original': undefined,
+    });
   });
 
   it('starts no trace for probes and scrapes, whatever their query, and one for everything else', () => {

@@ -31,6 +31,23 @@ export function untraced(request: IncomingMessage): boolean {
 }
 
 /**
+ * What the HTTP instrumentation would record of the requester, dropped (an attribute set to
+ * undefined is not recorded): a public client's requests come from a person's device, whose address
+ * and browser are personal data (architecture §4.1) that a trace backend keeps beyond any erasure.
+ */
+const NO_REQUESTER = {
+  'client.address': undefined,
+  'network.peer.address': undefined,
+  'network.peer.port': undefined,
+  'user_agent.original': undefined,
+} as const;
+
+/** The server span's attributes as the service overrides them: the query's names alone, nothing of the requester. */
+export function serverSpanAttributes(request: IncomingMessage): Record<string, string | undefined> {
+  return { ...queryWithoutValues(request), ...NO_REQUESTER };
+}
+
+/**
  * Replaces the server span's `url.query` with the parameter names alone: OAuth queries carry
  * client ids, redirect URIs and state, and a misbehaving client may put a secret there. The
  * instrumentation redacts only a fixed list of cloud-signature parameters.

@@ -87,6 +87,10 @@ export class TracedReadStore extends ReadStore {
     return this.store.verifyServer();
   }
 
+  scrub(): Promise<void> {
+    return this.store.scrub();
+  }
+
   close(): Promise<void> {
     return this.store.close();
   }

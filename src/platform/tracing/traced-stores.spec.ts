@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { tracing as sdk } from '@opentelemetry/sdk-node';
 import {
@@ -9,6 +11,8 @@ import {
 } from '../event-store/event-store';
 import { START } from '../event-store/position';
 import type { ReadStore, ReadStoreWriter } from '../read-store/read-store';
+import { SqliteReadStore } from '../read-store/sqlite-read-store';
+import { temporaryDirectory } from '../../../test/support/temporary-directory';
 import { TracedEventStore } from './traced-event-store';
 import { TracedReadStore } from './traced-read-store';
 
@@ -127,5 +131,21 @@ describe('traced stores', () => {
     expect(applied.attributes).toEqual({ 'airisk.store.kind': 'mongodb', 'airisk.read_store.collections': 'users' });
     expect(failed.status).toEqual({ code: SpanStatusCode.ERROR, message: 'TypeError' });
     expect(JSON.stringify([failed.attributes, failed.status, failed.events])).not.toContain(PERSONAL);
+  });
+
+  it('scrubs the embedded read store it wraps: an erased value leaves the write-ahead log with tracing on too', async () => {
+    const directory = temporaryDirectory();
+    const store = new TracedReadStore(new SqliteReadStore(join(directory, 'read-models.sqlite')), tracer, 'sqlite');
+    const holding = (text: string) =>
+      readdirSync(directory).filter((name) => readFileSync(join(directory, name)).toString('latin1').includes(text));
+    try {
+      await store.upsert('users_v1', { id: 'u1', email: PERSONAL });
+      expect(holding(PERSONAL)).not.toEqual([]); // the scan sees what is there
+      await store.upsert('users_v1', { id: 'u1', email: '[erased]' });
+      await store.scrub();
+      expect(holding(PERSONAL)).toEqual([]);
+    } finally {
+      await store.close();
+    }
   });
 });
