@@ -1,7 +1,8 @@
 import { createSecretKey, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { temporaryDirectory } from '../../../test/support/temporary-directory';
-import { PersonalDataKeyRing } from './personal-data-key-ring';
+import { PersonalDataKeyRing, PersonalDataSecretMismatchError } from './personal-data-key-ring';
+import { StoreUnavailableError } from '../store-unavailable';
 import { SqlitePersonalDataKeys } from './sqlite-personal-data-keys';
 
 describe('PersonalDataKeyRing', () => {
@@ -35,6 +36,30 @@ describe('PersonalDataKeyRing', () => {
     expect((await other.keyFor('ada')).id).toBe(created.id);
     expect((await other.keysOf(['ada', 'bob'])).get('ada')?.id).toBe(created.id);
     expect((await other.keysOf(['bob'])).size).toBe(0);
+  });
+
+  it('refuses every use under another personal-data secret, storing nothing, and keeps working under the right one', async () => {
+    await ring(opened().store).keyFor('ada');
+    const { store } = opened();
+    const wrongSecret = new PersonalDataKeyRing(store, createSecretKey(randomBytes(32)));
+    await expect(wrongSecret.keyFor('bob')).rejects.toBeInstanceOf(PersonalDataSecretMismatchError);
+    await expect(wrongSecret.keysOf(['ada'])).rejects.toThrow('written under another personal-data secret');
+    await expect(wrongSecret.held(['ada'])).rejects.toBeInstanceOf(PersonalDataSecretMismatchError);
+    // Nothing was sealed under a key only the wrong secret opens.
+    expect([...(await store.findMany(['ada', 'bob'])).keys()]).toEqual(['ada']);
+    expect(await ring(opened().store).held(['ada', 'bob'])).toEqual(['ada']);
+  });
+
+  it('checks the secret again after a store that did not answer, not once for good', async () => {
+    const { store } = opened();
+    const getOrInsert = store.getOrInsert.bind(store);
+    let answering = false;
+    store.getOrInsert = (subject, wrapped) =>
+      answering ? getOrInsert(subject, wrapped) : Promise.reject(new StoreUnavailableError('readStore', 'down'));
+    const keys = ring(store);
+    await expect(keys.keyFor('ada')).rejects.toBeInstanceOf(StoreUnavailableError);
+    answering = true;
+    expect((await keys.keyFor('ada')).id).toEqual(expect.any(String));
   });
 
   it('serves keys from memory within the TTL, and asks the store again after it', async () => {

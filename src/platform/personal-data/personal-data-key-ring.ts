@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { type DataKey, newDataKey, unwrapKey, wrapKey } from './personal-data-cipher';
+import { type DataKey, newDataKey, PersonalDataIntegrityError, unwrapKey, wrapKey } from './personal-data-cipher';
 import type { PersonalDataKeys } from './personal-data-keys';
 
 export interface KeyRingOptions {
@@ -19,6 +19,28 @@ export const DEFAULT_KEY_RING: KeyRingOptions = { maxKeys: 10_000, ttlMs: 60_000
 type Cached = { readonly key: DataKey | undefined; readonly until: number };
 
 /**
+ * The entry that proves which key-encryption key the store was written under: a key like any
+ * user's, under a subject no user id can be (`USER_ID_PATTERN` has no `#`).
+ */
+const KEY_ENCRYPTION_CHECK = '#key-encryption-check';
+
+/**
+ * The key store was written under another personal-data secret (a lost `personal-data.key`
+ * regenerated, a changed `PERSONAL_DATA_SECRET`). Nothing personal is read or written until the
+ * right secret is back: a new one would seal under keys no other instance opens, and name email
+ * reservations differently, so an address already held could be taken again.
+ */
+export class PersonalDataSecretMismatchError extends Error {
+  override readonly name = 'PersonalDataSecretMismatchError';
+  constructor() {
+    super(
+      'the personal-data key store was written under another personal-data secret: restore the ' +
+        'PERSONAL_DATA_SECRET (or signing-keys/personal-data.key) it was written with',
+    );
+  }
+}
+
+/**
  * The users' data keys as the service uses them: unwrapped from the key store with the
  * key-encryption key, and cached, bounded in number (LRU) and in time (TTL). An erasure deletes
  * the key from the store and from this instance's cache at once; other instances stop using it at
@@ -29,6 +51,9 @@ export class PersonalDataKeyRing {
   private readonly now: () => number;
   /** Moves on at every erasure: a key fetched across one is handed out but not cached. */
   private erasures = 0;
+  /** The key-encryption key checked against the store's (`checked`): once, then never again. */
+  private checking?: Promise<void>;
+  private checkedAlready = false;
 
   constructor(
     private readonly store: PersonalDataKeys,
@@ -42,6 +67,7 @@ export class PersonalDataKeyRing {
   async keyFor(subject: string): Promise<DataKey> {
     const cached = this.cached(subject);
     if (cached?.key) return cached.key;
+    await this.checked();
     const erasures = this.erasures;
     const wrapped = await this.store.getOrInsert(subject, wrapKey(this.keyEncryptionKey, subject, newDataKey()));
     const key = unwrapKey(this.keyEncryptionKey, subject, wrapped);
@@ -59,6 +85,7 @@ export class PersonalDataKeyRing {
       else if (cached.key) keys.set(subject, cached.key);
     }
     if (missing.length === 0) return keys;
+    await this.checked();
     const erasures = this.erasures;
     const stored = await this.store.findMany(missing);
     for (const subject of missing) {
@@ -72,7 +99,9 @@ export class PersonalDataKeyRing {
 
   /** Those of `subjects` that still have a key in the store (not the cache): an erasure is finished once its subject has none. */
   async held(subjects: readonly string[]): Promise<string[]> {
-    return subjects.length === 0 ? [] : [...(await this.store.findMany(subjects)).keys()];
+    if (subjects.length === 0) return [];
+    await this.checked();
+    return [...(await this.store.findMany(subjects)).keys()];
   }
 
   /** Deletes the subject's key, here and in the store: whatever was sealed under it reads as erased from now on. */
@@ -91,6 +120,37 @@ export class PersonalDataKeyRing {
 
   close(): Promise<void> {
     return this.store.close();
+  }
+
+  /**
+   * Resolves once this ring's key-encryption key is the one the store was written under: the
+   * check entry is stored by the first ring to use an empty store, and must open under every
+   * later one. A mismatch is final (`PersonalDataSecretMismatchError`); a store that does not
+   * answer is asked again at the next use.
+   */
+  private checked(): Promise<void> {
+    if (this.checkedAlready) return Promise.resolve();
+    this.checking ??= this.checkKeyEncryptionKey().then(
+      () => {
+        this.checkedAlready = true;
+      },
+      (error: unknown) => {
+        if (!(error instanceof PersonalDataSecretMismatchError)) this.checking = undefined;
+        throw error;
+      },
+    );
+    return this.checking;
+  }
+
+  private async checkKeyEncryptionKey(): Promise<void> {
+    const proposed = wrapKey(this.keyEncryptionKey, KEY_ENCRYPTION_CHECK, newDataKey());
+    const stored = await this.store.getOrInsert(KEY_ENCRYPTION_CHECK, proposed);
+    try {
+      unwrapKey(this.keyEncryptionKey, KEY_ENCRYPTION_CHECK, stored);
+    } catch (error) {
+      if (error instanceof PersonalDataIntegrityError) throw new PersonalDataSecretMismatchError();
+      throw error;
+    }
   }
 
   private cached(subject: string): Cached | undefined {
