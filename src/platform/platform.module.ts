@@ -177,7 +177,13 @@ function storageProviders(personalData: PersonalDataCatalogue): Provider[] {
     {
       provide: PersonalDataKeyRing,
       inject: [AppConfig, PersonalDataSecrets],
-      useFactory: openPersonalDataKeys,
+      // The embedded key store is a local file: a wrong secret stops the start at once. On MongoDB
+      // a server still down must not hold the start up (readiness says so): checked at first use.
+      useFactory: async (config: AppConfig, secrets: PersonalDataSecrets) => {
+        const keys = openPersonalDataKeys(config, secrets);
+        if (!config.mongodbUri) await keys.verifySecret();
+        return keys;
+      },
     },
     {
       // What every reader and writer uses: personal data sealed on append, opened on read (architecture §4.1).

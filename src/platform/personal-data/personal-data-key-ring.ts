@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { type DataKey, newDataKey, PersonalDataIntegrityError, unwrapKey, wrapKey } from './personal-data-cipher';
 import type { PersonalDataKeys } from './personal-data-keys';
+import { StoreUnavailableError } from '../store-unavailable';
 
 export interface KeyRingOptions {
   /** Keys held in memory at most; the least recently used goes first. */
@@ -102,6 +103,18 @@ export class PersonalDataKeyRing {
     if (subjects.length === 0) return [];
     await this.checked();
     return [...(await this.store.findMany(subjects)).keys()];
+  }
+
+  /**
+   * The check of `checked`, at start: a store written under another secret stops the start, named,
+   * rather than failing at first use. A store that does not answer yet is checked at first use.
+   */
+  async verifySecret(): Promise<void> {
+    try {
+      await this.checked();
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+    }
   }
 
   /** Deletes the subject's key, here and in the store: whatever was sealed under it reads as erased from now on. */
