@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { context } from '@opentelemetry/api';
 import { core } from '@opentelemetry/sdk-node';
 import type { FastifyInstance } from 'fastify';
+import { streamForSpan } from './personal-streams';
 
 /** Paths polled by probes and Prometheus: a trace each would bury the traffic worth reading. */
 const UNTRACED_PATHS = new Set(['/health/live', '/health/ready', '/metrics']);
@@ -28,6 +29,40 @@ export function untraced(request: IncomingMessage): boolean {
   const url = request.url ?? '/';
   const query = url.indexOf('?');
   return UNTRACED_PATHS.has(query < 0 ? url : url.slice(0, query));
+}
+
+/**
+ * What the server span holds of the URL beyond the instrumentation's own reading: the query's
+ * names alone, and the path with any pseudonymous stream id (`GET /api/admin/audit/streams/:stream`,
+ * as the audit page opens one) named by its category, as the store spans name it.
+ */
+export function requestAttributes(request: IncomingMessage): Record<string, string> {
+  return { ...queryWithoutValues(request), ...pathWithoutPseudonyms(request) };
+}
+
+/**
+ * `url.path` with each segment that is a pseudonymous stream's id replaced by its category, read as
+ * the router reads it (percent-escapes decoded: `user%65mail-…` is that stream too); nothing when the
+ * path holds none, and the instrumentation's own reading stands.
+ */
+export function pathWithoutPseudonyms(request: IncomingMessage): Record<string, string> {
+  const url = request.url ?? '/';
+  const query = url.indexOf('?');
+  const segments = (query < 0 ? url : url.slice(0, query)).split('/');
+  const named = segments.map((segment) => {
+    const stream = decoded(segment);
+    const shown = streamForSpan(stream);
+    return shown === stream ? segment : shown;
+  });
+  return named.some((segment, i) => segment !== segments[i]) ? { 'url.path': named.join('/') } : {};
+}
+
+function decoded(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 /**

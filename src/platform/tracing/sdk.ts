@@ -4,7 +4,7 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { MongoDBInstrumentation } from '@opentelemetry/instrumentation-mongodb';
 import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
 import { NodeSDK, resources } from '@opentelemetry/sdk-node';
-import { nameRequestSpans, queryWithoutValues, untraced } from './request-spans';
+import { nameRequestSpans, requestAttributes, untraced } from './request-spans';
 import { inLeafSpan } from './spans';
 import { TracedEventStore } from './traced-event-store';
 import { TracedReadStore } from './traced-read-store';
@@ -30,7 +30,7 @@ export function startSdk(): Tracing {
     instrumentations: [
       new HttpInstrumentation({
         ignoreIncomingRequestHook: untraced,
-        startIncomingSpanHook: queryWithoutValues,
+        startIncomingSpanHook: requestAttributes,
       }),
       // Statements are reported with their values replaced (the instrumentation's default): no email or id leaves.
       new MongoDBInstrumentation(),
