@@ -44,6 +44,17 @@ describe('requests that prove nothing are limited per address and per client', (
     expect((await getFrom('127.0.0.2', authorizeUrl(other))).status).toBe(302);
   });
 
+  it('counts a path spelled with percent-escapes as the endpoint it reaches', async () => {
+    const companyId = await oauth.company('Escaped');
+    const client = await oauth.client(companyId, { redirectUris: ['https://escaped.example/cb'] });
+    const escaped = authorizeUrl(client).replace('/api/oauth2?', '/api/oauth%32?');
+    const statuses = [];
+    for (let i = 0; i < LIMIT; i++) statuses.push((await getFrom('127.0.0.3', escaped)).status);
+    expect(statuses).toEqual(Array(LIMIT).fill(302));
+    expect((await getFrom('127.0.0.3', escaped)).status).toBe(429);
+    expect((await getFrom('127.0.0.3', authorizeUrl(client))).status).toBe(429);
+  });
+
   it('never counts a client that authenticates with its secret', async () => {
     const statuses = [];
     for (let i = 0; i < LIMIT * 3; i++) {
@@ -65,6 +76,13 @@ describe('requests that prove nothing are limited per address and per client', (
       const last = answers[LIMIT];
       expect(last.body).toMatchObject({ error: 'temporarily_unavailable' });
       expect(last.response.headers.get('retry-after')).toMatch(/^\d+$/);
+      // The token endpoint spelled with an escape is the token endpoint, past the same limit.
+      const escaped = await fetch(`${fresh.baseUrl}/api/oauth2/%74oken`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ client_id: 'someone-else', grant_type: 'client_credentials' }),
+      });
+      expect(escaped.status).toBe(429);
     } finally {
       await fresh.close();
     }

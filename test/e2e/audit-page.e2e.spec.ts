@@ -512,6 +512,46 @@ describeWithChromium('the audit page in Chromium', () => {
     await context.close();
   }, 60_000);
 
+  it("an answer to a signed-out credential is dropped: the next reviewer sees nothing of company B's stream", async () => {
+    const context = await browser.newContext();
+    const watched = await openPage(context, service.baseUrl);
+    const { page } = watched;
+    // The admin's stream read is held on its way to the service until the reviewer has signed in.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/api/admin/audit/streams/**', async (route) => {
+      await held;
+      await route.continue();
+    });
+
+    await signIn(page, service.adminKey);
+    await settled(page, 'timeline-status');
+    await page.click('#tab-stream');
+    await page.fill('#stream-form [name=stream]', 'user-bella-b');
+    const answered = page.waitForResponse('**/api/admin/audit/streams/**');
+    await page.click('#stream-form button[type=submit]');
+    await page.click('#sign-out');
+    await signIn(page, reviewerToken);
+    await settled(page, 'timeline-status');
+    release();
+    const response = await answered;
+    expect(response.status()).toBe(200);
+    expect(response.request().headers()['authorization']).toBe(`Bearer ${service.adminKey}`);
+    await response.finished();
+    // Whatever the page does with the answer happens in the tasks that follow its body.
+    await page.evaluate('new Promise((resolve) => setTimeout(resolve, 200))');
+
+    expect(await page.textContent('#signed-in-as')).toBe(
+      `Signed in with the access token of client ${reviewerA.clientId}`,
+    );
+    expect(await page.locator('#stream-events tbody tr').count()).toBe(0);
+    expect(await page.textContent('#stream-status')).toBe('');
+    expect(await page.textContent('#workspace')).not.toContain('bella-b');
+    expect(watched.consoleErrors).toEqual([]);
+    expect(await watched.violations()).toEqual([]);
+    await context.close();
+  }, 60_000);
+
   it('a wrong credential: the 401 shown on the sign-in form, nothing else loaded', async () => {
     const context = await browser.newContext();
     const watched = await openPage(context, service.baseUrl);

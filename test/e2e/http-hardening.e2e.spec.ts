@@ -331,6 +331,17 @@ describe('Cache-Control: no-store on personal data', () => {
     expect(refused.headers.get('cache-control')).toBe('no-store');
   });
 
+  // The router decodes percent-escapes: each of these reaches the route it spells.
+  it.each([
+    ['the admin API', '/api/%61dmin/users', 'admin'],
+    ['the audit trail', '/api/%61dmin/audit/events', 'admin'],
+    ['ListUsers', '/api/%4CistUsers', 'token'],
+  ])('on %s, spelled %s', async (_, path, credential) => {
+    const response = await service.request(path, { auth: credential === 'token' ? accessToken : true });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+  });
+
   it('not on public metadata, which caches may keep', async () => {
     const response = await fetch(`${service.baseUrl}/.well-known/oauth-authorization-server`);
     expect(response.headers.get('cache-control')).toBe('public, max-age=300');

@@ -292,6 +292,52 @@ describe('OpenTelemetry traces', () => {
     );
   }, 60_000);
 
+  it("names an email reservation's stream by its category alone, in the request's path too", async () => {
+    const { receiver, service } = await traced({ OTEL_BSP_SCHEDULE_DELAY: '100' });
+    const admin = { ...JSON_BODY, authorization: `Bearer ${ADMIN_KEY}` };
+    const company: Json = await (
+      await fetch(`${service.baseUrl}/api/admin/companies`, {
+        method: 'POST',
+        headers: admin,
+        body: JSON.stringify({ name: 'Reserved Ltd' }),
+      })
+    ).json();
+    const registered = await fetch(`${service.baseUrl}/api/admin/users`, {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({
+        companyId: company.id,
+        email: 'ruth@reserved.example',
+        firstName: 'Ruth',
+        lastName: 'R',
+        role: 'user',
+      }),
+    });
+    expect(registered.status).toBe(201);
+    const listed = await fetch(`${service.baseUrl}/api/admin/audit/events?category=useremail`, { headers: admin });
+    const [reservation] = ((await listed.json()) as Json).items;
+    const pseudonym = (reservation.stream as string).slice('useremail-'.length);
+    expect(pseudonym).toMatch(/^[0-9a-f]{64}$/);
+    // As the audit page opens it, and with a letter escaped (the router decodes it).
+    for (const path of [`useremail-${pseudonym}`, `user%65mail-${pseudonym}`]) {
+      const history = await fetch(`${service.baseUrl}/api/admin/audit/streams/${path}`, { headers: admin });
+      expect(history.status).toBe(200);
+    }
+
+    const reads = await receiver.waitFor((spans) => {
+      const found = spans.filter((span) => span.name === 'GET /api/admin/audit/streams/:stream');
+      return found.length === 2 ? found : undefined;
+    });
+    expect(reads.map((span) => span.attributes['url.path'])).toEqual([
+      '/api/admin/audit/streams/useremail-…',
+      '/api/admin/audit/streams/useremail-…',
+    ]);
+    await receiver.waitFor((spans) =>
+      spans.find((span) => span.attributes['airisk.event_store.stream'] === 'useremail-…'),
+    );
+    expect(receiver.bodies.join('\n')).not.toContain(pseudonym);
+  }, 60_000);
+
   it('exports the last spans on a graceful stop', async () => {
     // A batch delay far beyond the test: only the shutdown's flush can export them.
     const { receiver, service } = await traced({ OTEL_BSP_SCHEDULE_DELAY: '600000' });

@@ -17,6 +17,15 @@
 
   /** @type {string | null} */
   let credential = null;
+  /**
+   * Counts sign-ins and sign-outs. A call still in flight when its session ends (signed out, by
+   * hand or by a `401`) is answered with its old credential's data: it is dropped, never shown to
+   * whoever signs in next.
+   */
+  let session = 0;
+
+  /** What a call of an ended session rejects with: no view shows it. */
+  class Superseded extends Error {}
 
   /** @type {Record<string, string>} the applied timeline filters, without paging */
   let filters = {};
@@ -64,20 +73,28 @@
   }
 
   /**
-   * A call to the audit API with the credential in the header; a refusal becomes an `Error` saying
-   * the problem's status, title and detail. A `401` also signs out: the credential is of no use.
+   * A call to the audit API with the credential in the header, its answer's body read by `read`; a
+   * refusal becomes an `Error` saying the problem's status, title and detail. A `401` also signs
+   * out: the credential is of no use. If the session ended meanwhile, `Superseded` instead.
+   * @template T
    * @param {string} path
-   * @returns {Promise<Response>}
+   * @param {(response: Response) => Promise<T>} read
+   * @returns {Promise<T>}
    */
-  async function call(path) {
+  async function call(path, read) {
     if (credential === null) throw new Error('not signed in');
+    const mine = session;
     const response = await fetch(`${API}${path}`, {
       headers: { Authorization: `Bearer ${credential}` },
       credentials: 'omit',
       cache: 'no-store',
       referrerPolicy: 'no-referrer',
     });
-    if (response.ok) return response;
+    if (response.ok) {
+      const body = await read(response);
+      if (session !== mine) throw new Superseded();
+      return body;
+    }
     /** @type {{ title?: string, detail?: string, errors?: { field: string, messages: string[] }[] }} */
     let problem = {};
     try {
@@ -88,6 +105,7 @@
     const fields = (problem.errors ?? []).map((error) => `${error.field}: ${error.messages.join(', ')}`);
     const detail = [problem.detail, ...fields].filter(Boolean).join('; ');
     const message = `${response.status} ${problem.title ?? response.statusText}${detail ? `: ${detail}` : ''}`;
+    if (session !== mine) throw new Superseded();
     if (response.status === 401) signOut(`The credential was refused: ${message}.`);
     throw new Error(message);
   }
@@ -96,7 +114,7 @@
    * @param {string} path
    * @returns {Promise<any>}
    */
-  const getJson = async (path) => (await call(path)).json();
+  const getJson = (path) => call(path, (response) => response.json());
 
   /**
    * @param {Record<string, string | string[] | undefined>} params
@@ -137,6 +155,7 @@
    */
   function signOut(reason = '') {
     credential = null;
+    session += 1;
     byId('workspace').hidden = true;
     byId('sign-out').hidden = true;
     byId('signed-in-as').hidden = true;
@@ -180,13 +199,14 @@
       return;
     }
     credential = secret;
+    session += 1;
     byId('sign-in-error').textContent = '';
     filters = {};
     try {
       await showPage([undefined]);
     } catch (error) {
-      // A refused credential has signed out already, saying why.
-      if (credential !== null) signOut(`Sign-in failed: ${errorText(error)}`);
+      // A refused credential has signed out already, saying why; a superseded one is no longer ours to sign out.
+      if (credential !== null && !(error instanceof Superseded)) signOut(`Sign-in failed: ${errorText(error)}`);
       return;
     }
     byId('sign-in').hidden = true;
@@ -200,6 +220,16 @@
 
   /** @param {unknown} error */
   const errorText = (error) => (error instanceof Error ? error.message : String(error));
+
+  /**
+   * A failed call's error on its status line, unless its session has ended: a `401` has said why on
+   * the sign-in form, and a later session must not see an earlier one's errors.
+   * @param {string} id
+   * @param {unknown} error
+   */
+  function sayFailed(id, error) {
+    if (credential !== null && !(error instanceof Superseded)) say(id, errorText(error), 'error');
+  }
 
   // ---- views ---------------------------------------------------------------------------------
 
@@ -326,7 +356,7 @@
     try {
       await showPage(path);
     } catch (error) {
-      if (credential !== null) say('timeline-status', errorText(error), 'error');
+      sayFailed('timeline-status', error);
     }
   }
 
@@ -353,7 +383,7 @@
         history.chain.ok ? 'ok' : 'error',
       );
     } catch (error) {
-      if (credential !== null) say('stream-status', errorText(error), 'error');
+      sayFailed('stream-status', error);
     }
   }
 
@@ -380,7 +410,7 @@
       result.hidden = false;
       say('instant-status', `${form.querySelector('legend')?.textContent ?? ''} ${values.at}:`);
     } catch (error) {
-      if (credential !== null) say('instant-status', errorText(error), 'error');
+      sayFailed('instant-status', error);
     }
   }
 
@@ -416,7 +446,7 @@
         report.ok ? 'ok' : 'error',
       );
     } catch (error) {
-      if (credential !== null) say('verify-status', errorText(error), 'error');
+      sayFailed('verify-status', error);
     }
     await latestCheckpoint();
   }
@@ -439,7 +469,7 @@
         `Checkpoint ${String(checkpoint.sequence)}, sealing up to event ${String(checkpoint.toPosition)}.`,
       );
     } catch (error) {
-      if (credential !== null) say('checkpoint-status', errorText(error), 'error');
+      sayFailed('checkpoint-status', error);
     }
   }
 
@@ -451,7 +481,7 @@
   async function exportAs(format) {
     say('export-status', `Exporting ${format.toUpperCase()}…`);
     try {
-      const blob = await (await call(`/export${query({ ...withTypes(filters), format })}`)).blob();
+      const blob = await call(`/export${query({ ...withTypes(filters), format })}`, (response) => response.blob());
       const url = URL.createObjectURL(blob);
       const link = el('a', { href: url, download: `audit.${format}`, hidden: '' });
       document.body.append(link);
@@ -460,7 +490,7 @@
       setTimeout(() => URL.revokeObjectURL(url), 60_000);
       say('export-status', `Exported ${blob.size} bytes as audit.${format}.`, 'ok');
     } catch (error) {
-      if (credential !== null) say('export-status', errorText(error), 'error');
+      sayFailed('export-status', error);
     }
   }
 

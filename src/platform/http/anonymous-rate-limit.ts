@@ -3,9 +3,12 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 const WINDOW_MS = 60_000;
-/** The authorization endpoint, and the token-style endpoints (their paths are lowercased before routing). */
-const AUTHORIZE = /^\/api\/oauth2(?:\?|$)/;
-const TOKEN_STYLE = /^\/api\/oauth2\/(?:token|revoke|introspect)(?:\?|$)/;
+/**
+ * The authorization endpoint, and the token-style endpoints, by the route each request reached: not
+ * its raw URL, which the router decodes first (`/api/oauth2/%74oken` is the token endpoint).
+ */
+const AUTHORIZE = '/api/oauth2';
+const TOKEN_STYLE = new Set(['/api/oauth2/token', '/api/oauth2/revoke', '/api/oauth2/introspect']);
 
 /**
  * Requests that prove nothing — the authorization endpoint (anyone who knows a client id may call
@@ -32,8 +35,9 @@ export async function limitAnonymousRequests(app: NestFastifyApplication, perMin
 }
 
 function isAnonymous(request: FastifyRequest): boolean {
-  if (request.method === 'GET') return AUTHORIZE.test(request.url);
-  if (request.method !== 'POST' || !TOKEN_STYLE.test(request.url)) return false;
+  const route = request.routeOptions.url;
+  if (request.method === 'GET') return route === AUTHORIZE;
+  if (request.method !== 'POST' || route === undefined || !TOKEN_STYLE.has(route)) return false;
   const body = request.body as Record<string, unknown> | undefined;
   return !/^Basic /i.test(request.headers.authorization ?? '') && !body?.client_secret;
 }

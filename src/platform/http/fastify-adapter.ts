@@ -53,9 +53,13 @@ export function createFastifyAdapter(logger: Logger, limits: ServerLimits): Fast
     done();
   });
   // Personal data and secrets must stay out of every cache (RFC 9111 §5.2.2.5), errors included:
-  // set as the answer leaves, so no controller or error path can miss it or replace it.
+  // set as the answer leaves, so no controller or error path can miss it or replace it. The route
+  // the router chose is tested too: it decodes percent-escapes, so `/api/%61dmin/users` is served
+  // by the admin API though its raw URL does not read `/api/admin`.
   instance.addHook('onSend', (request, reply, payload, done) => {
-    if (UNCACHEABLE_PATH.test(request.url)) reply.header('Cache-Control', 'no-store');
+    if (UNCACHEABLE_PATH.test(request.url) || UNCACHEABLE_PATH.test(request.routeOptions.url ?? '')) {
+      reply.header('Cache-Control', 'no-store');
+    }
     done(null, payload);
   });
   registerBodyParsers(adapter);

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { queryWithoutValues, serverSpanAttributes, untraced } from './request-spans';
+import { pathWithoutPseudonyms, queryWithoutValues, serverSpanAttributes, untraced } from './request-spans';
 
 const request = (url: string) => ({ url }) as IncomingMessage;
 
@@ -24,6 +24,18 @@ describe('server span attributes', () => {
       'network.peer.port': undefined,
       'user_agent.original': undefined,
     });
+  });
+
+  it('names a pseudonymous stream in the path by its category, escaped or not, and leaves other paths to the instrumentation', () => {
+    const hash = '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08';
+    expect(pathWithoutPseudonyms(request(`/api/admin/audit/streams/useremail-${hash}?x=1`))).toEqual({
+      'url.path': '/api/admin/audit/streams/useremail-…',
+    });
+    expect(pathWithoutPseudonyms(request(`/api/admin/audit/streams/user%65mail-${hash}`))).toEqual({
+      'url.path': '/api/admin/audit/streams/useremail-…',
+    });
+    expect(pathWithoutPseudonyms(request('/api/admin/audit/streams/user-alice'))).toEqual({});
+    expect(pathWithoutPseudonyms(request('/api/admin/users/%E0%A4%A'))).toEqual({});
   });
 
   it('starts no trace for probes and scrapes, whatever their query, and one for everything else', () => {

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { context } from '@opentelemetry/api';
 import { core } from '@opentelemetry/sdk-node';
 import type { FastifyInstance } from 'fastify';
+import { streamForSpan } from './personal-streams';
 
 /** Paths polled by probes and Prometheus: a trace each would bury the traffic worth reading. */
 const UNTRACED_PATHS = new Set(['/health/live', '/health/ready', '/metrics']);
@@ -42,9 +43,38 @@ const NO_REQUESTER = {
   'user_agent.original': undefined,
 } as const;
 
-/** The server span's attributes as the service overrides them: the query's names alone, nothing of the requester. */
+/**
+ * The server span's attributes as the service overrides them: the query's names alone, the path with
+ * any pseudonymous stream id (`GET /api/admin/audit/streams/:stream`, as the audit page opens one)
+ * named by its category, as the store spans name it, and nothing of the requester.
+ */
 export function serverSpanAttributes(request: IncomingMessage): Record<string, string | undefined> {
-  return { ...queryWithoutValues(request), ...NO_REQUESTER };
+  return { ...queryWithoutValues(request), ...pathWithoutPseudonyms(request), ...NO_REQUESTER };
+}
+
+/**
+ * `url.path` with each segment that is a pseudonymous stream's id replaced by its category, read as
+ * the router reads it (percent-escapes decoded: `user%65mail-…` is that stream too); nothing when the
+ * path holds none, and the instrumentation's own reading stands.
+ */
+export function pathWithoutPseudonyms(request: IncomingMessage): Record<string, string> {
+  const url = request.url ?? '/';
+  const query = url.indexOf('?');
+  const segments = (query < 0 ? url : url.slice(0, query)).split('/');
+  const named = segments.map((segment) => {
+    const stream = decoded(segment);
+    const shown = streamForSpan(stream);
+    return shown === stream ? segment : shown;
+  });
+  return named.some((segment, i) => segment !== segments[i]) ? { 'url.path': named.join('/') } : {};
+}
+
+function decoded(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 /**

@@ -8,16 +8,9 @@ import type {
   RecordedEvent,
 } from '../event-store/event-store';
 import { ForwardingEventStore } from '../event-store/forwarding-event-store';
+import { streamForSpan } from './personal-streams';
 import { inSpan } from './spans';
 import type { EventStoreKind } from './tracing';
-
-/**
- * Categories whose stream id is derived from personal data: an email reservation is named by an
- * HMAC of the company and the address (or, if recorded before the HMAC, a plain hash of them), a
- * stable pseudonym of the address that a trace backend has no need for. Their spans name the
- * category alone.
- */
-const PERSONAL_STREAM_CATEGORIES = ['useremail-'];
 
 /**
  * An event store with a span around each append and read: the stream, how many events, which
@@ -61,7 +54,6 @@ export class TracedEventStore extends ForwardingEventStore {
   }
 
   private about(stream: string): Record<string, string> {
-    const personal = PERSONAL_STREAM_CATEGORIES.find((category) => stream.startsWith(category));
-    return { 'airisk.store.kind': this.kind, 'airisk.event_store.stream': personal ? `${personal}…` : stream };
+    return { 'airisk.store.kind': this.kind, 'airisk.event_store.stream': streamForSpan(stream) };
   }
 }
