@@ -23,7 +23,7 @@ import { errorMessage } from '../platform/logging/error-message';
 const USAGE = `usage: npm run audit -- <command> [options]
 
 Reads the audit trail straight from the event store configured by the environment (DATA_DIR, or
-EVENTSTORE_CONNECTION_STRING), or from a running service with --url and --token.
+EVENTSTORE_CONNECTION_STRING), or from a running service with --url and AUDIT_TOKEN.
 
 commands
   events  [filters] [--limit N]     events in global order, as JSON lines
@@ -37,7 +37,8 @@ commands
 
 filters   --stream S --category C --type T (repeatable) --actor ID --actor-kind K --company-id ID
           --client-id ID --user-id ID --from ISO --to ISO --after POSITION
-remote    --url http://host:3000 --token <admin key or audit:read token>
+remote    --url http://host:3000, with AUDIT_TOKEN=<admin key or audit:read token> in the environment
+          (not an argument: every local user can read a process's arguments)
 
 exit codes: 0 done (verify: clean), 1 verify found breaks or replay found differences, 2 usage or failure
 `;
@@ -60,6 +61,7 @@ const OPTIONS = {
   out: { type: 'string' },
   at: { type: 'string' },
   url: { type: 'string' },
+  /** Refused with a pointer to AUDIT_TOKEN, rather than left to parseArgs' "unknown option". */
   token: { type: 'string' },
 } as const;
 
@@ -116,7 +118,12 @@ async function main(argv: string[]): Promise<number> {
 
 /** The same questions, asked of a running service over HTTP. */
 async function remote(command: string, rest: string[], values: Values, query: ExportQuery): Promise<number> {
-  if (!values.token) throw new UsageError('--url needs --token');
+  if (values.token !== undefined)
+    throw new UsageError(
+      "pass the credential in AUDIT_TOKEN, not --token: every local user can read a process's arguments",
+    );
+  const token = process.env.AUDIT_TOKEN;
+  if (!token) throw new UsageError('--url needs AUDIT_TOKEN (the admin key or an audit:read token) in the environment');
   const base = values.url!.replace(/\/$/, '');
   const parameters = new URLSearchParams();
   for (const [name, value] of Object.entries(query)) {
@@ -135,7 +142,7 @@ async function remote(command: string, rest: string[], values: Values, query: Ex
             : undefined;
   if (!path) throw new UsageError(`${command} is not available remotely`);
   const url = `${base}/api/admin/audit/${path}${path.includes('?') || parameters.size === 0 ? '' : `?${parameters}`}`;
-  const response = await fetch(url, { headers: { authorization: `Bearer ${values.token}` } });
+  const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
   if (!response.ok) throw new Error(`${response.status} ${await response.text()}`);
   if (command === 'export') return exportTo(response.body!, values.out);
   const body = (await response.json()) as { ok: boolean; events: number; breaks: unknown[]; items: unknown[] };

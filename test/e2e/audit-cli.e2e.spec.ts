@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { startApp } from '../support/running-app';
 import { childEnvironment } from '../support/server-process';
@@ -114,5 +114,56 @@ describe('npm run audit', () => {
       stderr: expect.stringContaining('usage: npm run audit'),
     });
     expect(audit(dataDir, 'events', '--limit', '5000')).toMatchObject({ status: 2 });
+  });
+});
+
+/** `npm run audit -- --url`: the same questions of a running service, the credential from the environment. */
+describe('npm run audit --url', () => {
+  const remote = (environment: Record<string, string>, ...args: string[]) =>
+    new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
+      // Not spawnSync: the service answering runs in this very process.
+      execFile(process.execPath, [CLI, ...args], { env: childEnvironment(environment) }, (error, stdout, stderr) =>
+        resolve({ status: error ? Number(error.code) : 0, stdout, stderr }),
+      );
+    });
+
+  it('asks the service with the credential from AUDIT_TOKEN, and refuses one given as an argument', async () => {
+    const service = await startApp();
+    try {
+      await service.request('/api/admin/companies', { method: 'POST', body: JSON.stringify({ name: 'Remote' }) });
+      const listed = await remote(
+        { AUDIT_TOKEN: service.adminKey },
+        'events',
+        '--category',
+        'company',
+        '--url',
+        service.baseUrl,
+      );
+      expect(listed.status).toBe(0);
+      const events = listed.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { type: string; data: { name: string } });
+      expect(events).toEqual([
+        expect.objectContaining({ type: 'CompanyRegistered', data: expect.objectContaining({ name: 'Remote' }) }),
+      ]);
+
+      const asArgument = await remote({}, 'events', '--url', service.baseUrl, '--token', service.adminKey);
+      expect(asArgument).toMatchObject({ status: 2, stdout: '' });
+      expect(asArgument.stderr).toContain('pass the credential in AUDIT_TOKEN, not --token');
+      const without = await remote({}, 'events', '--url', service.baseUrl);
+      expect(without).toMatchObject({ status: 2, stdout: '' });
+      expect(without.stderr).toContain('--url needs AUDIT_TOKEN');
+      const wrong = await remote(
+        { AUDIT_TOKEN: 'not-the-admin-key-'.padEnd(40, 'x') },
+        'events',
+        '--url',
+        service.baseUrl,
+      );
+      expect(wrong.status).toBe(2);
+      expect(wrong.stderr).toContain('401');
+    } finally {
+      await service.close();
+    }
   });
 });

@@ -3,7 +3,7 @@ import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { MongoDBInstrumentation } from '@opentelemetry/instrumentation-mongodb';
 import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
-import { NodeSDK, resources } from '@opentelemetry/sdk-node';
+import { core, NodeSDK, resources } from '@opentelemetry/sdk-node';
 import { nameRequestSpans, serverSpanAttributes, untraced } from './request-spans';
 import { inLeafSpan } from './spans';
 import { TracedEventStore } from './traced-event-store';
@@ -27,6 +27,9 @@ export function startSdk(): Tracing {
     resource: resources.defaultResource().merge(resources.resourceFromAttributes({ 'service.name': SERVICE_NAME })),
     metricReaders: [],
     logRecordProcessors: [],
+    // W3C trace context only, unless OTEL_PROPAGATORS says otherwise: the SDK's default adds W3C
+    // baggage, which would carry whatever a caller put in its `baggage` header on to EventStoreDB.
+    ...(process.env.OTEL_PROPAGATORS ? {} : { textMapPropagator: new core.W3CTraceContextPropagator() }),
     instrumentations: [
       new HttpInstrumentation({
         ignoreIncomingRequestHook: untraced,
