@@ -123,14 +123,13 @@ export class PersonalDataEventStore extends ForwardingEventStore {
       }
       const requester = requesterOf(event);
       if (requester) {
-        const subject = requester;
         // Never a key created here: a user's key is made with their registration, and one without a
         // key now is erased (or registered before keys existed). Creating one would seal a request
         // made after the erasure (a public client revoking the user's token, RFC 7009) under a fresh
         // key that opens it: such a request's address and agent are not recorded at all.
-        const key = (await this.keys.keysOf([subject])).get(subject);
+        const key = (await this.keys.keysOf([requester])).get(requester);
         const { ip, userAgent, ...rest } = metadata;
-        const place = (field: string) => ({ stream, field: `metadata.${field}`, subject });
+        const place = (field: string) => ({ stream, field: `metadata.${field}`, subject: requester });
         metadata = key
           ? {
               ...rest,

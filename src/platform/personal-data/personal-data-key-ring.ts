@@ -54,7 +54,6 @@ export class PersonalDataKeyRing {
   private erasures = 0;
   /** The key-encryption key checked against the store's (`checked`): once, then never again. */
   private checking?: Promise<void>;
-  private checkedAlready = false;
 
   constructor(
     private readonly store: PersonalDataKeys,
@@ -142,16 +141,10 @@ export class PersonalDataKeyRing {
    * answer is asked again at the next use.
    */
   private checked(): Promise<void> {
-    if (this.checkedAlready) return Promise.resolve();
-    this.checking ??= this.checkKeyEncryptionKey().then(
-      () => {
-        this.checkedAlready = true;
-      },
-      (error: unknown) => {
-        if (!(error instanceof PersonalDataSecretMismatchError)) this.checking = undefined;
-        throw error;
-      },
-    );
+    this.checking ??= this.checkKeyEncryptionKey().catch((error: unknown) => {
+      if (!(error instanceof PersonalDataSecretMismatchError)) this.checking = undefined;
+      throw error;
+    });
     return this.checking;
   }
 
